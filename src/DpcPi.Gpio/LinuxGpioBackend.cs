@@ -183,7 +183,7 @@ public sealed unsafe class LinuxGpioBackend : IGpioBackend
 
                     if (li.IsUsed)
                     {
-                        return BusyError(info, li, errno);
+                        return GpioErrors.Busy(info, li.Offset, li.Name, li.Consumer);
                     }
                 }
 
@@ -199,13 +199,6 @@ public sealed unsafe class LinuxGpioBackend : IGpioBackend
             default:
                 return new GpioException($"Requesting lines {offsets} on {info.Name} failed: {Marshal.GetPInvokeErrorMessage(errno)} ({Errnos.Name(errno)}).", errno);
         }
-    }
-
-    internal static GpioException BusyError(GpioChipInfo chip, GpioLineInfo line, int errno)
-    {
-        var name = line.Name.Length > 0 ? $" ({line.Name})" : string.Empty;
-        var who = line.Consumer.Length > 0 ? $"consumer \"{line.Consumer}\" holds it" : "another user holds it without a consumer label";
-        return new GpioException($"Line {line.Offset}{name} on {chip.Name} is busy: {who}; stop that program or choose another line.", errno);
     }
 
     private static string Describe(GpioLineSettings s) =>
