@@ -1,0 +1,119 @@
+using DpcPi.Kernel.Measurement;
+
+namespace DpcPi.Kernel;
+
+/// <summary>
+/// A deferred procedure call object (KDPC). Created by <see cref="DpcKernel.InitializeDpc"/> or
+/// <see cref="DpcKernel.InitializeThreadedDpc"/>; its queue state belongs to the kernel alone.
+/// </summary>
+public sealed class Dpc
+{
+    // Queue state: only the kernel touches these, under the owning processor's lock.
+    internal DpcProcessor? QueuedOn;
+    internal Dpc? Next;
+    internal Dpc? Previous;
+    internal nint Argument1;
+    internal nint Argument2;
+    internal long EventTimestampNs;
+    internal long IsrEntryNs;
+    internal long QueuedNs;
+    internal long Cycle;
+    internal Interrupt? SourceInterrupt;
+
+    // Statistics: written by workers, read by reports.
+    internal long RunCount;
+    internal long CoalescedCount;
+    internal long ExceptionCount;
+    internal long TotalExecutionNs;
+    internal long MaxExecutionNs;
+    internal Exception? FirstException;
+    internal bool IsInternal;
+
+    private readonly DpcKernel _kernel;
+    private int _targetProcessor = -1;
+    private DpcImportance _importance = DpcImportance.Medium;
+
+    internal Dpc(DpcKernel kernel, DeferredRoutine routine, object? context, bool threaded, string? name)
+    {
+        _kernel = kernel;
+        Routine = routine;
+        DeferredContext = context;
+        IsThreaded = threaded;
+        Name = name ?? DescribeRoutine(routine);
+    }
+
+    /// <summary>A readable name for reports: the given name, or Type.Method of the routine.</summary>
+    public string Name { get; }
+
+    public bool IsThreaded { get; }
+
+    public DpcImportance Importance => _importance;
+
+    /// <summary>The CPU this DPC is queued on, or -1 for "the core of the code that inserts it".</summary>
+    public int TargetProcessor => _targetProcessor;
+
+    /// <summary>Execution-time histogram of this routine (ns), across every core it ran on.</summary>
+    public LatencyHistogram ExecutionTime { get; } = new();
+
+    internal DeferredRoutine Routine { get; }
+
+    internal object? DeferredContext { get; }
+
+    internal DpcKernel Kernel => _kernel;
+
+    /// <summary>KeSetImportanceDpc: takes effect at the next insert.</summary>
+    public void SetImportance(DpcImportance importance)
+    {
+        if (!Enum.IsDefined(importance))
+        {
+            throw new ArgumentOutOfRangeException(nameof(importance), importance, "Importance must be Low, Medium, MediumHigh or High.");
+        }
+
+        _importance = importance;
+    }
+
+    /// <summary>KeSetTargetProcessorDpc: pins future inserts to <paramref name="cpu"/>, which must be one of the kernel's cores.</summary>
+    public void SetTargetProcessor(int cpu)
+    {
+        if (!_kernel.HasProcessor(cpu))
+        {
+            throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"CPU {cpu} has no DPC queue; the kernel's cores are {string.Join(", ", _kernel.Processors)}.");
+        }
+
+        _targetProcessor = cpu;
+    }
+
+    /// <summary>Goes back to queuing on the inserting core.</summary>
+    public void ClearTargetProcessor() => _targetProcessor = -1;
+
+    public DpcStatistics GetStatistics() => new(
+        Name,
+        Volatile.Read(ref RunCount),
+        Volatile.Read(ref CoalescedCount),
+        Volatile.Read(ref ExceptionCount),
+        Volatile.Read(ref TotalExecutionNs),
+        Volatile.Read(ref MaxExecutionNs),
+        Volatile.Read(ref FirstException));
+
+    public override string ToString() => Name;
+
+    private static string DescribeRoutine(DeferredRoutine routine)
+    {
+        var method = routine.Method;
+        var type = method.DeclaringType?.Name ?? "?";
+        var name = method.Name;
+        // Lambdas compile to "<Outer>b__0_0": show the enclosing method instead of the mangled name.
+        if (name.StartsWith('<'))
+        {
+            var end = name.IndexOf('>', StringComparison.Ordinal);
+            name = end > 1 ? name[1..end] + "(lambda)" : name;
+        }
+
+        if (type.StartsWith('<') || type.Contains("DisplayClass", StringComparison.Ordinal))
+        {
+            type = method.DeclaringType?.DeclaringType?.Name ?? type;
+        }
+
+        return $"{type}.{name}";
+    }
+}

@@ -1,0 +1,709 @@
+using System.Collections.Concurrent;
+using DpcPi.Kernel.Measurement;
+using DpcPi.Platform;
+
+namespace DpcPi.Kernel;
+
+/// <summary>
+/// The DPC machinery of one process, behaviour for behaviour after Windows: per-core DPC queues
+/// with importance and target processors, threaded DPCs, remove and flush, interrupt objects
+/// dispatched by one ISR thread, the clock tick's threshold adaptation and the DPC watchdog.
+/// Knows nothing of GPIO, hosting or logging: interrupt sources plug in through
+/// <see cref="IInterruptController"/> and <see cref="IInterruptSource"/>.
+/// </summary>
+public sealed class DpcKernel : IDisposable
+{
+    private const int MaxVectors = 1024;
+    private readonly DpcProcessor[] _processors;
+    private readonly DpcProcessor?[] _byCpu;
+    private readonly Interrupt?[] _vectors = new Interrupt?[MaxVectors];
+    private readonly List<Dpc> _dpcs = [];
+    private readonly List<Interrupt> _interrupts = [];
+    private readonly Lock _registryLock = new();
+    private readonly Lock _flushLock = new();
+    private readonly ConcurrentQueue<KernelEvent> _events = new();
+    private readonly ConcurrentDictionary<Dpc, bool> _reportedExceptions = new();
+    private readonly TaskCompletionSource<KernelFault> _fault = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Thread> _threads = [];
+    private readonly LatencyRecorder _isrRecorder;
+    private IInterruptController? _controller;
+    private volatile bool _stopping;
+    private bool _started;
+    private long _ticks;
+    private long _watchdogEvents;
+    private long _isrTimeNs;
+
+    public DpcKernel(KernelOptions? options = null)
+    {
+        Options = options ?? new KernelOptions();
+        Options.Validate();
+        Clock = Options.Clock;
+        EpochNs = Clock.NowNs;
+        var cpus = (Options.Processors ?? ThreadControl.GetAllowedCpus()).Distinct().ToArray();
+        if (cpus.Length == 0)
+        {
+            throw new ArgumentException("The kernel needs at least one processor.", nameof(options));
+        }
+
+        foreach (var cpu in cpus)
+        {
+            if (cpu < 0 || cpu >= 1024)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), cpu, $"Processor {cpu} is not a CPU number (0..1023).");
+            }
+        }
+
+        Processors = cpus;
+        _byCpu = new DpcProcessor?[cpus.Max() + 1];
+        _processors = new DpcProcessor[cpus.Length];
+        for (var i = 0; i < cpus.Length; i++)
+        {
+            _processors[i] = new DpcProcessor(this, cpus[i], i);
+            _byCpu[cpus[i]] = _processors[i];
+        }
+
+        IsrProcessor = Options.IsrProcessor >= 0 ? Options.IsrProcessor : cpus[^1];
+        _isrRecorder = new LatencyRecorder(EpochNs, 1);
+    }
+
+    public KernelOptions Options { get; }
+
+    public IKernelClock Clock { get; }
+
+    /// <summary>When the kernel was created (the origin of the per-second timeline).</summary>
+    public long EpochNs { get; }
+
+    /// <summary>The CPUs with a DPC queue.</summary>
+    public IReadOnlyList<int> Processors { get; }
+
+    /// <summary>The CPU the ISR thread runs on.</summary>
+    public int IsrProcessor { get; }
+
+    public KernelGuarantees Guarantees { get; } = new();
+
+    /// <summary>Completes when a fail-fast policy stops the kernel (DPC exception or watchdog).</summary>
+    public Task<KernelFault> Faulted => _fault.Task;
+
+    /// <summary>The IRQL of the calling thread.</summary>
+    public static Irql CurrentIrql => KernelThread.Irql;
+
+    /// <summary>The ISR thread's own latency record (edge→ISR and ISR duration, every vector).</summary>
+    public LatencyRecorder IsrRecorder => _isrRecorder;
+
+    public long ClockTicks => Volatile.Read(ref _ticks);
+
+    public long WatchdogViolations => Volatile.Read(ref _watchdogEvents);
+
+    /// <summary>Total time spent inside ISRs (ns).</summary>
+    public long TimeInIsrNs => Volatile.Read(ref _isrTimeNs);
+
+    public IReadOnlyList<Interrupt> Interrupts
+    {
+        get
+        {
+            using (_registryLock.EnterScope())
+            {
+                return _interrupts.ToArray();
+            }
+        }
+    }
+
+    public IReadOnlyList<Dpc> Dpcs
+    {
+        get
+        {
+            using (_registryLock.EnterScope())
+            {
+                return _dpcs.Where(d => !d.IsInternal).ToArray();
+            }
+        }
+    }
+
+    /// <summary>KeRaiseIrql: raises the calling thread's IRQL and returns the old one.</summary>
+    public static Irql RaiseIrql(Irql newIrql)
+    {
+        var old = KernelThread.Irql;
+        if (newIrql < old)
+        {
+            throw new InvalidOperationException($"IRQL_NOT_GREATER_OR_EQUAL: cannot raise from {old} to {newIrql}.");
+        }
+
+        KernelThread.Irql = newIrql;
+        return old;
+    }
+
+    /// <summary>KeLowerIrql.</summary>
+    public static void LowerIrql(Irql newIrql)
+    {
+        if (newIrql > KernelThread.Irql)
+        {
+            throw new InvalidOperationException($"IRQL_NOT_LESS_OR_EQUAL: cannot lower from {KernelThread.Irql} to {newIrql}.");
+        }
+
+        KernelThread.Irql = newIrql;
+    }
+
+    public bool HasProcessor(int cpu) => cpu >= 0 && cpu < _byCpu.Length && _byCpu[cpu] is not null;
+
+    /// <summary>KeInitializeDpc.</summary>
+    public Dpc InitializeDpc(DeferredRoutine routine, object? deferredContext = null, string? name = null) => Register(new Dpc(this, routine, deferredContext, threaded: false, name));
+
+    /// <summary>KeInitializeThreadedDpc: drained by the core's lower-priority threaded-DPC thread at PASSIVE.</summary>
+    public Dpc InitializeThreadedDpc(DeferredRoutine routine, object? deferredContext = null, string? name = null) => Register(new Dpc(this, routine, deferredContext, threaded: true, name));
+
+    /// <summary>IoCreateDevice + IoInitializeDpcRequest.</summary>
+    public DeviceObject CreateDevice(string name, DeferredRoutine dpcForIsr, object? extension = null) => new(this, name, dpcForIsr, extension);
+
+    /// <summary>IoConnectInterrupt: binds <paramref name="vector"/> to an ISR. The source is what the ISR thread calls when the vector is pending.</summary>
+    public Interrupt ConnectInterrupt(int vector, InterruptServiceRoutine isr, object? serviceContext = null, IInterruptSource? source = null, Irql irql = Irql.Device, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(isr);
+        if (vector is < 0 or >= MaxVectors)
+        {
+            throw new ArgumentOutOfRangeException(nameof(vector), vector, $"Vectors are 0..{MaxVectors - 1}.");
+        }
+
+        if (irql <= Irql.Dispatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(irql), irql, "An ISR runs above DISPATCH_LEVEL.");
+        }
+
+        var interrupt = new Interrupt(this, vector, name ?? $"vector {vector}", irql, isr, serviceContext, source);
+        using (_registryLock.EnterScope())
+        {
+            if (_vectors[vector] is not null)
+            {
+                throw new InvalidOperationException($"Vector {vector} is already connected to {_vectors[vector]!.Name}.");
+            }
+
+            _interrupts.Add(interrupt);
+            Volatile.Write(ref _vectors[vector], interrupt);
+        }
+
+        return interrupt;
+    }
+
+    /// <summary>IoDisconnectInterrupt.</summary>
+    public void DisconnectInterrupt(Interrupt interrupt)
+    {
+        using (_registryLock.EnterScope())
+        {
+            if (ReferenceEquals(_vectors[interrupt.Vector], interrupt))
+            {
+                Volatile.Write(ref _vectors[interrupt.Vector], null);
+            }
+        }
+    }
+
+    /// <summary>KeSynchronizeExecution: runs <paramref name="callback"/> at the interrupt's IRQL holding its spin lock, excluded from its ISR.</summary>
+    public static bool SynchronizeExecution(Interrupt interrupt, Func<object?, bool> callback, object? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(interrupt);
+        ArgumentNullException.ThrowIfNull(callback);
+        return interrupt.Synchronize(callback, context);
+    }
+
+    /// <summary>
+    /// KeInsertQueueDpc. Queues <paramref name="dpc"/> on its target core (or the inserting core) with
+    /// these arguments. Returns false, changing nothing, if it is already queued. Allocates nothing.
+    /// </summary>
+    public bool InsertQueueDpc(Dpc dpc, nint systemArgument1 = 0, nint systemArgument2 = 0)
+    {
+        var here = CurrentProcessor();
+        var proc = dpc.TargetProcessor >= 0 ? _byCpu[dpc.TargetProcessor]! : here;
+        var now = Clock.NowNs;
+        bool wake;
+        using (proc.Lock.EnterScope())
+        {
+            if (Interlocked.CompareExchange(ref dpc.QueuedOn, proc, null) is not null)
+            {
+                dpc.CoalescedCount++;
+                proc.Coalesced++;
+                return false;
+            }
+
+            dpc.Argument1 = systemArgument1;
+            dpc.Argument2 = systemArgument2;
+            var interrupt = KernelThread.CurrentInterrupt;
+            if (interrupt is not null)
+            {
+                dpc.EventTimestampNs = KernelThread.EventNs;
+                dpc.IsrEntryNs = KernelThread.IsrEntryNs;
+                dpc.Cycle = KernelThread.Cycle;
+                dpc.SourceInterrupt = interrupt;
+            }
+            else
+            {
+                dpc.EventTimestampNs = now;
+                dpc.IsrEntryNs = now;
+                dpc.Cycle = proc.DpcCount;
+                dpc.SourceInterrupt = null;
+            }
+
+            dpc.QueuedNs = now;
+            wake = proc.LinkLocked(dpc, ReferenceEquals(proc, here));
+        }
+
+        if (wake)
+        {
+            proc.RequestDrain(dpc.IsThreaded);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Queues a DPC from a timer expiry with the expiry as its event time, so expiry→DPC latency is recorded
+    /// like edge→DPC. Used by timer sources; allocation-free.
+    /// </summary>
+    internal bool InsertQueueDpcAt(Dpc dpc, long eventTimestampNs, long cycle, nint systemArgument1, nint systemArgument2)
+    {
+        var interrupt = KernelThread.CurrentInterrupt;
+        var saved = (KernelThread.EventNs, KernelThread.IsrEntryNs, KernelThread.Cycle);
+        KernelThread.EnterInterrupt(interrupt!, eventTimestampNs, saved.IsrEntryNs != 0 ? saved.IsrEntryNs : Clock.NowNs, cycle);
+        try
+        {
+            return InsertQueueDpc(dpc, systemArgument1, systemArgument2);
+        }
+        finally
+        {
+            if (interrupt is null)
+            {
+                KernelThread.LeaveInterrupt();
+            }
+            else
+            {
+                KernelThread.EnterInterrupt(interrupt, saved.EventNs, saved.IsrEntryNs, saved.Cycle);
+            }
+        }
+    }
+
+    /// <summary>KeRemoveQueueDpc: true only if the DPC was queued and is now removed before running.</summary>
+    public bool RemoveQueueDpc(Dpc dpc)
+    {
+        var proc = Volatile.Read(ref dpc.QueuedOn);
+        if (proc is null)
+        {
+            return false;
+        }
+
+        using (proc.Lock.EnterScope())
+        {
+            if (!ReferenceEquals(dpc.QueuedOn, proc))
+            {
+                return false;
+            }
+
+            if (dpc.IsThreaded)
+            {
+                proc.Threaded.Remove(dpc);
+            }
+            else
+            {
+                proc.Normal.Remove(dpc);
+            }
+
+            Volatile.Write(ref dpc.QueuedOn, null);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// KeFlushQueuedDpcs: returns once every DPC queued before the call, on every core and in both
+    /// lists, has finished. PASSIVE_LEVEL only.
+    /// </summary>
+    public void FlushQueuedDpcs()
+    {
+        if (KernelThread.Irql >= Irql.Dispatch)
+        {
+            throw new InvalidOperationException($"FlushQueuedDpcs must be called at PASSIVE_LEVEL, not {KernelThread.Irql}.");
+        }
+
+        if (!Options.StartThreads || !_started)
+        {
+            foreach (var p in _processors)
+            {
+                RunDpcs(p.Cpu);
+            }
+
+            return;
+        }
+
+        using (_flushLock.EnterScope())
+        {
+            using var done = new CountdownEvent(_processors.Length * 2);
+            var markers = new List<Dpc>(_processors.Length * 2);
+            foreach (var p in _processors)
+            {
+                foreach (var threaded in new[] { false, true })
+                {
+                    var marker = new Dpc(this, static (_, ctx, _, _) => ((CountdownEvent)ctx!).Signal(), done, threaded, "FlushQueuedDpcs") { IsInternal = true };
+                    marker.SetTargetProcessor(p.Cpu);
+                    marker.SetImportance(DpcImportance.MediumHigh);
+                    markers.Add(marker);
+                    InsertQueueDpc(marker);
+                }
+            }
+
+            done.Wait();
+        }
+    }
+
+    /// <summary>Holds <paramref name="cpu"/> at DISPATCH until the returned object is disposed (tests and debugging).</summary>
+    public ProcessorHold HoldAtDispatch(int cpu) => new(GetProcessor(cpu));
+
+    /// <summary>The queued DPCs of <paramref name="cpu"/> in drain order (normal list, then threaded list). Not for the hot path.</summary>
+    public IReadOnlyList<Dpc> QueuedDpcs(int cpu, bool threaded = false)
+    {
+        var p = GetProcessor(cpu);
+        var list = new List<Dpc>();
+        using (p.Lock.EnterScope())
+        {
+            for (var d = threaded ? p.Threaded.Head : p.Normal.Head; d is not null; d = d.Next)
+            {
+                list.Add(d);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Whether a drain ("DPC interrupt") is pending for <paramref name="cpu"/>'s worker.</summary>
+    public bool IsDrainRequested(int cpu, bool threaded = false)
+    {
+        var p = GetProcessor(cpu);
+        return threaded ? p.ThreadedSignal.IsRequested : p.Signal.IsRequested;
+    }
+
+    /// <summary>Manual kernels: runs the queued DPCs of <paramref name="cpu"/> on the calling thread, as its worker would.</summary>
+    public void RunDpcs(int cpu)
+    {
+        if (Options.StartThreads && _started)
+        {
+            throw new InvalidOperationException("RunDpcs is for kernels created with StartThreads = false.");
+        }
+
+        var p = GetProcessor(cpu);
+        var savedCpu = KernelThread.Cpu;
+        KernelThread.Cpu = cpu;
+        try
+        {
+            p.Signal.ConsumeRequest();
+            p.DrainNormal();
+            p.ThreadedSignal.ConsumeRequest();
+            p.DrainThreaded();
+        }
+        finally
+        {
+            KernelThread.Cpu = savedCpu;
+        }
+    }
+
+    /// <summary>Manual kernels: one pass of the ISR loop on the calling thread (acting as the ISR thread on <see cref="IsrProcessor"/>).</summary>
+    public int PollInterrupts(IInterruptController controller, int timeoutMs = 0)
+    {
+        Span<int> vectors = stackalloc int[64];
+        var savedCpu = KernelThread.Cpu;
+        KernelThread.Cpu = IsrProcessor;
+        try
+        {
+            return ServiceInterrupts(controller, vectors, timeoutMs);
+        }
+        finally
+        {
+            KernelThread.Cpu = savedCpu;
+        }
+    }
+
+    /// <summary>
+    /// The clock interrupt's kernel work (KeUpdateRunTime for every core): drains left-over DPCs, adapts
+    /// the drain thresholds, updates request rates, checks the watchdog. Called by the tick ISR.
+    /// </summary>
+    public void ClockTick()
+    {
+        var previous = KernelThread.Irql;
+        KernelThread.Irql = Irql.Clock;
+        try
+        {
+            Interlocked.Increment(ref _ticks);
+            var now = Clock.NowNs;
+            foreach (var p in _processors)
+            {
+                p.OnClockTick(now);
+            }
+        }
+        finally
+        {
+            KernelThread.Irql = previous;
+        }
+    }
+
+    public ProcessorStatistics GetProcessorStatistics(int cpu) => GetProcessor(cpu).GetStatistics();
+
+    public IReadOnlyList<ProcessorStatistics> GetProcessorStatistics() => _processors.Select(p => p.GetStatistics()).ToArray();
+
+    /// <summary>The DPC worker's latency record for <paramref name="cpu"/>.</summary>
+    public LatencyRecorder GetRecorder(int cpu, bool threaded = false) => threaded ? GetProcessor(cpu).ThreadedRecorder : GetProcessor(cpu).Recorder;
+
+    /// <summary>One stage merged over the ISR thread and every core (a snapshot for reports).</summary>
+    public LatencyHistogram MergeStage(LatencyStage stage)
+    {
+        var merged = new LatencyHistogram();
+        merged.Add(_isrRecorder[stage]);
+        foreach (var p in _processors)
+        {
+            merged.Add(p.Recorder[stage]);
+            merged.Add(p.ThreadedRecorder[stage]);
+        }
+
+        return merged;
+    }
+
+    /// <summary>Events for the host to log (exceptions, watchdog), oldest first; drains the queue.</summary>
+    public IReadOnlyList<KernelEvent> DrainEvents()
+    {
+        var list = new List<KernelEvent>();
+        while (_events.TryDequeue(out var e))
+        {
+            list.Add(e);
+        }
+
+        return list;
+    }
+
+    /// <summary>Starts the workers and, with a controller, the ISR thread. Returns once every thread has applied its scheduling.</summary>
+    public void Start(IInterruptController? controller = null)
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("The kernel is already started.");
+        }
+
+        _started = true;
+        _controller = controller;
+        if (Options.LockMemory)
+        {
+            var e = ThreadControl.LockAllMemory();
+            Guarantees.MemoryLocked = e == 0;
+            if (e != 0)
+            {
+                Guarantees.AddNote($"mlockall refused: {ThreadControl.Describe(e)}; pages may fault during measurement (needs CAP_IPC_LOCK or a higher RLIMIT_MEMLOCK)");
+            }
+        }
+        else
+        {
+            Guarantees.AddNote("memory locking not requested (-m / LockMemory)");
+        }
+
+        if (!Options.StartThreads)
+        {
+            Guarantees.AddNote("manual kernel: no worker threads, no real-time scheduling");
+            return;
+        }
+
+        var threadCount = (_processors.Length * 2) + (controller is null ? 0 : 1);
+        using var ready = new CountdownEvent(threadCount);
+        foreach (var p in _processors)
+        {
+            StartThread($"dpc/{p.Cpu}", () => WorkerLoop(p, ready, threaded: false));
+            StartThread($"dpc-thr/{p.Cpu}", () => WorkerLoop(p, ready, threaded: true));
+        }
+
+        if (controller is not null)
+        {
+            StartThread("isr", () => IsrLoop(controller, ready));
+        }
+
+        ready.Wait();
+    }
+
+    /// <summary>Stops the ISR thread and the workers (queued DPCs are not run: flush first for that).</summary>
+    public void Stop(TimeSpan? timeout = null)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _controller?.Wake();
+        foreach (var p in _processors)
+        {
+            p.Signal.Stop();
+            p.ThreadedSignal.Stop();
+        }
+
+        var deadline = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(2)).TotalMilliseconds;
+        foreach (var t in _threads)
+        {
+            var left = (int)Math.Max(0, deadline - Environment.TickCount64);
+            t.Join(left);
+        }
+
+        if (Guarantees.MemoryLocked)
+        {
+            ThreadControl.UnlockAllMemory();
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        foreach (var p in _processors)
+        {
+            p.Dispose();
+        }
+    }
+
+    internal void RecordIsr(Interrupt interrupt, long edgeToIsr, long duration)
+    {
+        _isrRecorder.Record(LatencyStage.EdgeToIsr, edgeToIsr);
+        _isrRecorder.Record(LatencyStage.IsrDuration, duration);
+        _isrTimeNs += duration;
+    }
+
+    internal void ReportDpcException(Dpc dpc, int cpu, Exception ex)
+    {
+        if (_reportedExceptions.TryAdd(dpc, true))
+        {
+            _events.Enqueue(new KernelEvent(Clock.NowNs, "dpc-exception", cpu, dpc.Name, $"DPC routine {dpc.Name} threw {ex.GetType().Name}: {ex.Message} (further exceptions of this routine are counted, not reported)", ex));
+        }
+
+        if (Options.ExceptionPolicy == DpcExceptionPolicy.FailFast)
+        {
+            Fault(new KernelFault("KMODE_EXCEPTION_NOT_HANDLED", $"DPC routine {dpc.Name} on CPU {cpu} threw {ex.GetType().Name}: {ex.Message}", cpu, dpc.Name, 0, ex));
+        }
+    }
+
+    internal void ReportWatchdog(WatchdogEvent e)
+    {
+        Interlocked.Increment(ref _watchdogEvents);
+        _events.Enqueue(new KernelEvent(e.DetectedAtNs, "watchdog", e.Cpu, e.Routine, e.ToString()));
+        if (Options.WatchdogPolicy == WatchdogPolicy.FailFast)
+        {
+            Fault(new KernelFault("DPC_WATCHDOG_VIOLATION", e.ToString(), e.Cpu, e.Routine, e.DurationNs));
+        }
+    }
+
+    internal DpcProcessor GetProcessor(int cpu) =>
+        HasProcessor(cpu) ? _byCpu[cpu]! : throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"CPU {cpu} has no DPC queue; the kernel's cores are {string.Join(", ", Processors)}.");
+
+    private void Fault(KernelFault fault) => _fault.TrySetResult(fault);
+
+    private Dpc Register(Dpc dpc)
+    {
+        using (_registryLock.EnterScope())
+        {
+            _dpcs.Add(dpc);
+        }
+
+        return dpc;
+    }
+
+    /// <summary>The processor of the calling thread: its bound core for kernel threads, else where it runs now.</summary>
+    private DpcProcessor CurrentProcessor()
+    {
+        var cpu = KernelThread.Cpu;
+        if (cpu < 0)
+        {
+            cpu = Thread.GetCurrentProcessorId();
+        }
+
+        return cpu >= 0 && cpu < _byCpu.Length && _byCpu[cpu] is { } p ? p : _processors[0];
+    }
+
+    private void StartThread(string name, Action body)
+    {
+        var t = new Thread(() => body()) { IsBackground = true, Name = name };
+        _threads.Add(t);
+        t.Start();
+    }
+
+    private void SetUpThread(string role, int cpu, int priority)
+    {
+        KernelThread.Cpu = cpu;
+        var pinned = false;
+        var realtime = false;
+        if (Options.Pin)
+        {
+            var e = ThreadControl.PinCurrentThread(cpu);
+            pinned = e == 0;
+            if (!pinned)
+            {
+                Guarantees.AddNote($"pinning {role} to CPU {cpu} refused: {ThreadControl.Describe(e)}; it runs where the scheduler puts it");
+            }
+        }
+        else
+        {
+            Guarantees.AddNote("pinning disabled by configuration");
+        }
+
+        if (Options.Realtime)
+        {
+            var e = ThreadControl.SetRealtime(priority);
+            realtime = e == 0;
+            if (!realtime)
+            {
+                Guarantees.AddNote($"SCHED_FIFO refused ({ThreadControl.Describe(e)}); threads run SCHED_OTHER, so latency is not bounded (needs CAP_SYS_NICE or RLIMIT_RTPRIO >= {Options.IsrPriority})");
+            }
+        }
+        else
+        {
+            Guarantees.AddNote("real-time scheduling disabled by configuration");
+        }
+
+        _ = ThreadControl.SetTimerSlack(1);
+        Guarantees.ReportThread(realtime, pinned);
+    }
+
+    private void WorkerLoop(DpcProcessor p, CountdownEvent ready, bool threaded)
+    {
+        SetUpThread(threaded ? $"threaded-DPC thread {p.Cpu}" : $"DPC worker {p.Cpu}", p.Cpu, threaded ? Options.ThreadedDpcPriority : Options.DpcPriority);
+        KernelThread.Irql = threaded ? Irql.Passive : Irql.Dispatch;
+        ready.Signal();
+        var signal = threaded ? p.ThreadedSignal : p.Signal;
+        while (true)
+        {
+            signal.Wait();
+            if (signal.IsStopping)
+            {
+                return;
+            }
+
+            if (threaded)
+            {
+                p.DrainThreaded();
+            }
+            else
+            {
+                p.DrainNormal();
+            }
+        }
+    }
+
+    private void IsrLoop(IInterruptController controller, CountdownEvent ready)
+    {
+        SetUpThread("ISR thread", IsrProcessor, Options.IsrPriority);
+        ready.Signal();
+        Span<int> vectors = stackalloc int[64];
+        while (!_stopping)
+        {
+            _ = ServiceInterrupts(controller, vectors, -1);
+        }
+    }
+
+    private int ServiceInterrupts(IInterruptController controller, Span<int> vectors, int timeoutMs)
+    {
+        var n = controller.WaitForInterrupts(vectors, timeoutMs);
+        for (var i = 0; i < n; i++)
+        {
+            var v = vectors[i];
+            if ((uint)v < MaxVectors && Volatile.Read(ref _vectors[v]) is { Source: { } source } interrupt)
+            {
+                source.Service(interrupt);
+            }
+        }
+
+        return n;
+    }
+}

@@ -1,0 +1,432 @@
+using DpcPi.Kernel.Measurement;
+
+namespace DpcPi.Kernel;
+
+/// <summary>
+/// One core's DPC state (the PRCB's DPC data): a normal and a threaded list under one short lock,
+/// the drain thresholds, the worker signals and the counters. The lock guards only O(1) list
+/// operations; no DPC routine ever runs while it is held.
+/// </summary>
+internal sealed class DpcProcessor : IDisposable
+{
+    public readonly Lock Lock = new();
+    public DpcList Normal;
+    public DpcList Threaded;
+    public readonly WorkerSignal Signal;
+    public readonly WorkerSignal ThreadedSignal;
+    public readonly LatencyRecorder Recorder;
+    public readonly LatencyRecorder ThreadedRecorder;
+
+    // Thresholds (Windows: MaximumDpcQueueDepth, MinimumDpcRate, DpcRequestRate, AdjustDpcThreshold).
+    public int MaximumDpcQueueDepth;
+    public long DpcRequestRate;
+    public long DpcCount;
+    private long _lastDpcCount;
+    private int _adjustCountdown;
+
+    // Drain state.
+    public bool RoutineActive;
+    public bool ThreadedRoutineActive;
+    public Dpc? CurrentDpc;
+    public long RoutineStartNs;
+    public long DrainStartNs;
+    private Dpc? _watchdogFlaggedDpc;
+    private long _watchdogFlaggedStart;
+    private long _cumulativeFlaggedDrain;
+    private int _holdCount;
+    private readonly ManualResetEventSlim _holdReleased = new(true, spinCount: 0);
+
+    // Counters.
+    public long DpcsRun;
+    public long ThreadedDpcsRun;
+    public long Coalesced;
+    public long Exceptions;
+    public long TimeInDpcNs;
+    public long MaxExecutionNs;
+    public Dpc? MaxExecutionDpc;
+    public int HighWater;
+    public long Ticks;
+    public long WatchdogPerDpc;
+    public long WatchdogCumulative;
+
+    private readonly DpcKernel _kernel;
+
+    public DpcProcessor(DpcKernel kernel, int cpu, int index)
+    {
+        _kernel = kernel;
+        Cpu = cpu;
+        Index = index;
+        var o = kernel.Options;
+        MaximumDpcQueueDepth = o.MaximumDpcQueueDepth;
+        _adjustCountdown = o.AdjustDpcThreshold;
+        var spinNs = (long)o.SpinDuration.TotalMilliseconds * 1_000_000;
+        Signal = new WorkerSignal(o.WaitStrategy, spinNs);
+        // Threaded DPCs never busy-spin: they are the low-priority lane.
+        ThreadedSignal = new WorkerSignal(o.WaitStrategy == DpcWaitStrategy.BusySpin ? DpcWaitStrategy.SpinThenBlock : o.WaitStrategy, spinNs);
+        var epoch = kernel.EpochNs;
+        Recorder = new LatencyRecorder(epoch, o.TimelineSeconds) { OutlierThresholdNs = o.OutlierThresholdNs };
+        ThreadedRecorder = new LatencyRecorder(epoch, 1) { OutlierThresholdNs = o.OutlierThresholdNs };
+    }
+
+    public int Cpu { get; }
+
+    public int Index { get; }
+
+    public bool IsHeld => Volatile.Read(ref _holdCount) > 0;
+
+    /// <summary>Links <paramref name="dpc"/> (already claimed for this processor) and decides whether to wake the worker.</summary>
+    public bool LinkLocked(Dpc dpc, bool local)
+    {
+        ref var list = ref dpc.IsThreaded ? ref Threaded : ref Normal;
+        if (dpc.Importance == DpcImportance.High)
+        {
+            list.AddFirst(dpc);
+        }
+        else
+        {
+            list.AddLast(dpc);
+        }
+
+        DpcCount++;
+        var depth = list.Count;
+        if (depth > HighWater)
+        {
+            HighWater = depth;
+        }
+
+        if (dpc.IsThreaded)
+        {
+            return true;
+        }
+
+        return dpc.Importance switch
+        {
+            DpcImportance.High or DpcImportance.MediumHigh => true,
+            DpcImportance.Medium when local => true,
+            _ => depth >= MaximumDpcQueueDepth || DpcRequestRate < _kernel.Options.MinimumDpcRate,
+        };
+    }
+
+    /// <summary>The "DPC interrupt": asks the right worker to drain.</summary>
+    public void RequestDrain(bool threaded)
+    {
+        if (threaded)
+        {
+            ThreadedSignal.Request();
+        }
+        else
+        {
+            Signal.Request();
+        }
+    }
+
+    /// <summary>Drains the normal list until it is empty (or the core is held). Runs on the core's worker at DISPATCH.</summary>
+    public void DrainNormal()
+    {
+        var clock = _kernel.Clock;
+        Volatile.Write(ref DrainStartNs, clock.NowNs);
+        try
+        {
+            while (true)
+            {
+                Dpc dpc;
+                nint a1, a2;
+                long eventNs, queuedNs, cycle, start;
+                Interrupt? source;
+                using (Lock.EnterScope())
+                {
+                    if (_holdCount > 0)
+                    {
+                        RoutineActive = false;
+                        goto Held;
+                    }
+
+                    var next = Normal.RemoveFirst();
+                    if (next is null)
+                    {
+                        RoutineActive = false;
+                        CurrentDpc = null;
+                        return;
+                    }
+
+                    dpc = next;
+                    Volatile.Write(ref dpc.QueuedOn, null);
+                    a1 = dpc.Argument1;
+                    a2 = dpc.Argument2;
+                    eventNs = dpc.EventTimestampNs;
+                    queuedNs = dpc.QueuedNs;
+                    cycle = dpc.Cycle;
+                    source = dpc.SourceInterrupt;
+                    start = clock.NowNs;
+                    RoutineActive = true;
+                    CurrentDpc = dpc;
+                    Volatile.Write(ref RoutineStartNs, start);
+                }
+
+                Run(dpc, a1, a2, eventNs, queuedNs, cycle, source, start, Recorder, Irql.Dispatch);
+                Volatile.Write(ref RoutineActive, false);
+                continue;
+
+            Held:
+                Volatile.Write(ref DrainStartNs, 0);
+                _holdReleased.Wait();
+                Volatile.Write(ref DrainStartNs, clock.NowNs);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref DrainStartNs, 0);
+        }
+    }
+
+    /// <summary>Drains the threaded list, yielding to normal DPCs of this core between routines. Runs at PASSIVE.</summary>
+    public void DrainThreaded()
+    {
+        var clock = _kernel.Clock;
+        while (true)
+        {
+            // Normal DPCs pre-empt threaded ones: do not start the next threaded routine while the
+            // core has normal work (with SCHED_FIFO on one core the scheduler enforces this too).
+            var spin = new SpinWait();
+            while ((Volatile.Read(ref RoutineActive) || (Normal.Count > 0 && Signal.IsRequested && !IsHeld)) && !ThreadedSignal.IsStopping && _kernel.Options.StartThreads)
+            {
+                spin.SpinOnce();
+            }
+
+            Dpc dpc;
+            nint a1, a2;
+            long eventNs, queuedNs, cycle, start;
+            Interrupt? source;
+            using (Lock.EnterScope())
+            {
+                var next = _holdCount > 0 ? null : Threaded.RemoveFirst();
+                if (next is null)
+                {
+                    ThreadedRoutineActive = false;
+                    return;
+                }
+
+                dpc = next;
+                Volatile.Write(ref dpc.QueuedOn, null);
+                a1 = dpc.Argument1;
+                a2 = dpc.Argument2;
+                eventNs = dpc.EventTimestampNs;
+                queuedNs = dpc.QueuedNs;
+                cycle = dpc.Cycle;
+                source = dpc.SourceInterrupt;
+                start = clock.NowNs;
+                ThreadedRoutineActive = true;
+            }
+
+            Run(dpc, a1, a2, eventNs, queuedNs, cycle, source, start, ThreadedRecorder, Irql.Passive);
+        }
+    }
+
+    /// <summary>Raises the core to DISPATCH from the outside: nothing more starts until the hold is released.</summary>
+    public void Hold()
+    {
+        using (Lock.EnterScope())
+        {
+            if (_holdCount++ == 0)
+            {
+                _holdReleased.Reset();
+            }
+        }
+
+        // Wait for a routine already running to finish, so the queue is stable while held.
+        var spin = new SpinWait();
+        while (Volatile.Read(ref RoutineActive) || Volatile.Read(ref ThreadedRoutineActive))
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    public void Release()
+    {
+        bool request;
+        using (Lock.EnterScope())
+        {
+            if (--_holdCount > 0)
+            {
+                return;
+            }
+
+            _holdReleased.Set();
+            request = Normal.Count > 0;
+        }
+
+        // A drain requested while held was consumed by the held worker; ask again.
+        if (request)
+        {
+            RequestDrain(false);
+        }
+
+        if (Threaded.Count > 0)
+        {
+            RequestDrain(true);
+        }
+    }
+
+    /// <summary>
+    /// The clock tick's work for this core, as KeUpdateRunTime: request a drain of DPCs left queued,
+    /// adapt the maximum depth towards the ideal request rate, update the request rate, check the watchdog.
+    /// </summary>
+    public void OnClockTick(long nowNs)
+    {
+        var o = _kernel.Options;
+        bool request = false;
+        using (Lock.EnterScope())
+        {
+            Ticks++;
+            if (Normal.Count > 0 && !RoutineActive && !Signal.IsRequested)
+            {
+                _adjustCountdown = o.AdjustDpcThreshold;
+                request = true;
+                if (DpcRequestRate < o.IdealDpcRate && MaximumDpcQueueDepth > 1)
+                {
+                    MaximumDpcQueueDepth--;
+                }
+            }
+            else if (--_adjustCountdown <= 0)
+            {
+                _adjustCountdown = o.AdjustDpcThreshold;
+                if (MaximumDpcQueueDepth < o.MaximumDpcQueueDepth)
+                {
+                    MaximumDpcQueueDepth++;
+                }
+            }
+
+            DpcRequestRate = (DpcCount - _lastDpcCount + DpcRequestRate) / 2;
+            _lastDpcCount = DpcCount;
+        }
+
+        if (request && !IsHeld)
+        {
+            RequestDrain(false);
+        }
+
+        CheckWatchdog(nowNs);
+    }
+
+    /// <summary>Detects, while the routine is still running, a DPC over its limit or a core too long in DPCs.</summary>
+    public void CheckWatchdog(long nowNs)
+    {
+        var o = _kernel.Options;
+        var dpc = Volatile.Read(ref CurrentDpc);
+        var start = Volatile.Read(ref RoutineStartNs);
+        if (dpc is not null && Volatile.Read(ref RoutineActive))
+        {
+            var running = nowNs - start;
+            if (running > o.WatchdogDpcLimitNs && !(ReferenceEquals(dpc, _watchdogFlaggedDpc) && start == _watchdogFlaggedStart))
+            {
+                _watchdogFlaggedDpc = dpc;
+                _watchdogFlaggedStart = start;
+                Interlocked.Increment(ref WatchdogPerDpc);
+                _kernel.ReportWatchdog(new WatchdogEvent(WatchdogKind.SingleDpc, Cpu, dpc.Name, running, o.WatchdogDpcLimitNs, nowNs));
+            }
+        }
+
+        var drainStart = Volatile.Read(ref DrainStartNs);
+        if (drainStart != 0 && nowNs - drainStart > o.WatchdogCumulativeLimitNs && drainStart != _cumulativeFlaggedDrain)
+        {
+            _cumulativeFlaggedDrain = drainStart;
+            Interlocked.Increment(ref WatchdogCumulative);
+            _kernel.ReportWatchdog(new WatchdogEvent(WatchdogKind.Cumulative, Cpu, dpc?.Name, nowNs - drainStart, o.WatchdogCumulativeLimitNs, nowNs));
+        }
+    }
+
+    public ProcessorStatistics GetStatistics()
+    {
+        using (Lock.EnterScope())
+        {
+            return new ProcessorStatistics(
+                Cpu,
+                DpcsRun,
+                ThreadedDpcsRun,
+                DpcCount,
+                Coalesced,
+                Exceptions,
+                Normal.Count,
+                Threaded.Count,
+                HighWater,
+                TimeInDpcNs,
+                MaxExecutionNs,
+                MaxExecutionDpc?.Name,
+                MaximumDpcQueueDepth,
+                DpcRequestRate,
+                Ticks,
+                Volatile.Read(ref WatchdogPerDpc),
+                Volatile.Read(ref WatchdogCumulative));
+        }
+    }
+
+    public void Dispose()
+    {
+        Signal.Dispose();
+        ThreadedSignal.Dispose();
+        _holdReleased.Dispose();
+    }
+
+    private void Run(Dpc dpc, nint a1, nint a2, long eventNs, long queuedNs, long cycle, Interrupt? source, long start, LatencyRecorder recorder, Irql irql)
+    {
+        var clock = _kernel.Clock;
+        var internalDpc = dpc.IsInternal;
+        if (!internalDpc)
+        {
+            recorder.Record(LatencyStage.QueueWait, start - queuedNs);
+            recorder.RecordEdgeToDpcStart(eventNs, start, cycle);
+            source?.EdgeToDpcStart.RecordConcurrent(start - eventNs);
+        }
+
+        var previous = KernelThread.Irql;
+        KernelThread.Irql = irql;
+        try
+        {
+            dpc.Routine(dpc, dpc.DeferredContext, a1, a2);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref dpc.ExceptionCount);
+            Interlocked.CompareExchange(ref dpc.FirstException, ex, null);
+            Interlocked.Increment(ref Exceptions);
+            _kernel.ReportDpcException(dpc, Cpu, ex);
+        }
+        finally
+        {
+            KernelThread.Irql = previous;
+        }
+
+        if (internalDpc)
+        {
+            return;
+        }
+
+        var end = clock.NowNs;
+        var duration = end - start;
+        recorder.Record(LatencyStage.DpcDuration, duration);
+        dpc.ExecutionTime.RecordConcurrent(duration);
+        Interlocked.Increment(ref dpc.RunCount);
+        Interlocked.Add(ref dpc.TotalExecutionNs, duration);
+        var max = Volatile.Read(ref dpc.MaxExecutionNs);
+        if (duration > max)
+        {
+            Interlocked.CompareExchange(ref dpc.MaxExecutionNs, duration, max);
+        }
+
+        if (dpc.IsThreaded)
+        {
+            Interlocked.Increment(ref ThreadedDpcsRun);
+        }
+        else
+        {
+            Interlocked.Increment(ref DpcsRun);
+        }
+
+        Interlocked.Add(ref TimeInDpcNs, duration);
+        if (duration > Volatile.Read(ref MaxExecutionNs))
+        {
+            Volatile.Write(ref MaxExecutionDpc, dpc);
+            Volatile.Write(ref MaxExecutionNs, duration);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+namespace DpcPi.Kernel;
+
+/// <summary>Tunables of a <see cref="DpcKernel"/>. Defaults follow Windows where Windows has one.</summary>
+public sealed class KernelOptions
+{
+    /// <summary>The CPUs that get a DPC queue and worker; null means every CPU the process may use.</summary>
+    public IReadOnlyList<int>? Processors { get; set; }
+
+    /// <summary>The CPU of the ISR thread; -1 means the last DPC core.</summary>
+    public int IsrProcessor { get; set; } = -1;
+
+    /// <summary>
+    /// SCHED_FIFO priority of the ISR thread. Default 49: just below the kernel's threaded GPIO IRQ
+    /// handlers (FIFO 50), which must run first to produce the event the ISR thread waits for.
+    /// </summary>
+    public int IsrPriority { get; set; } = 49;
+
+    /// <summary>SCHED_FIFO priority of the DPC workers (below the ISR thread).</summary>
+    public int DpcPriority { get; set; } = 45;
+
+    /// <summary>SCHED_FIFO priority of the threaded-DPC workers (below the DPC workers).</summary>
+    public int ThreadedDpcPriority { get; set; } = 30;
+
+    /// <summary>Ask for SCHED_FIFO. When refused, the kernel runs anyway and records it in <see cref="DpcKernel.Guarantees"/>.</summary>
+    public bool Realtime { get; set; } = true;
+
+    /// <summary>Pin each thread to its CPU from inside the thread.</summary>
+    public bool Pin { get; set; } = true;
+
+    /// <summary>mlockall(MCL_CURRENT|MCL_FUTURE) at start, as cyclictest -m.</summary>
+    public bool LockMemory { get; set; }
+
+    public DpcWaitStrategy WaitStrategy { get; set; } = DpcWaitStrategy.SpinThenBlock;
+
+    /// <summary>How long <see cref="DpcWaitStrategy.SpinThenBlock"/> spins before sleeping.</summary>
+    public TimeSpan SpinDuration { get; set; } = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>Start worker and ISR threads. False gives a manual kernel that tests drive step by step.</summary>
+    public bool StartThreads { get; set; } = true;
+
+    /// <summary>Windows' KiMaximumDpcQueueDepth: a Low DPC wakes the worker once the queue is this deep.</summary>
+    public int MaximumDpcQueueDepth { get; set; } = 4;
+
+    /// <summary>Windows' KiMinimumDpcRate: below this many requests per tick, Low DPCs wake the worker.</summary>
+    public int MinimumDpcRate { get; set; } = 3;
+
+    /// <summary>Windows' KiIdealDpcRate: below it, the clock tick lowers the maximum depth (drain sooner).</summary>
+    public int IdealDpcRate { get; set; } = 20;
+
+    /// <summary>Windows' KiAdjustDpcThreshold: idle ticks before the maximum depth grows back by one.</summary>
+    public int AdjustDpcThreshold { get; set; } = 20;
+
+    public DpcExceptionPolicy ExceptionPolicy { get; set; } = DpcExceptionPolicy.Isolate;
+
+    /// <summary>ISR runs longer than this are counted as slow (per vector).</summary>
+    public long SlowIsrThresholdNs { get; set; } = 25_000;
+
+    /// <summary>Per-DPC watchdog limit (ns). Windows' guidance: a DPC should not run longer than 100 µs.</summary>
+    public long WatchdogDpcLimitNs { get; set; } = 100_000;
+
+    /// <summary>Cumulative watchdog limit: time a core may spend continuously in DPCs (ns).</summary>
+    public long WatchdogCumulativeLimitNs { get; set; } = 10_000_000;
+
+    public WatchdogPolicy WatchdogPolicy { get; set; } = WatchdogPolicy.Count;
+
+    /// <summary>Edge→DPC latencies at or above this are listed with their cycle numbers.</summary>
+    public long OutlierThresholdNs { get; set; } = 1_000_000;
+
+    /// <summary>Length of the per-second maximum-latency timeline.</summary>
+    public int TimelineSeconds { get; set; } = 86_400;
+
+    public IKernelClock Clock { get; set; } = MonotonicKernelClock.Instance;
+
+    internal void Validate()
+    {
+        static void Positive(int value, string name)
+        {
+            if (value < 0)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be 0 or more.");
+            }
+        }
+
+        Positive(MaximumDpcQueueDepth, nameof(MaximumDpcQueueDepth));
+        Positive(MinimumDpcRate, nameof(MinimumDpcRate));
+        Positive(IdealDpcRate, nameof(IdealDpcRate));
+        if (AdjustDpcThreshold < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AdjustDpcThreshold), AdjustDpcThreshold, "AdjustDpcThreshold must be 1 or more.");
+        }
+
+        foreach (var (value, name) in new[] { (IsrPriority, nameof(IsrPriority)), (DpcPriority, nameof(DpcPriority)), (ThreadedDpcPriority, nameof(ThreadedDpcPriority)) })
+        {
+            if (value is < 1 or > 99)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be a SCHED_FIFO priority from 1 to 99.");
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace DpcPi.Kernel;
+
+/// <summary>Per-thread kernel state: the IRQL, the logical core, and the interrupt being serviced.</summary>
+internal static class KernelThread
+{
+    [ThreadStatic]
+    private static Irql t_irql;
+
+    [ThreadStatic]
+    private static int t_cpuPlusOne;
+
+    [ThreadStatic]
+    private static Interrupt? t_interrupt;
+
+    [ThreadStatic]
+    private static long t_eventNs;
+
+    [ThreadStatic]
+    private static long t_isrEntryNs;
+
+    [ThreadStatic]
+    private static long t_cycle;
+
+    public static Irql Irql
+    {
+        get => t_irql;
+        set => t_irql = value;
+    }
+
+    /// <summary>The core a kernel thread is bound to, or -1 for threads the kernel did not start.</summary>
+    public static int Cpu
+    {
+        get => t_cpuPlusOne - 1;
+        set => t_cpuPlusOne = value + 1;
+    }
+
+    public static Interrupt? CurrentInterrupt => t_interrupt;
+
+    public static long EventNs => t_eventNs;
+
+    public static long IsrEntryNs => t_isrEntryNs;
+
+    public static long Cycle => t_cycle;
+
+    public static void EnterInterrupt(Interrupt interrupt, long eventNs, long isrEntryNs, long cycle)
+    {
+        t_interrupt = interrupt;
+        t_eventNs = eventNs;
+        t_isrEntryNs = isrEntryNs;
+        t_cycle = cycle;
+    }
+
+    public static void LeaveInterrupt() => t_interrupt = null;
+}
