@@ -144,9 +144,18 @@ last_line() {
   printf '%s' "${line:-$2}"
 }
 
+# Shell-quotes one word for display: as it is when plain, else in single quotes.
+quote_arg() {
+  if [[ $1 =~ ^[A-Za-z0-9_./:@%+=,-]+$ ]]; then
+    printf '%s' "$1"
+  else
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+  fi
+}
+
 quote_cmd() {
   local out="" a
-  for a in "$@"; do out+="$(printf '%q' "$a") "; done
+  for a in "$@"; do out+="$(quote_arg "$a") "; done
   printf '%s' "${out% }"
 }
 
@@ -169,7 +178,6 @@ setup_ssh() {
 
 # One ssh connection for all steps (each step is a new session on it): much faster on a Pi.
 start_ssh_master() {
-  [[ $DRY_RUN == 0 ]] || return 0
   SSH_CMD+=(-o ControlMaster=auto -o "ControlPath=$WORK/ssh-%C" -o ControlPersist=120)
 }
 
@@ -220,6 +228,8 @@ RB_UNIT_NEW=0
 RB_CONFIG_BACKUP=0
 RB_RESTARTED=0
 
+# The script sent before every remote step: settings, then the r_* functions.
+# remote_prelude short: only the helpers (a dry run shows each step's own function at its step).
 remote_prelude() {
   printf 'set -euo pipefail\n'
   declare -p R SUDO_A SYSTEMCTL_A USERADD_A GROUPADD_A USERMOD_A DOTNET STAGING DOTNET_INSTALL_URL \
@@ -228,9 +238,13 @@ remote_prelude() {
   declare -p UNIT_TEXT CONFIG_TEXT
   local fn
   for fn in $(declare -F | awk '$3 ~ /^r_/ { print $3 }'); do
+    if [[ ${1:-} == short && " $STEP_FUNCTIONS " == *" $fn "* ]]; then continue; fi
     declare -f "$fn"
   done
 }
+
+STEP_FUNCTIONS="r_preflight r_runtime r_user r_install r_config r_unit r_switch r_daemon_reload r_enable
+  r_restart r_wait r_status r_prune r_rollback r_check"
 
 # run_remote STEP FUNCTION: runs FUNCTION on the Pi. Lines it prints as "@@ key=value" are facts
 # (read with fact STEP key); other output is shown indented. Stops the deploy on failure.
@@ -691,9 +705,9 @@ upload() {
     return 0
   fi
   local rsh="" a
-  for a in "${SSH_CMD[@]}"; do rsh+="'$a' "; done # rsync splits -e at spaces, honours quotes
+  for a in "${SSH_CMD[@]}"; do rsh+="$(quote_arg "$a") "; done # rsync splits -e at spaces, honours quotes
   local cmd=(rsync -a --delete --checksum -e "${rsh% }" "$PUB/" "$WORK/meta/" "$TARGET:$dest/")
-  printf '  + %s %s %q\n' "$(quote_cmd "${SSH_CMD[@]}")" "$TARGET" "mkdir -p $(printf '%q' "$dest")"
+  printf '  + %s %s %s\n' "$(quote_cmd "${SSH_CMD[@]}")" "$TARGET" "$(quote_arg "mkdir -p $(printf '%q' "$dest")")"
   printf '  + %s\n' "$(quote_cmd "${cmd[@]}")"
   [[ $DRY_RUN == 0 ]] || return 0
   remote "mkdir -p $(printf '%q' "$dest")" 2>"$WORK/upload.err" ||
@@ -737,8 +751,8 @@ main() {
   render_unit
   read_config
   if [[ $DRY_RUN == 1 ]]; then
-    step_header "prelude sent before every remote step (bash -s on $TARGET)"
-    remote_prelude | sed 's/^/  | /'
+    step_header "prelude sent before every remote step (bash -s on $TARGET), with the step functions below"
+    remote_prelude short | sed 's/^/  | /'
   fi
 
   run_remote preflight r_preflight
