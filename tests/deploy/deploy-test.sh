@@ -149,7 +149,7 @@ EOF
 cat >>"$T/bin/systemctl" <<'EOF'
 echo "$*" >>"$state/systemctl.log"
 case $1 in
-  is-active) echo active ;;
+  is-active) if [[ -e $state/fail-active ]]; then echo failed; exit 3; fi; echo active ;;
   is-enabled)
     if grep -q '^enable ' "$state/systemctl.log"; then echo enabled; else echo disabled; exit 1; fi ;;
   show)
@@ -344,6 +344,23 @@ check "failed restart exits non-zero" eval '[[ $RC != 0 ]]'
 check "failed restart: one line 'deploy.sh: step 'restart' failed: ...' at the end" err_last_is_step_failure restart
 check "failed restart: previous release still installed" eval '[[ $(release) == "$REL1" ]] && cmp -s "$T/pub1/dpcpi.dll" "$ROOT/opt/dpcpi/dpcpi.dll"'
 check "failed restart: the new release is removed" eval '[[ $(find "$ROOT/opt/dpcpi-releases" -mindepth 1 -maxdepth 1 -type d | wc -l) == 1 ]]'
+
+# The service starts but then fails (never READY): step 'wait' fails, the previous release returns.
+touch "$STATE/fail-active"
+deploy fail-wait --no-build --publish-dir "$T/pub2"
+rm -f "$STATE/fail-active"
+check "service not active after restart: step 'wait' fails, previous release restarted" eval '[[ $RC == 1 ]] &&
+  err_last_is_step_failure wait && [[ $(release) == "$REL1" ]] && grep -q "previous release restarted" "$ERR" &&
+  [[ $(grep -c "^restart dpcpi.service" "$CALLS") == 2 ]]'
+
+# An old install that is a plain directory (before releases existed) becomes a release.
+LEGACY=$T/root-legacy
+mkdir -p "$LEGACY/opt/dpcpi" "$LEGACY/etc"
+printf 'old build\n' >"$LEGACY/opt/dpcpi/dpcpi.dll"
+cp "$ROOT/etc/group" "$LEGACY/etc/group"
+DPCPI_TARGET_ROOT=$LEGACY deploy legacy --no-build --publish-dir "$T/pub1"
+check "a plain /opt/dpcpi directory is kept as a release and replaced by the symlink" eval '[[ $RC == 0 && -L $LEGACY/opt/dpcpi ]] &&
+  cmp -s "$T/pub1/dpcpi.dll" "$LEGACY/opt/dpcpi/dpcpi.dll" && grep -qx "old build" "$LEGACY"/opt/dpcpi-releases/legacy-*/dpcpi.dll'
 
 # An unreachable Pi: fails at the first step with one line.
 OLD_PORT=$PORT
