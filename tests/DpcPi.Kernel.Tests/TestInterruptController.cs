@@ -19,17 +19,24 @@ internal sealed class TestInterruptController : IInterruptController, IInterrupt
     private int _batchIndex;
     private ulong _sequence;
 
+    /// <summary>Queues an event; waits (spinning) while the ISR thread is a full ring behind, like a device FIFO applying back-pressure.</summary>
     public void Raise(int vector, long timestampNs)
     {
-        using (_lock.EnterScope())
+        var spin = default(SpinWait);
+        while (true)
         {
-            if (_count == _ring.Length)
+            using (_lock.EnterScope())
             {
-                throw new InvalidOperationException("test ring full");
+                if (_count < _ring.Length)
+                {
+                    _ring[(_head + _count) % _ring.Length] = (vector, timestampNs, ++_sequence);
+                    _count++;
+                    break;
+                }
             }
 
-            _ring[(_head + _count) % _ring.Length] = (vector, timestampNs, ++_sequence);
-            _count++;
+            _pending.Set();
+            spin.SpinOnce();
         }
 
         _pending.Set();
