@@ -9,7 +9,9 @@ namespace DpcPi.Gpio;
 /// delay), scheduled level sequences (<see cref="SignalGenerators"/>), and a kernel-like event buffer
 /// (power-of-two size, drops the oldest on overflow, leaving a seqno gap). Each request's
 /// <see cref="GpioLineRequest.ReadinessHandle"/> is a real eventfd, so it joins epoll sets like a real
-/// request fd. Not simulated: kernel debounce (accepted and reported, but edges pass unfiltered).
+/// request fd. Kernel debounce is simulated in software like gpiolib-cdev does it: a change is
+/// reported only once the line has been stable for the period, timestamped when the period expires
+/// (changes and expiries are processed by <see cref="RunUntil"/>).
 /// </summary>
 public sealed class FakeGpioBackend : IGpioBackend
 {
@@ -129,6 +131,7 @@ public sealed class FakeGpioBackend : IGpioBackend
                 var l = c.Lines[options.Lines[i].Offset];
                 l.Owner = request;
                 l.Index = i;
+                l.DebouncedLevel = l.Level;
                 ApplyOutput(l, options.Lines[i].Settings, Clock());
             }
 
@@ -207,7 +210,15 @@ public sealed class FakeGpioBackend : IGpioBackend
             while (_schedule.TryPeek(out var item, out var key) && key.At <= nowNs)
             {
                 _ = _schedule.Dequeue();
-                ApplyLevel(item.Line, item.Level, key.At);
+                if (item.DebounceGeneration == 0)
+                {
+                    ApplyLevel(item.Line, item.Level, key.At);
+                }
+                else
+                {
+                    ExpireDebounce(item.Line, item.DebounceGeneration, key.At);
+                }
+
                 applied++;
             }
         }
@@ -282,7 +293,13 @@ public sealed class FakeGpioBackend : IGpioBackend
         if (line.Owner is { } owner)
         {
             var settings = owner.GetSettings(line.Offset);
-            if (settings.Mode == PinMode.Input)
+            if (settings.Mode == PinMode.Input && settings.DebouncePeriod > TimeSpan.Zero)
+            {
+                // Restart the stability timer; the edge is decided when it expires undisturbed.
+                line.DebounceGeneration++;
+                _schedule.Enqueue(new Scheduled(line, level, line.DebounceGeneration), (timestampNs + (long)(settings.DebouncePeriod.Ticks * 100), _order++));
+            }
+            else if (settings.Mode == PinMode.Input)
             {
                 var logicalHigh = level ^ settings.ActiveLow;
                 owner.Deliver(line, logicalHigh ? PinEventTypes.Rising : PinEventTypes.Falling, timestampNs);
@@ -302,7 +319,22 @@ public sealed class FakeGpioBackend : IGpioBackend
         }
     }
 
-    private void Enqueue(FakeLine line, bool level, long atNs) => _schedule.Enqueue(new Scheduled(line, level), (atNs, _order++));
+    private void Enqueue(FakeLine line, bool level, long atNs) => _schedule.Enqueue(new Scheduled(line, level, 0), (atNs, _order++));
+
+    private static void ExpireDebounce(FakeLine line, long generation, long timestampNs)
+    {
+        if (generation != line.DebounceGeneration || line.Level == line.DebouncedLevel || line.Owner is not { } owner)
+        {
+            return; // the line moved again (timer restarted) or settled where it started: no edge
+        }
+
+        line.DebouncedLevel = line.Level;
+        var settings = owner.GetSettings(line.Offset);
+        if (settings.Mode == PinMode.Input)
+        {
+            owner.Deliver(line, line.Level ^ settings.ActiveLow ? PinEventTypes.Rising : PinEventTypes.Falling, timestampNs);
+        }
+    }
 
     private static GpioLineInfo Describe(FakeLine line)
     {
@@ -339,7 +371,8 @@ public sealed class FakeGpioBackend : IGpioBackend
         return c.Lines[offset];
     }
 
-    private readonly record struct Scheduled(FakeLine Line, bool Level);
+    /// <summary>A level change (generation 0) or a debounce expiry (generation of the timer it checks).</summary>
+    private readonly record struct Scheduled(FakeLine Line, bool Level, long DebounceGeneration);
 
     internal sealed class FakeChip(GpioChipInfo info)
     {
@@ -361,6 +394,10 @@ public sealed class FakeGpioBackend : IGpioBackend
         public FakeGpioLineRequest? Owner { get; set; }
 
         public int Index { get; set; } = -1;
+
+        public bool DebouncedLevel { get; set; }
+
+        public long DebounceGeneration { get; set; }
 
         public List<(FakeLine To, long DelayNs)> Wires { get; } = [];
     }

@@ -131,7 +131,9 @@ internal sealed class FakeGpioLineRequest : GpioLineRequest
             var now = _backend.Clock();
             foreach (var line in lines)
             {
-                _backend.ApplyOutput(FakeChip.Lines[line.Offset], line.Settings, now);
+                var l = FakeChip.Lines[line.Offset];
+                l.DebouncedLevel = l.Level;
+                _backend.ApplyOutput(l, line.Settings, now);
             }
         }
     }

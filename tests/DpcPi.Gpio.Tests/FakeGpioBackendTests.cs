@@ -182,6 +182,39 @@ public sealed class FakeGpioBackendTests : IDisposable
     }
 
     [Fact]
+    public void Debounce_SwitchBounceShorterThanPeriod_ReportsOneEdgeWhenStable()
+    {
+        var r = Own(_fake.RequestLine("gpiochip0", 4, GpioLineSettings.Input(Both) with { DebouncePeriod = TimeSpan.FromMicroseconds(1000) }));
+        var bounce = SignalGenerators.SwitchBounce(0, PinValue.High, bounces: 4, minGapNs: 10_000, maxGapNs: 100_000, seed: 3);
+        _fake.Schedule("gpiochip0", 4, bounce);
+        _fake.RunUntil(long.MaxValue);
+        var buffer = new GpioEdgeEvent[16];
+        Assert.Equal(1, r.ReadEdgeEvents(buffer));
+        Assert.Equal((PinEventTypes.Rising, bounce[^1].TimestampNs + 1_000_000), (buffer[0].EventType, buffer[0].TimestampNs));
+        Assert.Equal(new GpioLineStatistics(1, 0, 0), r.TotalStatistics);
+    }
+
+    [Fact]
+    public void Debounce_GlitchShorterThanPeriod_ReportsNothing()
+    {
+        var r = Own(_fake.RequestLine("gpiochip0", 4, GpioLineSettings.Input(Both) with { DebouncePeriod = TimeSpan.FromMicroseconds(10) }));
+        _fake.Schedule("gpiochip0", 4, SignalGenerators.Pulse(1000, 5000));
+        _fake.RunUntil(long.MaxValue);
+        Assert.Equal(0, r.ReadEdgeEvents(new GpioEdgeEvent[4]));
+    }
+
+    [Fact]
+    public void Debounce_PulseLongerThanPeriod_ReportsBothEdgesLate()
+    {
+        var r = Own(_fake.RequestLine("gpiochip0", 4, GpioLineSettings.Input(Both) with { DebouncePeriod = TimeSpan.FromMicroseconds(10) }));
+        _fake.Schedule("gpiochip0", 4, SignalGenerators.Pulse(1000, 50_000));
+        _fake.RunUntil(long.MaxValue);
+        var buffer = new GpioEdgeEvent[4];
+        Assert.Equal(2, r.ReadEdgeEvents(buffer));
+        Assert.Equal([11_000L, 61_000L], buffer.AsSpan(0, 2).ToArray().Select(e => e.TimestampNs));
+    }
+
+    [Fact]
     public void RequestLines_OutputInitialHigh_SetsPhysicalLevel()
     {
         Own(_fake.RequestLine("gpiochip0", 17, GpioLineSettings.Output(PinValue.High)));
