@@ -11,7 +11,7 @@ namespace DpcPi.Kernel;
 /// Knows nothing of GPIO, hosting or logging: interrupt sources plug in through
 /// <see cref="IInterruptController"/> and <see cref="IInterruptSource"/>.
 /// </summary>
-public sealed class DpcKernel : IDisposable
+public sealed partial class DpcKernel : IDisposable
 {
     private const int MaxVectors = 1024;
     private readonly DpcProcessor[] _processors;
@@ -64,6 +64,7 @@ public sealed class DpcKernel : IDisposable
 
         IsrProcessor = Options.IsrProcessor >= 0 ? Options.IsrProcessor : cpus[^1];
         _isrRecorder = new LatencyRecorder(EpochNs, 1);
+        Timers = new TimerTable(this);
     }
 
     public KernelOptions Options { get; }
@@ -80,6 +81,9 @@ public sealed class DpcKernel : IDisposable
     public int IsrProcessor { get; }
 
     public KernelGuarantees Guarantees { get; } = new();
+
+    /// <summary>The timer table: what the timer interrupt source programs and calls.</summary>
+    public TimerTable Timers { get; }
 
     /// <summary>Completes when a fail-fast policy stops the kernel (DPC exception or watchdog).</summary>
     public Task<KernelFault> Faulted => _fault.Task;
@@ -209,73 +213,22 @@ public sealed class DpcKernel : IDisposable
     /// </summary>
     public bool InsertQueueDpc(Dpc dpc, nint systemArgument1 = 0, nint systemArgument2 = 0)
     {
-        var here = CurrentProcessor();
-        var proc = dpc.TargetProcessor >= 0 ? _byCpu[dpc.TargetProcessor]! : here;
-        var now = Clock.NowNs;
-        bool wake;
-        using (proc.Lock.EnterScope())
-        {
-            if (Interlocked.CompareExchange(ref dpc.QueuedOn, proc, null) is not null)
-            {
-                dpc.CoalescedCount++;
-                proc.Coalesced++;
-                return false;
-            }
-
-            dpc.Argument1 = systemArgument1;
-            dpc.Argument2 = systemArgument2;
-            var interrupt = KernelThread.CurrentInterrupt;
-            if (interrupt is not null)
-            {
-                dpc.EventTimestampNs = KernelThread.EventNs;
-                dpc.IsrEntryNs = KernelThread.IsrEntryNs;
-                dpc.Cycle = KernelThread.Cycle;
-                dpc.SourceInterrupt = interrupt;
-            }
-            else
-            {
-                dpc.EventTimestampNs = now;
-                dpc.IsrEntryNs = now;
-                dpc.Cycle = proc.DpcCount;
-                dpc.SourceInterrupt = null;
-            }
-
-            dpc.QueuedNs = now;
-            wake = proc.LinkLocked(dpc, ReferenceEquals(proc, here));
-        }
-
-        if (wake)
-        {
-            proc.RequestDrain(dpc.IsThreaded);
-        }
-
-        return true;
+        var interrupt = KernelThread.CurrentInterrupt;
+        return interrupt is not null
+            ? Insert(dpc, systemArgument1, systemArgument2, stamped: true, KernelThread.EventNs, KernelThread.IsrEntryNs, KernelThread.Cycle, interrupt)
+            : Insert(dpc, systemArgument1, systemArgument2, stamped: false, 0, 0, 0, null);
     }
 
     /// <summary>
-    /// Queues a DPC from a timer expiry with the expiry as its event time, so expiry→DPC latency is recorded
-    /// like edge→DPC. Used by timer sources; allocation-free.
+    /// Queues a DPC from a timer expiry with the programmed expiry as its event time, so expiry→DPC latency
+    /// is recorded like edge→DPC (and, inside an ISR, also in that interrupt's histogram). Used by the timer
+    /// table; allocation-free.
     /// </summary>
     internal bool InsertQueueDpcAt(Dpc dpc, long eventTimestampNs, long cycle, nint systemArgument1, nint systemArgument2)
     {
         var interrupt = KernelThread.CurrentInterrupt;
-        var saved = (KernelThread.EventNs, KernelThread.IsrEntryNs, KernelThread.Cycle);
-        KernelThread.EnterInterrupt(interrupt!, eventTimestampNs, saved.IsrEntryNs != 0 ? saved.IsrEntryNs : Clock.NowNs, cycle);
-        try
-        {
-            return InsertQueueDpc(dpc, systemArgument1, systemArgument2);
-        }
-        finally
-        {
-            if (interrupt is null)
-            {
-                KernelThread.LeaveInterrupt();
-            }
-            else
-            {
-                KernelThread.EnterInterrupt(interrupt, saved.EventNs, saved.IsrEntryNs, saved.Cycle);
-            }
-        }
+        var isrEntryNs = interrupt is not null ? KernelThread.IsrEntryNs : Clock.NowNs;
+        return Insert(dpc, systemArgument1, systemArgument2, stamped: true, eventTimestampNs, isrEntryNs, cycle, interrupt);
     }
 
     /// <summary>KeRemoveQueueDpc: true only if the DPC was queued and is now removed before running.</summary>
@@ -417,7 +370,8 @@ public sealed class DpcKernel : IDisposable
 
     /// <summary>
     /// The clock interrupt's kernel work (KeUpdateRunTime for every core): drains left-over DPCs, adapts
-    /// the drain thresholds, updates request rates, checks the watchdog. Called by the tick ISR.
+    /// the drain thresholds, updates request rates, checks the watchdog; in <see cref="TimerMode.PeriodicTick"/>
+    /// it then expires every timer due by now. Called by the tick ISR (<see cref="ConnectClockInterrupt"/>).
     /// </summary>
     public void ClockTick()
     {
@@ -430,6 +384,13 @@ public sealed class DpcKernel : IDisposable
             foreach (var p in _processors)
             {
                 p.OnClockTick(now);
+            }
+
+            // After the per-core work, as Windows queues its timer expiry after KeUpdateRunTime: timer
+            // DPCs queued by this tick are not mistaken for DPCs left over from the last one.
+            if (Options.TimerMode == TimerMode.PeriodicTick)
+            {
+                _ = Timers.ExpireTimers(now);
             }
         }
         finally
@@ -598,6 +559,54 @@ public sealed class DpcKernel : IDisposable
         }
 
         return dpc;
+    }
+
+    /// <summary>
+    /// The insert itself. <paramref name="stamped"/>: the event time, ISR entry and cycle are given (an ISR or
+    /// a timer expiry); otherwise the insert is its own event (now, and the core's insert count as cycle).
+    /// </summary>
+    private bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long isrEntryNs, long cycle, Interrupt? source)
+    {
+        var here = CurrentProcessor();
+        var proc = dpc.TargetProcessor >= 0 ? _byCpu[dpc.TargetProcessor]! : here;
+        var now = Clock.NowNs;
+        bool wake;
+        using (proc.Lock.EnterScope())
+        {
+            if (Interlocked.CompareExchange(ref dpc.QueuedOn, proc, null) is not null)
+            {
+                dpc.CoalescedCount++;
+                proc.Coalesced++;
+                return false;
+            }
+
+            dpc.Argument1 = systemArgument1;
+            dpc.Argument2 = systemArgument2;
+            if (stamped)
+            {
+                dpc.EventTimestampNs = eventNs;
+                dpc.IsrEntryNs = isrEntryNs;
+                dpc.Cycle = cycle;
+                dpc.SourceInterrupt = source;
+            }
+            else
+            {
+                dpc.EventTimestampNs = now;
+                dpc.IsrEntryNs = now;
+                dpc.Cycle = proc.DpcCount;
+                dpc.SourceInterrupt = null;
+            }
+
+            dpc.QueuedNs = now;
+            wake = proc.LinkLocked(dpc, ReferenceEquals(proc, here));
+        }
+
+        if (wake)
+        {
+            proc.RequestDrain(dpc.IsThreaded);
+        }
+
+        return true;
     }
 
     /// <summary>The processor of the calling thread: its bound core for kernel threads, else where it runs now.</summary>

@@ -308,30 +308,51 @@ internal sealed class DpcProcessor : IDisposable
         CheckWatchdog(nowNs);
     }
 
-    /// <summary>Detects, while the routine is still running, a DPC over its limit or a core too long in DPCs.</summary>
+    /// <summary>
+    /// Detects, while the routine is still running, a DPC over its limit or a core too long in DPCs.
+    /// Each run (per-DPC) and each continuous drain (cumulative) is reported once, at the first tick
+    /// past its limit. The running routine and its start are read under the queue lock, so they
+    /// always belong to the same run (a routine that just finished is never paired with the start of
+    /// the next one), and concurrent ticks cannot report one violation twice.
+    /// </summary>
     public void CheckWatchdog(long nowNs)
     {
         var o = _kernel.Options;
-        var dpc = Volatile.Read(ref CurrentDpc);
-        var start = Volatile.Read(ref RoutineStartNs);
-        if (dpc is not null && Volatile.Read(ref RoutineActive))
+        WatchdogEvent? single = null;
+        WatchdogEvent? cumulative = null;
+        using (Lock.EnterScope())
         {
-            var running = nowNs - start;
-            if (running > o.WatchdogDpcLimitNs && !(ReferenceEquals(dpc, _watchdogFlaggedDpc) && start == _watchdogFlaggedStart))
+            var dpc = RoutineActive ? CurrentDpc : null;
+            var start = RoutineStartNs;
+            if (dpc is not null)
             {
-                _watchdogFlaggedDpc = dpc;
-                _watchdogFlaggedStart = start;
-                Interlocked.Increment(ref WatchdogPerDpc);
-                _kernel.ReportWatchdog(new WatchdogEvent(WatchdogKind.SingleDpc, Cpu, dpc.Name, running, o.WatchdogDpcLimitNs, nowNs));
+                var running = nowNs - start;
+                if (running > o.WatchdogDpcLimitNs && !(ReferenceEquals(dpc, _watchdogFlaggedDpc) && start == _watchdogFlaggedStart))
+                {
+                    _watchdogFlaggedDpc = dpc;
+                    _watchdogFlaggedStart = start;
+                    WatchdogPerDpc++;
+                    single = new WatchdogEvent(WatchdogKind.SingleDpc, Cpu, dpc.Name, running, o.WatchdogDpcLimitNs, nowNs);
+                }
+            }
+
+            var drainStart = Volatile.Read(ref DrainStartNs);
+            if (drainStart != 0 && nowNs - drainStart > o.WatchdogCumulativeLimitNs && drainStart != _cumulativeFlaggedDrain)
+            {
+                _cumulativeFlaggedDrain = drainStart;
+                WatchdogCumulative++;
+                cumulative = new WatchdogEvent(WatchdogKind.Cumulative, Cpu, dpc?.Name, nowNs - drainStart, o.WatchdogCumulativeLimitNs, nowNs);
             }
         }
 
-        var drainStart = Volatile.Read(ref DrainStartNs);
-        if (drainStart != 0 && nowNs - drainStart > o.WatchdogCumulativeLimitNs && drainStart != _cumulativeFlaggedDrain)
+        if (single is not null)
         {
-            _cumulativeFlaggedDrain = drainStart;
-            Interlocked.Increment(ref WatchdogCumulative);
-            _kernel.ReportWatchdog(new WatchdogEvent(WatchdogKind.Cumulative, Cpu, dpc?.Name, nowNs - drainStart, o.WatchdogCumulativeLimitNs, nowNs));
+            _kernel.ReportWatchdog(single);
+        }
+
+        if (cumulative is not null)
+        {
+            _kernel.ReportWatchdog(cumulative);
         }
     }
 

@@ -63,6 +63,16 @@ public sealed class KernelOptions
 
     public WatchdogPolicy WatchdogPolicy { get; set; } = WatchdogPolicy.Count;
 
+    /// <summary>How timers expire: on the periodic clock tick (default) or on a one-shot high-resolution timer.</summary>
+    public TimerMode TimerMode { get; set; } = TimerMode.PeriodicTick;
+
+    /// <summary>
+    /// The clock interrupt's period (ns) for the tick source to program. Default 1 ms (Windows with
+    /// timeBeginPeriod(1)); classic Windows uses 15.625 ms. It bounds timer resolution in
+    /// <see cref="TimerMode.PeriodicTick"/> and how soon the watchdog sees a long DPC in either mode.
+    /// </summary>
+    public long ClockTickIntervalNs { get; set; } = 1_000_000;
+
     /// <summary>Edge→DPC latencies at or above this are listed with their cycle numbers.</summary>
     public long OutlierThresholdNs { get; set; } = 1_000_000;
 
@@ -87,6 +97,16 @@ public sealed class KernelOptions
         if (AdjustDpcThreshold < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(AdjustDpcThreshold), AdjustDpcThreshold, "AdjustDpcThreshold must be 1 or more.");
+        }
+
+        if (!Enum.IsDefined(TimerMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TimerMode), TimerMode, "TimerMode must be PeriodicTick or HighResolution.");
+        }
+
+        if (ClockTickIntervalNs < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ClockTickIntervalNs), ClockTickIntervalNs, "ClockTickIntervalNs must be 1 or more.");
         }
 
         foreach (var (value, name) in new[] { (IsrPriority, nameof(IsrPriority)), (DpcPriority, nameof(DpcPriority)), (ThreadedDpcPriority, nameof(ThreadedDpcPriority)) })
