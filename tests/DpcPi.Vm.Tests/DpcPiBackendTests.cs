@@ -89,25 +89,21 @@ public sealed class DpcPiBackendTests(ITestOutputHelper output)
         Thread.Sleep(200);
         var events = DrainNonBlocking(req);
         var stats = req.GetStatistics(line);
-        long visible = 0;
-        for (var i = 1; i < events.Count; i++)
-        {
-            if (events[i].LineSeqno == events[i - 1].LineSeqno + 1 && events[i].EventType == events[i - 1].EventType)
-            {
-                visible++;
-            }
-        }
-
-        var unaccounted = generated - stats.Delivered - stats.Lost - stats.Merged;
-        output.WriteLine($"generated {generated}: {stats}; visible merges after the first event {visible}; unaccounted (pairs merged invisibly) {unaccounted}");
+        var lastSeqno = (long)events[^1].LineSeqno;
+        var kernelMerged = generated - lastSeqno; // edges the kernel never turned into events
+        output.WriteLine($"generated {generated}: DpcPi {stats}; kernel: last line_seqno {lastSeqno}, edges never turned into events {kernelMerged}");
 
         Assert.Equal(events.Count, stats.Delivered);
         Assert.Equal(0, stats.Lost);
-        Assert.Equal((long)events[^1].LineSeqno, stats.Delivered);
-        Assert.InRange(stats.Merged, visible, visible + 1); // +1: a merged first edge (the level started low)
-        Assert.Equal(PinEventTypes.Falling, events[^1].EventType);
-        Assert.True(unaccounted >= 0 && unaccounted % 2 == 0, $"delivered + lost + merged must equal generated up to invisible pairs: {unaccounted}");
-        Assert.Equal(generated, stats.Delivered + stats.Lost + stats.Merged + unaccounted);
+        Assert.Equal(lastSeqno, stats.Delivered + stats.Lost);
+        Assert.True(kernelMerged >= 0);
+
+        // DpcPi's Merged (two equal edge ids in a row) must not claim more missing edges than there were:
+        // with both edges the kernel labels each event by the level its irq thread reads, so queued irqs
+        // can carry equal labels without any edge having been merged away.
+        Assert.True(
+            stats.Delivered + stats.Lost + stats.Merged <= generated,
+            $"delivered {stats.Delivered} + lost {stats.Lost} + merged {stats.Merged} = {stats.Delivered + stats.Lost + stats.Merged} exceeds the {generated} edges driven (the kernel merged {kernelMerged}): Merged over-counts under bursts");
     }
 
     [Fact]

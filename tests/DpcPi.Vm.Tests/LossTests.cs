@@ -27,16 +27,16 @@ public sealed class LossTests(ITestOutputHelper output)
 
         Thread.Sleep(100);
         var events = VmEnvironment.Drain(req, 300);
-        var account = EdgeAccount.From(events, generated, startHigh: false);
+        var account = EdgeAccount.From(events, generated);
         output.WriteLine(account.ToString());
         output.WriteLine("delivered line_seqno: " + string.Join(",", events.Select(e => e.LineSeqno)));
 
         Assert.Equal(bufferSize, account.Delivered);
+        Assert.True(account.Merged >= 0, "the kernel produced more events than edges were driven: " + account);
         Assert.True(events[0].LineSeqno > 1, "the oldest events must have been dropped");
         Assert.True(account.Lost > 0, "a full buffer must show as a line_seqno gap");
         Assert.Equal(account.LastSeqno, (uint)(account.Delivered + account.Lost));
         Assert.False(account.LastIsRising, "the last event must match the final (low) level");
-        Assert.True(account.Merged >= 0, account.ToString());
         Assert.Equal(generated, account.Delivered + account.Lost + account.Merged);
 
         // Consecutive seqnos after the drop: the loss is one gap at the front, not scattered.
@@ -88,15 +88,13 @@ public sealed class LossTests(ITestOutputHelper output)
         Volatile.Write(ref driving, false);
         Assert.True(reader.Join(TimeSpan.FromSeconds(30)), "reader thread did not finish");
 
-        var account = EdgeAccount.From(events, generated, startHigh: false);
+        var account = EdgeAccount.From(events, generated);
         output.WriteLine(account.ToString());
 
         Assert.NotEmpty(events);
         Assert.Equal(0, account.Lost); // 1024-event buffer and a live reader: nothing dropped
-        Assert.Equal(account.LastSeqno, (uint)account.Delivered);
-        Assert.False(account.LastIsRising, "the last event must match the final (low) level");
-        Assert.True(account.Merged >= account.VisibleMerges, account.ToString());
-        Assert.True((account.Merged - account.VisibleMerges) % 2 == 0, "invisible merges come in pairs: " + account);
+        Assert.Equal(account.LastSeqno, (uint)account.Delivered); // nothing vanished between kernel and reader
+        Assert.True(account.Merged >= 0, "the kernel produced more events than edges were driven: " + account);
         Assert.Equal(generated, account.Delivered + account.Lost + account.Merged);
     }
 }

@@ -92,19 +92,21 @@ public static class VmEnvironment
 }
 
 /// <summary>Edge accounting: what the kernel delivered versus what was driven.</summary>
-public sealed record EdgeAccount(int Generated, int Delivered, long Lost, long Merged, long VisibleMerges, uint LastSeqno, bool LastIsRising)
+/// <remarks>
+/// lost = line_seqno gaps (events the kernel produced, then dropped from a full buffer: drop-oldest);
+/// merged = edges the kernel never turned into an event at all (an edge arriving while the line's irq was
+/// still pending/being handled) = generated - last line_seqno; so delivered + lost + merged = generated.
+/// SameDirectionPairs counts two equal edge ids in a row without a seqno gap: with both edges enabled the
+/// kernel derives the id from the level its irq thread reads, so under bursts this is NOT a merge count
+/// (it over-counts); it is reported for comparison only.
+/// </remarks>
+public sealed record EdgeAccount(int Generated, int Delivered, long Lost, long Merged, long SameDirectionPairs, uint LastSeqno, bool LastIsRising)
 {
-    /// <summary>
-    /// lost = line_seqno gaps (events the kernel produced and then dropped from a full buffer);
-    /// merged = edges the kernel never turned into an event (two toggles before the irq thread ran) =
-    /// generated - delivered - lost. Visible merges (same direction twice without a seqno gap) are a
-    /// lower bound; invisible ones come in pairs, so merged - visible must be even.
-    /// </summary>
-    public static EdgeAccount From(IReadOnlyList<LineEvent> events, int generated, bool startHigh)
+    public static EdgeAccount From(IReadOnlyList<LineEvent> events, int generated)
     {
         uint last = 0;
-        long lost = 0, visible = 0;
-        var lastRising = startHigh;
+        long lost = 0, pairs = 0;
+        bool? lastRising = null;
         foreach (var e in events)
         {
             var rising = e.Id == LineEvent.RisingEdge;
@@ -114,17 +116,16 @@ public sealed record EdgeAccount(int Generated, int Delivered, long Lost, long M
             }
             else if (rising == lastRising)
             {
-                visible++;
+                pairs++;
             }
 
             last = e.LineSeqno;
             lastRising = rising;
         }
 
-        var merged = generated - events.Count - lost;
-        return new EdgeAccount(generated, events.Count, lost, merged, visible, last, lastRising);
+        return new EdgeAccount(generated, events.Count, lost, generated - (long)last, pairs, last, lastRising ?? false);
     }
 
     public override string ToString() =>
-        $"generated={Generated} delivered={Delivered} lost={Lost} merged={Merged} (visible merges {VisibleMerges}) last line_seqno={LastSeqno} last={(LastIsRising ? "rising" : "falling")}";
+        $"generated={Generated} delivered={Delivered} lost={Lost} merged={Merged} (same-direction pairs {SameDirectionPairs}) last line_seqno={LastSeqno} last={(LastIsRising ? "rising" : "falling")}";
 }

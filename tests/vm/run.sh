@@ -69,7 +69,7 @@ summarize() {
   local status=$1 reason=$2
   shift 2
   set +e
-  python3 "$HERE/summarize.py" "$RESULTS" --status "$status" --reason "$reason" --wall "$(wall)" "$@"
+  python3 -B "$HERE/summarize.py" "$RESULTS" --status "$status" --reason "$reason" --wall "$(wall)" "$@"
   local rc=$?
   set -e
   exit "$rc"
