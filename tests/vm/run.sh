@@ -26,8 +26,16 @@ MEM=${DPCPI_VM_MEM:-2048}
 if [ -z "${DPCPI_VM_INNER:-}" ]; then
   export DPCPI_VM_INNER=1
   set +e
-  timeout --foreground -k 30 "$TOTAL_TIMEOUT" "$0" "$@"
+  timeout --foreground -k 30 "$TOTAL_TIMEOUT" "$0" "$@" &
+  tpid=$!
+  # forward INT/TERM to the inner run, whose trap stops qemu
+  trap 'kill -TERM "$tpid" 2>/dev/null' INT TERM
+  wait "$tpid"
   rc=$?
+  while kill -0 "$tpid" 2>/dev/null; do
+    wait "$tpid"
+    rc=$?
+  done
   set -e
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     echo "vm: ERROR: the VM tier exceeded its overall timeout of ${TOTAL_TIMEOUT}s (DPCPI_VM_TOTAL_TIMEOUT)" >&2
@@ -57,8 +65,13 @@ cleanup() {
 # shellcheck disable=SC2317  # invoked from traps
 on_signal() {
   log "interrupted"
+  trap - INT TERM
   cleanup
   QPID=
+  if [ -d "$RESULTS" ] && command -v python3 >/dev/null; then
+    summarize unfinished "interrupted by a signal (overall timeout DPCPI_VM_TOTAL_TIMEOUT=${TOTAL_TIMEOUT}s or Ctrl-C)"
+  fi
+  echo "vm: 0 passed, 1 failed"
   exit 1
 }
 trap cleanup EXIT
