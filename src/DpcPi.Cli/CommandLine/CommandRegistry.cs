@@ -1,0 +1,15 @@
+using DpcPi.Cli.Commands;
+
+namespace DpcPi.Cli.CommandLine;
+
+/// <summary>Every subcommand, in the order `dpcpi --help` lists them.</summary>
+internal static class CommandRegistry
+{
+    public static IReadOnlyList<ICommand> All { get; } =
+    [
+        new LatencyCommand(),
+        new DoctorCommand(),
+    ];
+
+    public static ICommand? Find(string name) => All.FirstOrDefault(c => c.Name == name);
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using DpcPi.Cli.CommandLine;
+using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
+using DpcPi.Labs.Latency;
+
+namespace DpcPi.Cli.Commands;
+
+/// <summary>`dpcpi latency`: cyclictest's measurement, through the ISR → DPC path, reported every way engineers read it.</summary>
+internal sealed class LatencyCommand : ICommand
+{
+    public string Name => "latency";
+
+    public string Summary => "measure interrupt→DPC latency on a timer, a GPIO loopback or the fake backend";
+
+    public string Usage => """
+        usage: dpcpi latency [options]
+
+        source:
+          --source timer|fake|gpio   timer: timerfd on the ISR thread (default); fake: virtual loopback
+                                     jumper (no Pi needed); gpio: a real output wired to an input
+          --chip NAME                GPIO chip name, path or label (gpio source; default gpiochip0)
+          --input-line N             input line offset taking the edges (default 27)
+          --output-line N            output line offset the tool toggles (default 17)
+          --drive-sysfs FILE         drive the input through a gpio-sim pull file instead of an output
+          --wiring FILE              fake source: build the loopback from this wiring file
+
+        cyclictest-compatible:
+          -p, --priority N           SCHED_FIFO priority of the ISR thread (1-99, default 49; DPC workers run one below)
+          -a, --affinity CPUS        cores for the DPC queues, ISR on the last one (e.g. 1 or 0,1)
+          -m, --mlockall             lock memory (mlockall)
+          -i, --interval US          interval between interrupts in µs (default 1000)
+          -l, --loops N              stop after N interrupts
+          -D, --duration TIME        stop after TIME (e.g. 10s, 5m); default: until Ctrl-C
+          -h, --histogram US         print a 1 µs-bucket histogram up to US µs with overflows
+          -q, --quiet                no per-second lines, only the final report
+              --json FILE            write the report as JSON (docs/latency-report.schema.json)
+
+        also:
+          --wait-strategy blocking|spin-then-block|busy-spin   how idle DPC workers wait (default spin-then-block)
+          --deadline US              deadline for the verdict (default 1000)
+          --no-realtime              do not ask for SCHED_FIFO (runs without the capability anyway)
+        """;
+
+    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var options = Parse(args, out var quiet, out var json, out var histogramUs, out var deadlineUs);
+        using var session = new LatencySession(options);
+        session.Start();
+        var progress = quiet ? null : new Thread(() => LiveView(session, options, output, cancellationToken)) { IsBackground = true, Name = "live-view" };
+        progress?.Start();
+        session.Wait(cancellationToken);
+        session.Stop();
+        var report = LatencySummary.From(session, deadlineUs * 1000, histogramUs);
+        report.Print(output);
+        if (json is not null)
+        {
+            report.WriteJson(json);
+            output.WriteLine($"json report: {json}");
+        }
+
+        return Task.FromResult(session.SourceFailure is null ? ExitCodes.Ok : ExitCodes.Device);
+    }
+
+    internal static LatencySessionOptions Parse(IReadOnlyList<string> args, out bool quiet, out string? json, out long histogramUs, out long deadlineUs)
+    {
+        var r = new ArgReader("latency", args);
+        var kernel = new KernelOptions();
+        var options = new LatencySessionOptions { Kernel = kernel };
+        options.Source = r.Enum<LatencySource>(null, "source") ?? LatencySource.Timer;
+        options.Chip = r.String(null, "chip") ?? options.Chip;
+        options.InputLine = (int)(r.Integer(null, "input-line", 0, 1023) ?? options.InputLine);
+        options.OutputLine = (int)(r.Integer(null, "output-line", 0, 1023) ?? options.OutputLine);
+        options.DriveSysfs = r.String(null, "drive-sysfs");
+        options.WiringFile = r.String(null, "wiring");
+        if (r.Integer("p", "priority", 1, 99) is { } priority)
+        {
+            kernel.IsrPriority = (int)priority;
+            kernel.DpcPriority = (int)Math.Max(1, priority - 1);
+            kernel.ThreadedDpcPriority = (int)Math.Max(1, priority - 10);
+        }
+
+        if (r.CpuList("a", "affinity") is { } cpus)
+        {
+            var allowed = DpcPi.Platform.ThreadControl.GetAllowedCpus();
+            var missing = cpus.Where(c => !allowed.Contains(c)).ToArray();
+            if (missing.Length > 0)
+            {
+                throw r.Error($"-a/--affinity: CPU {missing[0]} is not available; this machine allows {string.Join(",", allowed)}");
+            }
+
+            kernel.Processors = cpus;
+        }
+
+        kernel.LockMemory = r.Flag("m", "mlockall");
+        kernel.Realtime = !r.Flag(null, "no-realtime");
+        options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
+        options.Loops = r.Integer("l", "loops", 1, long.MaxValue / 2) ?? 0;
+        options.Duration = r.Duration("D", "duration");
+        histogramUs = r.Integer("h", "histogram", 1, 1_000_000) ?? 0;
+        quiet = r.Flag("q", "quiet");
+        json = r.String(null, "json");
+        deadlineUs = r.Integer(null, "deadline", 1, 10_000_000) ?? 1000;
+        kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
+        if (histogramUs > 0)
+        {
+            kernel.OutlierThresholdNs = histogramUs * 1000;
+        }
+
+        r.EnsureEmpty();
+        if (options.Source == LatencySource.Fake && options.IntervalNs < 20_000)
+        {
+            throw r.Error("-i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)");
+        }
+
+        if (options.DriveSysfs is not null && options.Source != LatencySource.Gpio)
+        {
+            throw r.Error("--drive-sysfs needs --source gpio");
+        }
+
+        return options;
+    }
+
+    private static void LiveView(LatencySession session, LatencySessionOptions options, TextWriter output, CancellationToken token)
+    {
+        var second = 0;
+        while (!token.WaitHandle.WaitOne(1000) && session.ElapsedNs > 0)
+        {
+            var k = session.Kernel;
+            var max = k.Processors.Max(c => k.GetRecorder(c).MaxInSecond(second));
+            var total = k.MergeStage(LatencyStage.EdgeToDpcStart);
+            var progress = options.Loops > 0 ? $" {100.0 * session.Completed / options.Loops,5:F1}%" : string.Empty;
+            lock (output)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"T:{second + 1,4}s{progress} C:{session.Completed,9} max(this s):{max / 1000.0,9:F1} µs  Max:{total.Max / 1000.0,9:F1} µs  Avg:{total.Mean / 1000.0,7:F1} µs"));
+            }
+
+            second++;
+            if (options.Loops > 0 && session.Completed >= options.Loops)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using DpcPi.Gpio;
+using DpcPi.Kernel;
+
+namespace DpcPi.Interrupts;
+
+/// <summary>
+/// Turns a GPIO line request into an interrupt vector: when its descriptor is readable the ISR
+/// thread reads a batch of edge events and dispatches one interrupt per edge, with the kernel's
+/// timestamp and sequence numbers in the frame. Loss (seqno gaps) and merged edges are counted by
+/// the line request as the events are read. Allocation-free after construction.
+/// </summary>
+public sealed class GpioInterruptSource : IInterruptSource
+{
+    private readonly GpioEdgeEvent[] _batch;
+
+    public GpioInterruptSource(GpioLineRequest request, int batchSize = 64)
+    {
+        Request = request;
+        _batch = new GpioEdgeEvent[batchSize];
+    }
+
+    public GpioLineRequest Request { get; }
+
+    /// <summary>Edges read from the kernel and dispatched.</summary>
+    public long Dispatched { get; private set; }
+
+    /// <summary>Set when the device went away (chip removed, request closed): the vector is dead.</summary>
+    public Exception? Failure { get; private set; }
+
+    public void Service(Interrupt interrupt)
+    {
+        if (Failure is not null)
+        {
+            return;
+        }
+
+        int n;
+        do
+        {
+            try
+            {
+                n = Request.ReadEdgeEvents(_batch);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // ENODEV after the chip disappeared: remember it, never crash the ISR thread.
+                Failure = ex;
+                return;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                ref readonly var e = ref _batch[i];
+                var frame = new InterruptFrame
+                {
+                    TimestampNs = e.TimestampNs,
+                    Sequence = e.Seqno,
+                    LineSequence = e.LineSeqno,
+                    Line = e.Offset,
+                    Code = (int)e.EventType,
+                };
+                interrupt.Dispatch(ref frame);
+            }
+
+            Dispatched += n;
+        }
+        while (n == _batch.Length);
+    }
+}

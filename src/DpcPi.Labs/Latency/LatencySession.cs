@@ -1,0 +1,226 @@
+using DpcPi.Gpio;
+using DpcPi.Interrupts;
+using DpcPi.Kernel;
+using DpcPi.Platform;
+
+namespace DpcPi.Labs.Latency;
+
+/// <summary>
+/// One latency measurement, cyclictest-style: a source raises interrupts on the ISR thread, the
+/// ISR queues its device's DpcForIsr, the DPC counts. The kernel records every stage; this class
+/// only wires the pieces, drives the stimulus and decides when the run is over.
+/// </summary>
+public sealed class LatencySession : IDisposable
+{
+    private const int Vector = 1;
+    private readonly LatencySessionOptions _options;
+    private readonly EpollInterruptController _controller = new();
+    private readonly ManualResetEventSlim _done = new(false, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private TimerInterruptSource? _timer;
+    private GpioInterruptSource? _gpio;
+    private GpioLineRequest? _input;
+    private GpioLineRequest? _output;
+    private IGpioBackend? _backend;
+    private Thread? _stimulus;
+    private long _completed;
+    private long _startedNs;
+    private long _stoppedNs;
+
+    public LatencySession(LatencySessionOptions options)
+    {
+        _options = options;
+        Kernel = new DpcKernel(options.Kernel);
+        Device = Kernel.CreateDevice("latency", static (_, ctx, _, _) => ((LatencySession)((DeviceObject)ctx!).Extension!).OnDpc(), this);
+    }
+
+    public DpcKernel Kernel { get; }
+
+    public DeviceObject Device { get; }
+
+    /// <summary>DPCs completed so far (one per measured interrupt).</summary>
+    public long Completed => Volatile.Read(ref _completed);
+
+    /// <summary>GPIO edges lost in the kernel (seqno gaps) and merged (equal edges in a row).</summary>
+    public GpioLineStatistics GpioStatistics => _input?.TotalStatistics ?? default;
+
+    /// <summary>Timer expiries that passed without an interrupt of their own.</summary>
+    public long TimerOverruns => _timer?.Overruns ?? 0;
+
+    /// <summary>Set when the GPIO device failed while running (e.g. the chip disappeared).</summary>
+    public Exception? SourceFailure => _gpio?.Failure;
+
+    public long ElapsedNs => (_stoppedNs != 0 ? _stoppedNs : MonotonicClock.NowNs) - _startedNs;
+
+    public string SourceName => _options.Source.ToString().ToLowerInvariant();
+
+    /// <summary>Opens the source (GPIO errors surface here as <see cref="GpioException"/>), starts the kernel and the stimulus.</summary>
+    public void Start()
+    {
+        var interrupt = ConnectSource();
+        _ = interrupt;
+        Kernel.Start(_controller);
+        _startedNs = MonotonicClock.NowNs;
+        switch (_options.Source)
+        {
+            case LatencySource.Timer:
+                _timer!.Start(_startedNs + _options.IntervalNs, _options.IntervalNs);
+                break;
+            default:
+                _stimulus = new Thread(StimulusLoop) { IsBackground = true, Name = "stimulus" };
+                _stimulus.Start();
+                break;
+        }
+    }
+
+    /// <summary>Blocks until the loop count or duration is reached, or <paramref name="cancellationToken"/> fires. True when the run completed.</summary>
+    public bool Wait(CancellationToken cancellationToken)
+    {
+        var timeout = _options.Duration is { } d ? d : Timeout.InfiniteTimeSpan;
+        try
+        {
+            return _done.Wait(timeout, cancellationToken) || _options.Duration is not null;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops the stimulus and the source, lets queued DPCs finish, then stops the kernel. Nothing recorded is lost.</summary>
+    public void Stop()
+    {
+        if (_stoppedNs != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        _timer?.Stop();
+        _stimulus?.Join(TimeSpan.FromSeconds(1));
+        Kernel.FlushQueuedDpcs();
+        _stoppedNs = MonotonicClock.NowNs;
+        Kernel.Stop();
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        Kernel.Dispose();
+        _timer?.Dispose();
+        _input?.Dispose();
+        _output?.Dispose();
+        _controller.Dispose();
+        _done.Dispose();
+        _stop.Dispose();
+    }
+
+    private Interrupt ConnectSource()
+    {
+        InterruptServiceRoutine isr = static (_, ctx, ref _) => ((DeviceObject)ctx!).RequestDpc();
+        switch (_options.Source)
+        {
+            case LatencySource.Timer:
+                _timer = new TimerInterruptSource();
+                _controller.Register(_timer.Handle, Vector);
+                return Kernel.ConnectInterrupt(Vector, isr, Device, _timer, Irql.Device, "timer");
+            case LatencySource.Fake:
+                var fake = new FakeGpioBackend();
+                fake.AddChip("gpiochip0", "fake-loopback", 54);
+                if (_options.WiringFile is { } file)
+                {
+                    fake.AddWires(WiringLoader.Load(file), "gpiochip0");
+                }
+                else
+                {
+                    fake.AddWire("gpiochip0", _options.OutputLine, "gpiochip0", _options.InputLine);
+                }
+
+                _backend = fake;
+                return OpenGpio("gpiochip0", isr, driveOutput: true);
+            default:
+                _backend = new LinuxGpioBackend();
+                return OpenGpio(_options.Chip, isr, driveOutput: _options.DriveSysfs is null);
+        }
+    }
+
+    private Interrupt OpenGpio(string chip, InterruptServiceRoutine isr, bool driveOutput)
+    {
+        var input = new GpioLineRequestOptions("dpcpi-latency").Add(_options.InputLine, GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling));
+        _input = _backend!.RequestLines(chip, input);
+        if (driveOutput)
+        {
+            _output = _backend.RequestLines(chip, new GpioLineRequestOptions("dpcpi-stimulus").Add(_options.OutputLine, GpioLineSettings.Output()));
+        }
+
+        _gpio = new GpioInterruptSource(_input);
+        _controller.Register(_input.ReadinessHandle, Vector);
+        return Kernel.ConnectInterrupt(Vector, isr, Device, _gpio, Irql.Device, $"gpio {chip}:{_options.InputLine}");
+    }
+
+    private void OnDpc()
+    {
+        var n = Interlocked.Increment(ref _completed);
+        if (_options.Loops > 0 && n >= _options.Loops)
+        {
+            _done.Set();
+        }
+    }
+
+    private void StimulusLoop()
+    {
+        _ = ThreadControl.SetTimerSlack(1);
+        var level = false;
+        var next = MonotonicClock.NowNs + _options.IntervalNs;
+        var token = _stop.Token;
+        using var sysfs = _options.DriveSysfs is { } path && _options.Source == LatencySource.Gpio ? new StreamWriter(path) { AutoFlush = true } : null;
+        while (!token.IsCancellationRequested)
+        {
+            var wait = next - MonotonicClock.NowNs;
+            if (wait > 2_000_000)
+            {
+                Thread.Sleep(TimeSpan.FromTicks((wait - 1_000_000) / 100));
+                continue;
+            }
+
+            while (MonotonicClock.NowNs < next)
+            {
+                Thread.SpinWait(20);
+            }
+
+            level = !level;
+            try
+            {
+                if (sysfs is not null)
+                {
+                    sysfs.BaseStream.Position = 0;
+                    sysfs.Write(level ? "pull-up" : "pull-down");
+                }
+                else
+                {
+                    _output!.Write(_options.OutputLine, level ? PinValue.High : PinValue.Low);
+                    if (_backend is FakeGpioBackend fake && fake.NextScheduledNs is { } arrives)
+                    {
+                        // A wire with a propagation delay: the edge exists once the delay has passed.
+                        while (MonotonicClock.NowNs < arrives)
+                        {
+                            Thread.SpinWait(4);
+                        }
+
+                        fake.RunDue();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                return; // the device went away; the ISR side reports it
+            }
+
+            next += _options.IntervalNs;
+            if (_options.Loops > 0 && Volatile.Read(ref _completed) >= _options.Loops)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using DpcPi.Kernel;
+
+namespace DpcPi.Labs.Latency;
+
+/// <summary>What a latency run measures and for how long.</summary>
+public sealed class LatencySessionOptions
+{
+    public LatencySource Source { get; set; } = LatencySource.Timer;
+
+    /// <summary>Interval between interrupts (cyclictest -i), in ns.</summary>
+    public long IntervalNs { get; set; } = 1_000_000;
+
+    /// <summary>Stop after this many DPCs (cyclictest -l); 0 = until the duration ends or the run is stopped.</summary>
+    public long Loops { get; set; }
+
+    /// <summary>Stop after this long (cyclictest -D); null = loops or stop decide.</summary>
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>GPIO chip (name, path or label) for <see cref="LatencySource.Gpio"/>.</summary>
+    public string Chip { get; set; } = "gpiochip0";
+
+    /// <summary>Input line offset that takes the edges (BCM number on a Pi).</summary>
+    public int InputLine { get; set; } = 27;
+
+    /// <summary>Output line offset the tool toggles; it must be wired to <see cref="InputLine"/>.</summary>
+    public int OutputLine { get; set; } = 17;
+
+    /// <summary>Instead of an output line, write "pull-up"/"pull-down" to this gpio-sim sysfs file.</summary>
+    public string? DriveSysfs { get; set; }
+
+    /// <summary>The loopback wiring file for the fake backend (null: a direct 0 ns jumper).</summary>
+    public string? WiringFile { get; set; }
+
+    public KernelOptions Kernel { get; set; } = new();
+}
