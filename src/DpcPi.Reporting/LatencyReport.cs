@@ -1,0 +1,295 @@
+using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
+
+namespace DpcPi.Reporting;
+
+/// <summary>
+/// Everything one run measured, taken from a <see cref="DpcKernel"/> snapshot: the guarantees in force,
+/// the five latency stages merged, per core, per vector and per DPC routine, the per-second maximum
+/// timeline, outliers, loss counters and the time spent in ISRs and DPCs. Every renderer reads this.
+/// </summary>
+public sealed class LatencyReport
+{
+    /// <summary>The LatencyMon execution-time bucket edges (µs).</summary>
+    internal static readonly long[] BucketEdgesUs = [0, 250, 500, 1000, 2000, 4000];
+
+    public required string Source { get; init; }
+
+    public required long DeadlineNs { get; init; }
+
+    public required int HistogramLimitUs { get; init; }
+
+    public required long DurationNs { get; init; }
+
+    public required int CoreCount { get; init; }
+
+    public required IReadOnlyDictionary<string, string> RunInfo { get; init; }
+
+    public required GuaranteesReport Guarantees { get; init; }
+
+    /// <summary>The five stages in <see cref="LatencyStage"/> order.</summary>
+    public required IReadOnlyList<StageReport> Stages { get; init; }
+
+    public required IReadOnlyList<CoreReport> Cores { get; init; }
+
+    public required IReadOnlyList<VectorReport> Vectors { get; init; }
+
+    public required IReadOnlyList<DpcRoutineReport> Dpcs { get; init; }
+
+    /// <summary>Maximum edge→DPC-start latency of each second since the kernel started (ns; 0 = nothing ran).</summary>
+    public required IReadOnlyList<long> Timeline { get; init; }
+
+    public required IReadOnlyList<OutlierReport> Outliers { get; init; }
+
+    /// <summary>Outliers counted (including those beyond the stored list).</summary>
+    public required long OutlierCount { get; init; }
+
+    public required long OutlierThresholdNs { get; init; }
+
+    public required long Lost { get; init; }
+
+    public required long Merged { get; init; }
+
+    public required long Coalesced { get; init; }
+
+    public required long Watchdog { get; init; }
+
+    public required long TimeInIsrNs { get; init; }
+
+    public required long TimeInDpcNs { get; init; }
+
+    public required long MaxIsrNs { get; init; }
+
+    public required string? MaxIsrVector { get; init; }
+
+    public required long MaxDpcNs { get; init; }
+
+    public required string? MaxDpcRoutine { get; init; }
+
+    /// <summary>DPC execution time in the LatencyMon buckets (&lt;250, 250–500, 500–1000, 1000–2000, 2000–4000, ≥4000 µs).</summary>
+    public required IReadOnlyList<LatencyBucket> DpcExecutionBuckets { get; init; }
+
+    /// <summary>ISR execution time in the same buckets.</summary>
+    public required IReadOnlyList<LatencyBucket> IsrExecutionBuckets { get; init; }
+
+    /// <summary>Set when <see cref="HistogramLimitUs"/> &gt; 0.</summary>
+    public required CyclictestHistogram? Histogram { get; init; }
+
+    public StageReport this[LatencyStage stage] => Stages[(int)stage];
+
+    /// <summary>The headline: event timestamp → DPC routine start.</summary>
+    public StageReport EdgeToDpcStart => this[LatencyStage.EdgeToDpcStart];
+
+    /// <summary>% of the run spent inside ISRs (one ISR thread).</summary>
+    public double IsrPercent => DurationNs <= 0 ? 0 : 100.0 * TimeInIsrNs / DurationNs;
+
+    /// <summary>% of the cores' time spent in DPC routines.</summary>
+    public double DpcPercent => DurationNs <= 0 || CoreCount == 0 ? 0 : 100.0 * TimeInDpcNs / ((double)DurationNs * CoreCount);
+
+    /// <summary>True when p99.9 and max of edge→DPC-start are below the deadline (and something was measured).</summary>
+    public bool Suitable
+    {
+        get
+        {
+            var s = EdgeToDpcStart.Statistics;
+            return s.Count > 0 && s.P999Ns < DeadlineNs && s.MaxNs < DeadlineNs;
+        }
+    }
+
+    /// <summary>The plain-language verdict, with the guarantees caveat when any was missing.</summary>
+    public string Verdict
+    {
+        get
+        {
+            var s = EdgeToDpcStart.Statistics;
+            var deadline = Units.Us(DeadlineNs);
+            string text;
+            if (s.Count == 0)
+            {
+                text = $"No interrupt reached a DPC: nothing to judge at a deadline of {deadline} µs.";
+            }
+            else if (Suitable)
+            {
+                text = $"This system appears suitable for real-time work at a deadline of {deadline} µs: edge→DPC-start p99.9 is {Units.Us(s.P999Ns)} µs and the maximum {Units.Us(s.MaxNs)} µs.";
+            }
+            else
+            {
+                var worst = Stages
+                    .Where(st => st.Stage != LatencyStage.EdgeToDpcStart)
+                    .OrderByDescending(st => st.Statistics.MaxNs)
+                    .First();
+                text = $"This system is not suitable for real-time work at a deadline of {deadline} µs: edge→DPC-start p99.9 is {Units.Us(s.P999Ns)} µs and the maximum {Units.Us(s.MaxNs)} µs. The worst stage is {worst.Name} (max {Units.Us(worst.Statistics.MaxNs)} µs)";
+                text += MaxDpcRoutine is null ? "." : $"; the slowest DPC routine is {MaxDpcRoutine} (max {Units.Us(MaxDpcNs)} µs).";
+            }
+
+            var missing = Guarantees.Missing();
+            if (missing.Count > 0)
+            {
+                text += $" These figures were measured without {string.Join(", ", missing)}.";
+            }
+
+            return text;
+        }
+    }
+
+    /// <summary>Builds a report from a snapshot of <paramref name="kernel"/>'s statistics and recorders.</summary>
+    public static LatencyReport FromKernel(DpcKernel kernel, ReportContext context)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentOutOfRangeException.ThrowIfNegative(context.HistogramLimitUs);
+
+        var stages = Enum.GetValues<LatencyStage>()
+            .Select(stage =>
+            {
+                var h = kernel.MergeStage(stage);
+                return new StageReport(stage, StageReport.NameOf(stage), StageStatistics.From(h), h);
+            })
+            .ToArray();
+
+        var processorStats = kernel.GetProcessorStatistics();
+        var cores = new List<CoreReport>();
+        var timelineLength = 0;
+        var outliers = new List<OutlierReport>();
+        long outlierCount = 0;
+        foreach (var ps in processorStats)
+        {
+            var normal = kernel.GetRecorder(ps.Cpu);
+            var threaded = kernel.GetRecorder(ps.Cpu, threaded: true);
+            cores.Add(new CoreReport(
+                ps.Cpu,
+                ps.DpcsRun,
+                ps.ThreadedDpcsRun,
+                ps.CoalescedInserts,
+                ps.Exceptions,
+                ps.TimeInDpcNs,
+                ps.MaxDpcExecutionNs,
+                ps.MaxDpcRoutine,
+                ps.QueueDepthHighWater,
+                ps.WatchdogPerDpcViolations + ps.WatchdogCumulativeViolations,
+                Merge(normal, threaded, LatencyStage.EdgeToDpcStart),
+                Merge(normal, threaded, LatencyStage.QueueWait),
+                Merge(normal, threaded, LatencyStage.DpcDuration)));
+            timelineLength = Math.Max(timelineLength, normal.TimelineLength);
+            foreach (var recorder in new[] { normal, threaded })
+            {
+                outlierCount += recorder.OutlierCount;
+                outliers.AddRange(recorder.Outliers().Select(o => new OutlierReport(ps.Cpu, o.Cycle, o.LatencyNs)));
+            }
+        }
+
+        var timeline = new long[timelineLength];
+        for (var second = 0; second < timelineLength; second++)
+        {
+            foreach (var ps in processorStats)
+            {
+                timeline[second] = Math.Max(timeline[second], kernel.GetRecorder(ps.Cpu).MaxInSecond(second));
+            }
+        }
+
+        var vectors = kernel.Interrupts
+            .OrderBy(i => i.Vector)
+            .Select(i =>
+            {
+                var edgeToDpc = i.EdgeToDpcStart.Snapshot();
+                return new VectorReport(i.Vector, i.Name, i.Count, i.Unhandled, i.SlowIsrCount, i.MaxIsrNs,
+                    StageStatistics.From(i.EdgeToIsr.Snapshot()), StageStatistics.From(i.IsrDuration.Snapshot()), StageStatistics.From(edgeToDpc), edgeToDpc);
+            })
+            .ToArray();
+
+        var dpcs = kernel.Dpcs
+            .Select(d =>
+            {
+                var st = d.GetStatistics();
+                var h = d.ExecutionTime.Snapshot();
+                return new DpcRoutineReport(st.Name, d.IsThreaded, st.RunCount, st.CoalescedInserts, st.Exceptions, st.MaxExecutionNs,
+                    st.RunCount == 0 ? 0 : (double)st.TotalExecutionNs / st.RunCount, StageStatistics.From(h), h);
+            })
+            .ToArray();
+
+        var maxIsr = vectors.OrderByDescending(v => v.MaxIsrNs).FirstOrDefault();
+        var maxDpc = dpcs.OrderByDescending(d => d.MaxExecutionNs).FirstOrDefault();
+        var duration = context.Duration is { } d ? (long)(d.TotalMilliseconds * 1_000_000) : kernel.Clock.NowNs - kernel.EpochNs;
+        var edgeToDpc = stages[(int)LatencyStage.EdgeToDpcStart].Histogram;
+        var guarantees = kernel.Guarantees;
+
+        return new LatencyReport
+        {
+            Source = context.Source,
+            DeadlineNs = context.DeadlineNs,
+            HistogramLimitUs = context.HistogramLimitUs,
+            DurationNs = Math.Max(0, duration),
+            CoreCount = processorStats.Count,
+            RunInfo = new Dictionary<string, string>(context.RunInfo),
+            Guarantees = new GuaranteesReport(guarantees.Realtime, guarantees.Pinned, guarantees.MemoryLocked, guarantees.Notes),
+            Stages = stages,
+            Cores = cores,
+            Vectors = vectors,
+            Dpcs = dpcs,
+            Timeline = timeline,
+            Outliers = outliers.OrderBy(o => o.Cycle).ToArray(),
+            OutlierCount = outlierCount,
+            OutlierThresholdNs = kernel.Options.OutlierThresholdNs,
+            Lost = context.LostEdges,
+            Merged = context.MergedEdges,
+            Coalesced = processorStats.Sum(p => p.CoalescedInserts),
+            Watchdog = kernel.WatchdogViolations,
+            TimeInIsrNs = kernel.TimeInIsrNs,
+            TimeInDpcNs = processorStats.Sum(p => p.TimeInDpcNs),
+            MaxIsrNs = maxIsr?.MaxIsrNs ?? 0,
+            MaxIsrVector = maxIsr is null || maxIsr.MaxIsrNs == 0 ? null : $"{maxIsr.Name} (vector {maxIsr.Vector})",
+            MaxDpcNs = maxDpc?.MaxExecutionNs ?? 0,
+            MaxDpcRoutine = maxDpc is null || maxDpc.Runs == 0 ? null : maxDpc.Name,
+            DpcExecutionBuckets = Buckets(stages[(int)LatencyStage.DpcDuration].Histogram),
+            IsrExecutionBuckets = Buckets(stages[(int)LatencyStage.IsrDuration].Histogram),
+            Histogram = context.HistogramLimitUs > 0 ? BuildHistogram(edgeToDpc, context.HistogramLimitUs, outliers) : null,
+        };
+    }
+
+    private static StageStatistics Merge(LatencyRecorder a, LatencyRecorder b, LatencyStage stage)
+    {
+        var h = new LatencyHistogram();
+        h.Add(a[stage]);
+        h.Add(b[stage]);
+        return StageStatistics.From(h);
+    }
+
+    internal static LatencyBucket[] Buckets(LatencyHistogram h)
+    {
+        var edges = BucketEdgesUs;
+        var result = new LatencyBucket[edges.Length];
+        for (var i = 0; i < edges.Length; i++)
+        {
+            var from = edges[i] * 1000;
+            var to = i + 1 < edges.Length ? edges[i + 1] * 1000 : long.MaxValue;
+            var count = h.RecordedBuckets().Where(b => RepresentativeValue(b.Low, b.High) >= from && RepresentativeValue(b.Low, b.High) < to).Sum(b => b.Count);
+            result[i] = new LatencyBucket(edges[i], i + 1 < edges.Length ? edges[i + 1] : null, count);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The value a histogram bucket stands for when counts are split at µs boundaries: its highest
+    /// equivalent value, as HdrHistogram reports percentiles (a value exactly on a boundary counts above it).
+    /// </summary>
+    private static long RepresentativeValue(long low, long high) => high;
+
+    private static CyclictestHistogram BuildHistogram(LatencyHistogram h, int limitUs, List<OutlierReport> outliers)
+    {
+        var buckets = new long[limitUs];
+        foreach (var (low, high, count) in h.RecordedBuckets())
+        {
+            var us = RepresentativeValue(low, high) / 1000;
+            if (us < limitUs)
+            {
+                buckets[us] += count;
+            }
+        }
+
+        var overflows = h.TotalCount - buckets.Sum();
+        var limitNs = limitUs * 1000L;
+        var cycles = outliers.Where(o => o.LatencyNs >= limitNs).OrderBy(o => o.Cycle).Select(o => o.Cycle).ToArray();
+        return new CyclictestHistogram(limitUs, buckets, overflows, cycles);
+    }
+}

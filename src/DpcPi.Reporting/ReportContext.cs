@@ -1,0 +1,30 @@
+namespace DpcPi.Reporting;
+
+/// <summary>
+/// What a report needs that the kernel does not know: where the interrupts came from, the deadline
+/// the verdict is judged against, the cyclictest-style histogram limit, loss counted by the source
+/// (lost and merged edges), how long the run lasted and free-form run information.
+/// </summary>
+public sealed record ReportContext
+{
+    /// <summary>The interrupt source ("timer", "gpio", "fake", ...).</summary>
+    public string Source { get; init; } = "unknown";
+
+    /// <summary>The deadline the verdict is judged against (ns). Default 100 µs.</summary>
+    public long DeadlineNs { get; init; } = 100_000;
+
+    /// <summary>cyclictest -h: the 1 µs-bucket histogram limit in µs; 0 for no histogram.</summary>
+    public int HistogramLimitUs { get; init; }
+
+    /// <summary>Edges the source knows it lost (kernel buffer overflow, sequence gaps).</summary>
+    public long LostEdges { get; init; }
+
+    /// <summary>Edges merged into one interrupt by the source (debounce, batching).</summary>
+    public long MergedEdges { get; init; }
+
+    /// <summary>How long the run lasted; null means from kernel creation until the report is built.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Free-form key/values printed and written with the report (command line, board, kernel version, ...).</summary>
+    public IReadOnlyDictionary<string, string> RunInfo { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,225 @@
+using DpcPi.Kernel.Measurement;
+using Spectre.Console;
+
+namespace DpcPi.Reporting;
+
+/// <summary>
+/// Renders a <see cref="LatencyReport"/> to a terminal the way the familiar tools show it:
+/// cyclictest (min/avg/max per source and core, -h histogram), LatencyMon (highest ISR and DPC,
+/// execution-time buckets, % time, verdict), DPC Latency Checker (per-second bars), loss and guarantees.
+/// </summary>
+public static class TerminalReportRenderer
+{
+    /// <summary>Most bars in the DPC Latency Checker timeline; longer runs are grouped (max per group).</summary>
+    public const int MaxTimelineBars = 60;
+
+    public static void Render(IAnsiConsole console, LatencyReport report)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(report);
+        Cyclictest(console, report);
+        LatencyMon(console, report);
+        LatencyChecker(console, report);
+        Loss(console, report);
+        Guarantees(console, report);
+    }
+
+    private static void Section(IAnsiConsole console, string title)
+    {
+        console.WriteLine();
+        console.Write(new Rule($"[bold]{Markup.Escape(title)}[/]") { Justification = Justify.Left });
+    }
+
+    private static void Cyclictest(IAnsiConsole console, LatencyReport r)
+    {
+        Section(console, "cyclictest view: edge→DPC-start (µs)");
+        var t = new Table().Border(TableBorder.Simple);
+        foreach (var c in new[] { "T", "Source", "CPU", "Count", "Min", "Avg", "p99", "Max" })
+        {
+            t.AddColumn(new TableColumn(c).RightAligned());
+        }
+
+        var i = 0;
+        foreach (var c in r.Cores)
+        {
+            var s = c.EdgeToDpcStart;
+            t.AddRow(Units.Int(i++), Markup.Escape(r.Source), Units.Int(c.Cpu), Units.Int(s.Count), Units.Us(s.MinNs), Units.Us(s.AvgNs), Units.Us(s.P99Ns), Units.Us(s.MaxNs));
+        }
+
+        var all = r.EdgeToDpcStart.Statistics;
+        t.AddRow("all", Markup.Escape(r.Source), "*", Units.Int(all.Count), Units.Us(all.MinNs), Units.Us(all.AvgNs), Units.Us(all.P99Ns), Units.Us(all.MaxNs));
+        console.Write(t);
+
+        var stages = new Table().Border(TableBorder.Simple).Title("stages (µs)");
+        foreach (var c in new[] { "Stage", "Count", "Min", "Avg", "p50", "p90", "p99", "p99.9", "Max" })
+        {
+            stages.AddColumn(new TableColumn(c).RightAligned());
+        }
+
+        foreach (var s in r.Stages)
+        {
+            var st = s.Statistics;
+            stages.AddRow(s.Name, Units.Int(st.Count), Units.Us(st.MinNs), Units.Us(st.AvgNs), Units.Us(st.P50Ns), Units.Us(st.P90Ns), Units.Us(st.P99Ns), Units.Us(st.P999Ns), Units.Us(st.MaxNs));
+        }
+
+        console.Write(stages);
+
+        if (r.Histogram is { } h)
+        {
+            var ht = new Table().Border(TableBorder.Simple).Title($"histogram (-h {h.LimitUs}): 1 µs buckets of edge→DPC-start");
+            ht.AddColumn(new TableColumn("µs").RightAligned());
+            ht.AddColumn(new TableColumn("count").RightAligned());
+            for (var us = 0; us < h.Buckets.Count; us++)
+            {
+                if (h.Buckets[us] != 0)
+                {
+                    ht.AddRow(Units.Int(us), Units.Int(h.Buckets[us]));
+                }
+            }
+
+            console.Write(ht);
+            console.MarkupLine($"# Histogram Overflows: {h.Overflows}");
+            var cycles = h.OverflowCycles.Count == 0 ? "none recorded" : string.Join(' ', h.OverflowCycles.Take(100));
+            console.MarkupLine($"# Histogram Overflow at cycle number: {Markup.Escape(cycles)}");
+            if (h.Overflows > h.OverflowCycles.Count)
+            {
+                console.MarkupLine($"[grey]# cycle numbers are kept for latencies >= {Units.Us(r.OutlierThresholdNs)} µs (the kernel's outlier threshold); {h.Overflows - h.OverflowCycles.Count} overflow(s) have no cycle number[/]");
+            }
+        }
+    }
+
+    private static void LatencyMon(IAnsiConsole console, LatencyReport r)
+    {
+        Section(console, "LatencyMon view");
+        var t = new Table().Border(TableBorder.Simple).HideHeaders();
+        t.AddColumn("item");
+        t.AddColumn("value");
+        t.AddRow("Highest ISR execution time (µs)", Markup.Escape($"{Units.Us(r.MaxIsrNs)}{(r.MaxIsrVector is null ? "" : "  (" + r.MaxIsrVector + ")")}"));
+        t.AddRow("Highest DPC execution time (µs)", Markup.Escape($"{Units.Us(r.MaxDpcNs)}{(r.MaxDpcRoutine is null ? "" : "  (" + r.MaxDpcRoutine + ")")}"));
+        t.AddRow("Total time in ISRs (%)", Units.Fixed(r.IsrPercent, 4));
+        t.AddRow("Total time in DPCs (%)", Units.Fixed(r.DpcPercent, 4));
+        t.AddRow("Run duration (s)", Units.Fixed(r.DurationNs / 1e9, 3));
+        console.Write(t);
+
+        var b = new Table().Border(TableBorder.Simple).Title("execution time buckets (µs)");
+        b.AddColumn("bucket");
+        b.AddColumn(new TableColumn("DPC count").RightAligned());
+        b.AddColumn(new TableColumn("ISR count").RightAligned());
+        for (var i = 0; i < r.DpcExecutionBuckets.Count; i++)
+        {
+            b.AddRow(Markup.Escape(r.DpcExecutionBuckets[i].Label), Units.Int(r.DpcExecutionBuckets[i].Count), Units.Int(r.IsrExecutionBuckets[i].Count));
+        }
+
+        console.Write(b);
+        if (r.Dpcs.Count > 0)
+        {
+            var d = new Table().Border(TableBorder.Simple).Title("DPC routines");
+            foreach (var c in new[] { "Routine", "Runs", "Coalesced", "Exceptions", "Avg µs", "p99 µs", "Max µs" })
+            {
+                d.AddColumn(new TableColumn(c));
+            }
+
+            foreach (var x in r.Dpcs)
+            {
+                d.AddRow(Markup.Escape(x.Name), Units.Int(x.Runs), Units.Int(x.Coalesced), Units.Int(x.Exceptions), Units.Us(x.AvgExecutionNs), Units.Us(x.ExecutionTime.P99Ns), Units.Us(x.MaxExecutionNs));
+            }
+
+            console.Write(d);
+        }
+
+        if (r.Vectors.Count > 0)
+        {
+            var v = new Table().Border(TableBorder.Simple).Title("interrupt vectors");
+            foreach (var c in new[] { "Vector", "Name", "Count", "Unhandled", "Slow ISRs", "Max ISR µs", "edge→ISR p99 µs", "edge→DPC p99 µs" })
+            {
+                v.AddColumn(new TableColumn(c));
+            }
+
+            foreach (var x in r.Vectors)
+            {
+                v.AddRow(Units.Int(x.Vector), Markup.Escape(x.Name), Units.Int(x.Count), Units.Int(x.Unhandled), Units.Int(x.SlowIsrs), Units.Us(x.MaxIsrNs), Units.Us(x.EdgeToIsr.P99Ns), Units.Us(x.EdgeToDpcStart.P99Ns));
+            }
+
+            console.Write(v);
+        }
+
+        var color = r.Suitable ? "green" : "red";
+        console.MarkupLine($"[bold {color}]Verdict:[/] {Markup.Escape(r.Verdict)}");
+    }
+
+    private static void LatencyChecker(IAnsiConsole console, LatencyReport r)
+    {
+        Section(console, "DPC Latency Checker view: maximum edge→DPC-start per second");
+        var bars = SvgPlotWriter.Downsample(r.Timeline, MaxTimelineBars, out var perBar);
+        if (bars.Length == 0)
+        {
+            console.MarkupLine("[grey]no timeline (nothing ran)[/]");
+        }
+        else
+        {
+            var chart = new BarChart().Width(Math.Min(100, console.Profile.Width)).Label(perBar == 1 ? "µs, one bar per second" : $"µs, one bar per {perBar} seconds");
+            for (var i = 0; i < bars.Length; i++)
+            {
+                var us = bars[i] / 1000.0;
+                chart.AddItem($"{i * perBar,6} s", Math.Round(us, 3), bars[i] >= r.DeadlineNs ? Color.Red : Color.Green);
+            }
+
+            console.Write(chart);
+        }
+
+        console.MarkupLine($"Absolute maximum: {Units.Us(r.EdgeToDpcStart.Statistics.MaxNs)} µs (deadline {Units.Us(r.DeadlineNs)} µs)");
+    }
+
+    private static void Loss(IAnsiConsole console, LatencyReport r)
+    {
+        Section(console, "Loss");
+        var t = new Table().Border(TableBorder.Simple);
+        foreach (var c in new[] { "lost", "merged", "coalesced", "watchdog", "outliers" })
+        {
+            t.AddColumn(new TableColumn(c).RightAligned());
+        }
+
+        t.AddRow(Units.Int(r.Lost), Units.Int(r.Merged), Units.Int(r.Coalesced), Units.Int(r.Watchdog), Units.Int(r.OutlierCount));
+        console.Write(t);
+    }
+
+    private static void Guarantees(IAnsiConsole console, LatencyReport r)
+    {
+        Section(console, "Guarantees");
+        var g = r.Guarantees;
+        console.MarkupLine($"realtime={(g.Realtime ? "[green]yes[/]" : "[red]no[/]")} pinned={(g.Pinned ? "[green]yes[/]" : "[red]no[/]")} mlocked={(g.MemoryLocked ? "[green]yes[/]" : "[red]no[/]")}");
+        foreach (var n in g.Notes)
+        {
+            console.MarkupLine($"  - {Markup.Escape(n)}");
+        }
+
+        var missing = g.Missing();
+        if (missing.Count > 0)
+        {
+            console.MarkupLine($"[yellow]These figures were measured without {Markup.Escape(string.Join(", ", missing))}.[/]");
+        }
+
+        foreach (var (k, v) in r.RunInfo.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            console.MarkupLine($"  {Markup.Escape(k)}: {Markup.Escape(v)}");
+        }
+    }
+
+    /// <summary>Renders to plain text (no colours) at <paramref name="width"/> columns.</summary>
+    public static string ToText(LatencyReport report, int width = 140)
+    {
+        using var sw = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(sw),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = width;
+        Render(console, report);
+        return sw.ToString();
+    }
+
+    internal static string StageLabel(LatencyStage stage) => StageReport.NameOf(stage);
+}
