@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Runs every DpcPi test tier and ends with one line: "N passed, N failed[, N skipped]".
+#   1. unit/integration tests (dotnet test, all projects in DpcPi.sln), counted from TRX files
+#   2. the real-kernel tier: gpio-sim in a qemu guest (tests/vm/run.sh); skipped loudly if qemu cannot run
+#   3. the deploy test against a stand-in Pi on 127.0.0.1 (tests/deploy/deploy-test.sh)
+#   4. shellcheck over every shell script (tests/deploy/shellcheck.sh)
+# Set DPCPI_SKIP_VM=1 to leave out tier 2 (its tests are then counted as skipped).
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+results="$here/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+passed=0; failed=0; skipped=0; broken=0
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
+
+# Parses the last "[word:] N passed, N failed[, N skipped]" line of a log.
+count_line() {
+  local line
+  line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -1)
+  if [ -z "$line" ]; then echo ""; return; fi
+  line=${line#*: }
+  local p f s
+  p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+  f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  s=$(echo "$line" | grep -oE '[0-9]+ skipped' | cut -d' ' -f1)
+  echo "$p ${f} ${s:-0}"
+}
+
+echo "== 1/4 unit and integration tests (dotnet test)"
+t0=$(date +%s)
+dotnet build DpcPi.sln -c Release -v quiet -nologo 2>&1 | tail -20
+build_rc=${PIPESTATUS[0]}
+if [ "$build_rc" != 0 ]; then
+  echo "test.sh: the build failed (see above)"; broken=1
+else
+  dotnet test DpcPi.sln -c Release --no-build --logger "trx" --results-directory "$results/dotnet" 2>&1 | grep -vE '^\s*$' | tail -40
+  trx_found=0
+  for trx in "$results"/dotnet/*.trx; do
+    [ -f "$trx" ] || continue
+    trx_found=1
+    counters=$(grep -oE '<Counters [^>]*>' "$trx" | head -1)
+    get() { echo "$counters" | grep -oE " $1=\"[0-9]+\"" | grep -oE '[0-9]+'; }
+    p=$(get passed); f=$(get failed); e=$(get error); ne=$(get notExecuted); to=$(get timeout)
+    add "${p:-0}" "$(( ${f:-0} + ${e:-0} + ${to:-0} ))" "${ne:-0}"
+  done
+  [ "$trx_found" = 1 ] || { echo "test.sh: no TRX results were written"; broken=1; }
+fi
+echo "   unit tests took $(( $(date +%s) - t0 )) s"
+
+echo "== 2/4 real-kernel tier (gpio-sim in qemu)"
+if [ "${DPCPI_SKIP_VM:-0}" = 1 ]; then
+  echo "VM TIER SKIPPED: DPCPI_SKIP_VM=1"
+  vm_skip=$(grep -hoE 'EXPECTED_VM_TESTS=[0-9]+' tests/vm/run.sh | head -1 | cut -d= -f2)
+  add 0 0 "${vm_skip:-1}"
+elif [ -x tests/vm/run.sh ]; then
+  bash tests/vm/run.sh 2>&1 | tee "$results/vm.log" | tail -25
+  vm_rc=${PIPESTATUS[0]}
+  c=$(count_line "$results/vm.log")
+  if [ -n "$c" ]; then
+    # shellcheck disable=SC2086
+    add $c
+    [ "$vm_rc" = 0 ] || [ "$vm_rc" = 3 ] || { f=$(echo "$c" | cut -d' ' -f2); [ "$f" != 0 ] || add 0 1 0; }
+  else
+    echo "test.sh: the VM tier printed no result line (rc=$vm_rc)"; add 0 1 0
+  fi
+else
+  echo "VM TIER SKIPPED: tests/vm/run.sh is missing"; add 0 0 1
+fi
+
+echo "== 3/4 deploy test (stand-in Pi on 127.0.0.1)"
+bash tests/deploy/deploy-test.sh > "$results/deploy.log" 2>&1
+deploy_rc=$?
+tail -5 "$results/deploy.log"
+c=$(count_line "$results/deploy.log")
+if [ -n "$c" ]; then
+  # shellcheck disable=SC2086
+  add $c
+  [ "$deploy_rc" = 0 ] || { f=$(echo "$c" | cut -d' ' -f2); [ "$f" != 0 ] || add 0 1 0; }
+else
+  echo "test.sh: the deploy test printed no result line (rc=$deploy_rc)"; add 0 1 0
+fi
+
+echo "== 4/4 shellcheck"
+bash tests/deploy/shellcheck.sh > "$results/shellcheck.log" 2>&1
+tail -3 "$results/shellcheck.log"
+c=$(count_line "$results/shellcheck.log")
+# shellcheck disable=SC2086
+if [ -n "$c" ]; then add $c; else echo "test.sh: shellcheck printed no result line"; add 0 1 0; fi
+
+[ "$broken" = 0 ] || failed=$((failed + 1))
+summary="$passed passed, $failed failed"
+[ "$skipped" = 0 ] || summary="$summary, $skipped skipped"
+if [ "$passed" = 0 ]; then echo "test.sh: no test ran"; failed=$((failed + 1)); summary="$passed passed, $failed failed"; fi
+echo "$summary"
+[ "$failed" = 0 ]

@@ -1,0 +1,43 @@
+using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
+using DpcPi.Labs.Latency;
+
+namespace DpcPi.Interrupts.Tests;
+
+public sealed class LatencySessionTests
+{
+    [Theory]
+    [InlineData(LatencySource.Timer)]
+    [InlineData(LatencySource.Fake)]
+    public void Session_LoopCount_StopsAfterLoopsWithEveryStageRecorded(LatencySource source)
+    {
+        using var session = new LatencySession(new LatencySessionOptions
+        {
+            Source = source,
+            IntervalNs = 200_000,
+            Loops = 200,
+            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+        });
+
+        session.Start();
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        Assert.True(session.Completed >= 200);
+        var k = session.Kernel;
+        Assert.Equal(session.Completed, k.MergeStage(LatencyStage.EdgeToDpcStart).TotalCount);
+        Assert.Equal(k.Interrupts.Single().Count, k.MergeStage(LatencyStage.EdgeToIsr).TotalCount);
+        // Every interrupt is either its own DPC run or a coalesced insert: nothing disappears.
+        Assert.Equal(k.Interrupts.Single().Count, session.Completed + k.GetProcessorStatistics().Sum(s => s.CoalescedInserts));
+        Assert.True(k.MergeStage(LatencyStage.EdgeToDpcStart).Min > 0);
+    }
+
+    [Fact]
+    public void Session_GpioSourceWithoutChip_ThrowsGpioErrorNamingChips()
+    {
+        using var session = new LatencySession(new LatencySessionOptions { Source = LatencySource.Gpio, Chip = "gpiochip9", Kernel = new KernelOptions { Realtime = false } });
+
+        var ex = Assert.Throws<Gpio.GpioException>(session.Start);
+        Assert.Contains("gpiochip9", ex.Message, StringComparison.Ordinal);
+    }
+}
