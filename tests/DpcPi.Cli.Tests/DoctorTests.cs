@@ -1,0 +1,47 @@
+using DpcPi.Cli.Commands;
+
+namespace DpcPi.Cli.Tests;
+
+public sealed class DoctorTests
+{
+    private static MachineView Machine(Dictionary<string, string> files, int fifo = 0, int gpioOpen = 0, string[]? chips = null, bool root = false, ulong memlock = 64 * 1024) =>
+        new(p => files.GetValueOrDefault(p), _ => chips ?? [], () => fifo, () => gpioOpen, memlock, root);
+
+    [Fact]
+    public void Examine_TunedPi_AllOk()
+    {
+        var m = Machine(
+            new()
+            {
+                ["/sys/kernel/realtime"] = "1",
+                ["/sys/devices/system/cpu/isolated"] = "3",
+                ["/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"] = "performance",
+                ["/proc/device-tree/model"] = "Raspberry Pi 4 Model B Rev 1.5",
+            },
+            chips: ["/dev/gpiochip0"],
+            memlock: ulong.MaxValue);
+
+        var findings = Doctor.Examine(m);
+
+        Assert.All(findings, f => Assert.Equal("OK", f.Level));
+        Assert.Contains(findings, f => f.Check == "board" && f.Finding.Contains("Raspberry Pi 4", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Examine_UntunedMachine_SaysWhatToChangeAndWhy()
+    {
+        var m = Machine(new() { ["/proc/version"] = "Linux version 6.1.0 SMP PREEMPT_DYNAMIC", ["/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"] = "ondemand" }, fifo: 1, gpioOpen: 13, chips: ["/dev/gpiochip0"]);
+
+        var findings = Doctor.Examine(m).ToDictionary(f => f.Check);
+
+        Assert.Equal("WARN", findings["kernel"].Level);
+        Assert.Contains("PREEMPT_RT", findings["kernel"].Advice!, StringComparison.Ordinal);
+        Assert.Contains("isolcpus", findings["isolcpus"].Advice!, StringComparison.Ordinal);
+        Assert.Contains("performance", findings["governor"].Advice!, StringComparison.Ordinal);
+        Assert.Equal("FAIL", findings["SCHED_FIFO"].Level);
+        Assert.Contains("CAP_SYS_NICE", findings["SCHED_FIFO"].Advice!, StringComparison.Ordinal);
+        Assert.Equal("FAIL", findings["gpio"].Level);
+        Assert.Contains("gpio group", findings["gpio"].Advice!, StringComparison.Ordinal);
+        Assert.Equal("WARN", findings["mlock"].Level);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+
+namespace DpcPi.Cli.Tests;
+
+public sealed class LatencyCommandTests
+{
+    public static TheoryData<string[], string> BadFlags => new()
+    {
+        { ["latency", "-p", "150"], "dpcpi latency: -p/--priority '150' is not valid; allowed: a whole number from 1 to 99" },
+        { ["latency", "-p"], "dpcpi latency: option -p needs a value" },
+        { ["latency", "-i", "abc"], "dpcpi latency: -i/--interval 'abc' is not valid; allowed: a whole number from 10 to 10000000" },
+        { ["latency", "-D", "soon"], "dpcpi latency: -D/--duration 'soon' is not a duration; allowed: a positive number with an optional unit ms, s, m, h or d (e.g. 10s, 5m)" },
+        { ["latency", "--source", "usb"], "dpcpi latency: --source 'usb' is not valid; allowed: timer, fake, gpio" },
+        { ["latency", "--wait-strategy", "nap"], "dpcpi latency: --wait-strategy 'nap' is not valid; allowed: blocking, spin-then-block, busy-spin" },
+        { ["latency", "-a", "0,x"], "dpcpi latency: -a/--affinity '0,x' is not a CPU list; allowed: numbers and ranges like 0,1 or 2-3" },
+        { ["latency", "-a", "999"], "dpcpi latency: -a/--affinity: CPU 999 is not available; this machine allows " },
+        { ["latency", "--frobnicate"], "dpcpi latency: unknown option '--frobnicate' (see 'dpcpi latency --help')" },
+        { ["latency", "--drive-sysfs", "/tmp/x"], "dpcpi latency: --drive-sysfs needs --source gpio" },
+        { ["latency", "--source", "fake", "-i", "15"], "dpcpi latency: -i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)" },
+        { ["nonsense"], "dpcpi: unknown command 'nonsense'; commands: " },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFlags))]
+    public async Task Latency_BadFlag_OneLineErrorAndExit2(string[] args, string message)
+    {
+        var (code, _, err) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, code);
+        var lines = err.TrimEnd('\n').Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith(message, lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Latency_GpioSourceMissingChip_OneLineDeviceErrorAndExit3()
+    {
+        var (code, _, err) = await CliRunner.RunAsync("latency", "--source", "gpio", "--chip", "gpiochip77", "-l", "5", "-q", "--no-realtime");
+
+        Assert.Equal(3, code);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+        Assert.Contains("gpiochip77", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Latency_FakeSourceWithLoops_ReportsAndWritesSchemaJson()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"dpcpi-latency-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, err) = await CliRunner.RunAsync("latency", "--source", "fake", "-i", "200", "-l", "300", "-q", "--no-realtime", "-h", "500", "--json", json);
+
+            Assert.True(code == 0, err);
+            Assert.Contains("edge_to_dpc_start", output, StringComparison.Ordinal);
+            Assert.Contains("# Histogram Overflows:", output, StringComparison.Ordinal);
+            Assert.Contains("verdict:", output, StringComparison.Ordinal);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            foreach (var key in new[] { "edge_to_isr", "isr_duration", "queue_wait", "dpc_duration", "edge_to_dpc_start" })
+            {
+                var stage = root.GetProperty("stages").GetProperty(key);
+                foreach (var field in new[] { "count", "min_ns", "p50_ns", "p99_ns", "p999_ns", "max_ns" })
+                {
+                    Assert.Equal(JsonValueKind.Number, stage.GetProperty(field).ValueKind);
+                }
+            }
+
+            Assert.False(root.GetProperty("guarantees").GetProperty("realtime").GetBoolean());
+            Assert.True(root.GetProperty("stages").GetProperty("edge_to_dpc_start").GetProperty("count").GetInt64() >= 300);
+            foreach (var key in new[] { "lost", "merged", "coalesced", "watchdog" })
+            {
+                Assert.Equal(JsonValueKind.Number, root.GetProperty(key).ValueKind);
+            }
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task Help_ListsCommandsAndExitsZero()
+    {
+        var (code, output, _) = await CliRunner.RunAsync("--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("latency", output, StringComparison.Ordinal);
+        Assert.Contains("doctor", output, StringComparison.Ordinal);
+    }
+}
