@@ -1,0 +1,75 @@
+using DpcPi.Kernel;
+
+namespace DpcPi.Bench;
+
+/// <summary>Settings of one <c>dpcpi bench</c> run. <see cref="Full"/> takes under a minute on 2 cores; <see cref="Quick"/> about 5 s.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Every contender name, in the order they run and are reported.</summary>
+    public static IReadOnlyList<string> AllContenders { get; } =
+        ["raw-spin", "direct", "dpc-spin-then-block", "dpc-busy-spin", "dpc-blocking", "channel", "threadpool", "blocking-collection"];
+
+    public static BenchOptions Full { get; } = new();
+
+    public static BenchOptions Quick { get; } = new()
+    {
+        Mode = "quick",
+        LatencyEvents = 2_000,
+        WarmupEvents = 500,
+        Interval = TimeSpan.FromMicroseconds(20),
+        ThroughputDuration = TimeSpan.FromMilliseconds(150),
+    };
+
+    /// <summary>"full" or "quick" (reported, not interpreted).</summary>
+    public string Mode { get; init; } = "full";
+
+    /// <summary>Paced events measured per contender in the latency phase.</summary>
+    public int LatencyEvents { get; init; } = 80_000;
+
+    /// <summary>Paced events run first and not measured (JIT tier-up, caches, page faults).</summary>
+    public int WarmupEvents { get; init; } = 5_000;
+
+    /// <summary>Spacing of latency-phase events (cyclictest's -i). Each event also waits for the previous one to be handled.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMicroseconds(25);
+
+    /// <summary>How long the throughput phase bursts.</summary>
+    public TimeSpan ThroughputDuration { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most events in flight (produced, not yet handled): the producer waits above it, so nothing is dropped and memory stays bounded. Also the DPC ring size.</summary>
+    public int InFlightLimit { get; init; } = 128;
+
+    /// <summary>How long to wait for the consumer to catch up after a phase before counting the rest as lost.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The CPU of the producer (the ISR side).</summary>
+    public int ProducerCpu { get; init; } = 1;
+
+    /// <summary>The CPU of the consumer (the DPC worker, reader thread or spinner).</summary>
+    public int ConsumerCpu { get; init; }
+
+    /// <summary>Ask for SCHED_FIFO for the DPC kernel's threads (off by default: a busy-spinning FIFO thread can starve the machine).</summary>
+    public bool Realtime { get; init; }
+
+    /// <summary>The kernel's spin window for dpc-spin-then-block; null keeps <see cref="KernelOptions.SpinDuration"/>'s default.</summary>
+    public TimeSpan? SpinDuration { get; init; }
+
+    /// <summary>Which contenders to run (names from <see cref="AllContenders"/>); null runs all.</summary>
+    public IReadOnlyList<string>? Contenders { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LatencyEvents);
+        ArgumentOutOfRangeException.ThrowIfNegative(WarmupEvents);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(InFlightLimit);
+        if (Contenders is not null)
+        {
+            foreach (var c in Contenders)
+            {
+                if (!AllContenders.Contains(c))
+                {
+                    throw new ArgumentException($"Unknown contender '{c}'; known: {string.Join(", ", AllContenders)}.", nameof(Contenders));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace DpcPi.Bench;
+
+/// <summary>One contender's figures: hand-off latency (ns) from the paced phase, throughput from the burst phase, allocation per interrupt.</summary>
+public sealed record ContenderResult
+{
+    public required string Name { get; init; }
+
+    public required long Count { get; init; }
+
+    public required long MinNs { get; init; }
+
+    public required double AvgNs { get; init; }
+
+    public required long P50Ns { get; init; }
+
+    public required long P90Ns { get; init; }
+
+    public required long P99Ns { get; init; }
+
+    public required long P999Ns { get; init; }
+
+    public required long MaxNs { get; init; }
+
+    /// <summary>Latency-phase events produced but never handled.</summary>
+    public required long Lost { get; init; }
+
+    public required double ThroughputPerSecond { get; init; }
+
+    public required long ThroughputProduced { get; init; }
+
+    public required long ThroughputHandled { get; init; }
+
+    public long ThroughputLost => ThroughputProduced - ThroughputHandled;
+
+    /// <summary>Bytes allocated by the whole process per measured interrupt (both phases, after warm-up).</summary>
+    public required double BytesPerInterrupt { get; init; }
+
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Nothing lost in either phase.</summary>
+    public bool NothingLost => Lost == 0 && ThroughputLost == 0;
+}

@@ -1,0 +1,46 @@
+namespace DpcPi.Bench.Contenders;
+
+/// <summary>One way of handing an event from the ISR side (the producer thread) to a handler.</summary>
+internal abstract class Contender : IDisposable
+{
+    protected Contender(string name) => Name = name;
+
+    public string Name { get; }
+
+    /// <summary>Things the report should say about how this contender was run.</summary>
+    public List<string> Notes { get; } = [];
+
+    /// <summary>True when the handler may run on several threads at once (the sink must record concurrently).</summary>
+    public virtual bool ConcurrentHandler => false;
+
+    /// <summary>Starts the consumer side (pinned to <paramref name="consumerCpu"/> where possible) with <paramref name="sink"/> as handler.</summary>
+    public abstract void Start(BenchSink sink, int consumerCpu, int capacity);
+
+    /// <summary>Hands one event stamped at <paramref name="stampNs"/> to the consumer. Called on the producer thread only.</summary>
+    public abstract void Publish(long stampNs);
+
+    /// <summary>Stops and joins the consumer side.</summary>
+    public abstract void Stop();
+
+    public void Dispose() => Stop();
+
+    protected static Thread StartPinned(string name, int cpu, Action body, List<string> notes)
+    {
+        var t = new Thread(() =>
+        {
+            var e = Platform.ThreadControl.PinCurrentThread(cpu);
+            if (e != 0)
+            {
+                lock (notes)
+                {
+                    notes.Add($"{name}: pinning to CPU {cpu} refused ({Platform.ThreadControl.Describe(e)})");
+                }
+            }
+
+            body();
+        })
+        { IsBackground = true, Name = name };
+        t.Start();
+        return t;
+    }
+}
