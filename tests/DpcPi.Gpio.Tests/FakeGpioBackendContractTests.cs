@@ -24,4 +24,6 @@ public sealed class FakeGpioBackendContractTests : GpioBackendContractTests
     }
 
     protected override long NowNs() => _clock.NowNs;
+
+    protected override bool ExactStimulus => true;
 }

@@ -27,6 +27,23 @@ public abstract class GpioBackendContractTests : IDisposable
     /// <summary>Now on the backend's event clock.</summary>
     protected abstract long NowNs();
 
+    /// <summary>True when every DriveInput call becomes exactly one kernel event (the fake backend).</summary>
+    protected virtual bool ExactStimulus => false;
+
+    /// <summary>Reads whatever is pending without waiting.</summary>
+    protected static List<GpioEdgeEvent> ReadAll(GpioLineRequest request)
+    {
+        var list = new List<GpioEdgeEvent>();
+        var buffer = new GpioEdgeEvent[16];
+        int n;
+        while ((n = request.ReadEdgeEvents(buffer)) > 0)
+        {
+            list.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+
+        return list;
+    }
+
     [Fact]
     public void GetChips_Always_ListsTheChipUnderTestWithLines()
     {
@@ -144,12 +161,16 @@ public abstract class GpioBackendContractTests : IDisposable
     {
         DriveInput(InputOffset, PinValue.Low);
         var request = Track(Backend.RequestLine(Chip, InputOffset, GpioLineSettings.Input(PinEventTypes.Both())));
+        // A real kernel labels a both-edges event by the level its IRQ thread reads, so two
+        // back-to-back toggles may both read as the second level. Observe each edge before
+        // driving the next: what the contract promises is correct labels for observed edges.
         var before = NowNs();
         DriveInput(InputOffset, PinValue.High);
+        var events = ReadAtLeast(request, 1);
         DriveInput(InputOffset, PinValue.Low);
+        events.AddRange(ReadAtLeast(request, 1));
         var after = NowNs();
 
-        var events = ReadAtLeast(request, 2);
         Assert.Equal(2, events.Count);
         Assert.Equal([PinEventTypes.Rising, PinEventTypes.Falling], events.Select(e => e.EventType));
         Assert.Equal([1u, 2u], events.Select(e => e.Seqno));
@@ -170,10 +191,13 @@ public abstract class GpioBackendContractTests : IDisposable
             .Add(InputOffset, GpioLineSettings.Input(PinEventTypes.Rising))
             .Add(SecondInputOffset, GpioLineSettings.Input(PinEventTypes.Rising));
         var request = Track(Backend.RequestLines(Chip, options));
+        // Each line has its own IRQ thread in the kernel: edges on two lines driven back to back may
+        // be stored in either order. Observe the first before driving the second.
         DriveInput(InputOffset, PinValue.High);
+        var events = ReadAtLeast(request, 1);
         DriveInput(SecondInputOffset, PinValue.High);
+        events.AddRange(ReadAtLeast(request, 1));
 
-        var events = ReadAtLeast(request, 2);
         Assert.Equal([(InputOffset, 1u, 1u), (SecondInputOffset, 2u, 1u)], events.Select(e => (e.Offset, e.Seqno, e.LineSeqno)));
         Assert.Equal(new GpioLineStatistics(2, 0, 0), request.TotalStatistics);
     }
@@ -202,14 +226,25 @@ public abstract class GpioBackendContractTests : IDisposable
             DriveInput(InputOffset, i % 2 == 0 ? PinValue.High : PinValue.Low); // 9 edges, the last one rising
         }
 
-        var events = ReadAtLeast(request, 4);
+        // How many of the 9 toggles become kernel events depends on the hardware (a slow IRQ path
+        // folds quick toggles into one event); what must hold on every kernel is the accounting:
+        // at most the buffer's worth survives, survivors are the newest (consecutive seqnos ending
+        // at the last one stored), and every dropped event is counted as lost from the seqno gap.
+        var events = ReadAtLeast(request, 1);
+        events.AddRange(ReadAll(request));
         var last = events[^1];
-        Assert.Equal(4, events.Count);
-        Assert.Equal(PinEventTypes.Rising, last.EventType); // the newest edge survives: the kernel drops the oldest
-        Assert.Equal([last.Seqno - 3, last.Seqno - 2, last.Seqno - 1, last.Seqno], events.Select(e => e.Seqno));
-        Assert.Equal(last.Seqno - 4, (uint)request.TotalStatistics.Lost);
+        Assert.InRange(events.Count, 1, 4);
+        Assert.Equal(Enumerable.Range(0, events.Count).Select(i => last.Seqno - (uint)(events.Count - 1 - i)), events.Select(e => e.Seqno));
+        Assert.Equal(last.Seqno - (uint)events.Count, (uint)request.TotalStatistics.Lost);
         Assert.Equal(events[0].LineSeqno - 1, (uint)request.GetStatistics(InputOffset).Lost);
-        Assert.Equal(4, request.TotalStatistics.Delivered);
+        Assert.Equal(events.Count, request.TotalStatistics.Delivered);
+        if (ExactStimulus)
+        {
+            // A backend where every toggle is an event (the fake) must keep exactly the newest four.
+            Assert.Equal(4, events.Count);
+            Assert.Equal(PinEventTypes.Rising, last.EventType);
+            Assert.Equal(9u, last.Seqno);
+        }
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using DpcPi.Cli.CommandLine;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
 using DpcPi.Labs.Latency;
+using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Commands;
 
@@ -35,6 +36,8 @@ internal sealed class LatencyCommand : ICommand
           -h, --histogram US         print a 1 µs-bucket histogram up to US µs with overflows
           -q, --quiet                no per-second lines, only the final report
               --json FILE            write the report as JSON (docs/latency-report.schema.json)
+              --hgrm FILE / --csv FILE / --svg FILE   HdrHistogram percentile text, CSV, SVG plot
+              --out DIR              write every format into DIR
 
         also:
           --wait-strategy blocking|spin-then-block|busy-spin   how idle DPC workers wait (default spin-then-block)
@@ -44,25 +47,50 @@ internal sealed class LatencyCommand : ICommand
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
-        var options = Parse(args, out var quiet, out var json, out var histogramUs, out var deadlineUs);
+        var (options, quiet, histogramUs, deadlineUs, requested) = Parse(args);
         using var session = new LatencySession(options);
         session.Start();
         var progress = quiet ? null : new Thread(() => LiveView(session, options, output, cancellationToken)) { IsBackground = true, Name = "live-view" };
         progress?.Start();
         session.Wait(cancellationToken);
         session.Stop();
-        var report = LatencySummary.From(session, deadlineUs * 1000, histogramUs);
-        report.Print(output);
-        if (json is not null)
+        var gpio = session.GpioStatistics;
+        var report = LatencyReport.FromKernel(session.Kernel, new ReportContext
         {
-            report.WriteJson(json);
-            output.WriteLine($"json report: {json}");
+            Source = session.SourceName,
+            DeadlineNs = deadlineUs * 1000,
+            HistogramLimitUs = (int)histogramUs,
+            LostEdges = gpio.Lost,
+            MergedEdges = gpio.Merged,
+            Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
+            RunInfo = new Dictionary<string, string>
+            {
+                ["interrupts"] = session.Completed.ToString(CultureInfo.InvariantCulture),
+                ["interval_us"] = (options.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
+                ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
+                ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
+            },
+        });
+        output.Write(TerminalReportRenderer.ToText(report));
+        var paths = requested;
+        ReportWriter.WriteAll(report, paths);
+        foreach (var (kind, path) in new[] { ("json", paths.Json), ("hgrm", paths.Hgrm), ("csv", paths.Csv), ("svg", paths.Svg) })
+        {
+            if (path is not null)
+            {
+                output.WriteLine($"{kind} report: {path}");
+            }
+        }
+
+        if (session.SourceFailure is { } failure)
+        {
+            output.WriteLine($"source failed while running: {failure.Message}");
         }
 
         return Task.FromResult(session.SourceFailure is null ? ExitCodes.Ok : ExitCodes.Device);
     }
 
-    internal static LatencySessionOptions Parse(IReadOnlyList<string> args, out bool quiet, out string? json, out long histogramUs, out long deadlineUs)
+    internal static (LatencySessionOptions Options, bool Quiet, long HistogramUs, long DeadlineUs, ReportPaths Paths) Parse(IReadOnlyList<string> args)
     {
         var r = new ArgReader("latency", args);
         var kernel = new KernelOptions();
@@ -97,10 +125,17 @@ internal sealed class LatencyCommand : ICommand
         options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
         options.Loops = r.Integer("l", "loops", 1, long.MaxValue / 2) ?? 0;
         options.Duration = r.Duration("D", "duration");
-        histogramUs = r.Integer("h", "histogram", 1, 1_000_000) ?? 0;
-        quiet = r.Flag("q", "quiet");
-        json = r.String(null, "json");
-        deadlineUs = r.Integer(null, "deadline", 1, 10_000_000) ?? 1000;
+        var histogramUs = r.Integer("h", "histogram", 1, 1_000_000) ?? 0;
+        var quiet = r.Flag("q", "quiet");
+        var paths = r.String(null, "out") is { } dir ? ReportPaths.InDirectory(dir) : new ReportPaths();
+        paths = paths with
+        {
+            Json = r.String(null, "json") ?? paths.Json,
+            Hgrm = r.String(null, "hgrm") ?? paths.Hgrm,
+            Csv = r.String(null, "csv") ?? paths.Csv,
+            Svg = r.String(null, "svg") ?? paths.Svg,
+        };
+        var deadlineUs = r.Integer(null, "deadline", 1, 10_000_000) ?? 1000;
         kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
         if (histogramUs > 0)
         {
@@ -118,7 +153,7 @@ internal sealed class LatencyCommand : ICommand
             throw r.Error("--drive-sysfs needs --source gpio");
         }
 
-        return options;
+        return (options, quiet, histogramUs, deadlineUs, paths);
     }
 
     private static void LiveView(LatencySession session, LatencySessionOptions options, TextWriter output, CancellationToken token)
