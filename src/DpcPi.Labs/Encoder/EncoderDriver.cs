@@ -1,0 +1,93 @@
+using DpcPi.Kernel;
+using DpcPi.Labs.Framework;
+
+namespace DpcPi.Labs.Encoder;
+
+/// <summary>
+/// A quadrature encoder: channels A and B in ONE line request, so the kernel numbers their edges in one
+/// sequence (seqno). The ISR copies each edge to the ring; the DPC decodes them strictly in sequence
+/// order with the Gray-code state table, counting quarter steps and, at each return to the detent
+/// state (A=B=Low), a click clockwise (+4) or counter-clockwise (-4). Sequence gaps are counted as lost edges.
+/// </summary>
+public sealed class EncoderDriver
+{
+    // Transition table indexed by (old state << 2) | new state, state = (A << 1) | B: +1 forward (A leads), -1 back, 0 none/invalid.
+    private static readonly int[] Transition = [0, -1, +1, 0, +1, 0, 0, -1, -1, 0, 0, +1, 0, +1, -1, 0];
+    private readonly int _lineA;
+    private readonly int _lineB;
+    private int _state;
+    private int _sinceDetent;
+    private ulong _lastSequence;
+
+    public EncoderDriver(DpcKernel kernel, int lineA, int lineB)
+    {
+        _lineA = lineA;
+        _lineB = lineB;
+        Device = kernel.CreateDevice("encoder", static (_, ctx, _, _) => ((EncoderDriver)((DeviceObject)ctx!).Extension!).DpcForIsr(), this);
+    }
+
+    public DeviceObject Device { get; }
+
+    public EdgeRing Ring { get; } = new();
+
+    /// <summary>Quarter steps, signed.</summary>
+    public long Position { get; private set; }
+
+    public int Clockwise { get; private set; }
+
+    public int CounterClockwise { get; private set; }
+
+    /// <summary>Transitions that skipped a state (both channels changed): noise or lost edges.</summary>
+    public int InvalidTransitions { get; private set; }
+
+    /// <summary>Edges missing from the sequence (seqno gaps).</summary>
+    public long LostEdges { get; private set; }
+
+    public long Edges { get; private set; }
+
+    public static bool Isr(Interrupt interrupt, object? context, ref InterruptFrame frame)
+    {
+        var driver = (EncoderDriver)((DeviceObject)context!).Extension!;
+        driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
+        return driver.Device.RequestDpc();
+    }
+
+    private void DpcForIsr()
+    {
+        while (Ring.TryRead(out var e))
+        {
+            if (_lastSequence != 0 && e.Sequence != _lastSequence + 1)
+            {
+                LostEdges += (long)(e.Sequence - _lastSequence - 1);
+            }
+
+            _lastSequence = e.Sequence;
+            Edges++;
+            var next = _state;
+            var bit = e.Line == _lineA ? 2 : e.Line == _lineB ? 1 : 0;
+            next = e.Rising ? next | bit : next & ~bit;
+            var step = Transition[(_state << 2) | next];
+            if (step == 0 && next != _state)
+            {
+                InvalidTransitions++;
+            }
+
+            _state = next;
+            Position += step;
+            _sinceDetent += step;
+            if (_state == 0)
+            {
+                if (_sinceDetent >= 4)
+                {
+                    Clockwise++;
+                }
+                else if (_sinceDetent <= -4)
+                {
+                    CounterClockwise++;
+                }
+
+                _sinceDetent = 0;
+            }
+        }
+    }
+}

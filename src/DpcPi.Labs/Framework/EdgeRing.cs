@@ -1,0 +1,54 @@
+namespace DpcPi.Labs.Framework;
+
+/// <summary>One edge as an ISR saw it: the kernel's timestamp and sequence numbers, the line and the edge (1 rising, 2 falling).</summary>
+public readonly record struct EdgeRecord(long TimestampNs, ulong Sequence, int Line, int Code)
+{
+    public bool Rising => Code == 1;
+}
+
+/// <summary>
+/// The ISR→DPC hand-off of the labs: a fixed ring the ISR writes (no allocation, no locks: one ISR
+/// thread writes, the DPC reads after the ISR's insert) and the DpcForIsr drains. Because
+/// IoRequestDpc coalesces (a queued DPC is not queued twice), the DPC must drain everything, not
+/// assume one edge per run. A full ring counts an overflow instead of blocking the ISR.
+/// </summary>
+public sealed class EdgeRing(int capacity = 1024)
+{
+    private readonly EdgeRecord[] _items = new EdgeRecord[capacity];
+    private long _head;
+    private long _tail;
+
+    public long Overflows { get; private set; }
+
+    public int Count => (int)(Volatile.Read(ref _tail) - Volatile.Read(ref _head));
+
+    /// <summary>ISR side.</summary>
+    public bool TryWrite(in EdgeRecord item)
+    {
+        var tail = _tail;
+        if (tail - Volatile.Read(ref _head) >= _items.Length)
+        {
+            Overflows++;
+            return false;
+        }
+
+        _items[tail % _items.Length] = item;
+        Volatile.Write(ref _tail, tail + 1);
+        return true;
+    }
+
+    /// <summary>DPC side.</summary>
+    public bool TryRead(out EdgeRecord item)
+    {
+        var head = _head;
+        if (head == Volatile.Read(ref _tail))
+        {
+            item = default;
+            return false;
+        }
+
+        item = _items[head % _items.Length];
+        Volatile.Write(ref _head, head + 1);
+        return true;
+    }
+}

@@ -1,0 +1,19 @@
+namespace DpcPi.Labs.Framework;
+
+/// <summary>
+/// One lab: a small driver (ISR does the minimum, DPC does the work) with a wiring recipe in
+/// wiring/&lt;Name&gt;/ and a deterministic fake scenario whose figures are exact.
+/// </summary>
+public interface ILab
+{
+    /// <summary>The CLI name and the wiring folder (e.g. "button").</summary>
+    string Name { get; }
+
+    string Title { get; }
+
+    /// <summary>One line for `dpcpi lab list`.</summary>
+    string Summary { get; }
+
+    /// <summary>Runs the fake scenario on a manual kernel and a virtual clock; the same call gives the same result.</summary>
+    LabResult RunFake();
+}

@@ -1,0 +1,142 @@
+using DpcPi.Labs.Button;
+using DpcPi.Labs.Dropout;
+using DpcPi.Labs.Encoder;
+using DpcPi.Labs.Framework;
+using DpcPi.Labs.Loopback;
+using DpcPi.Labs.Ultrasonic;
+
+namespace DpcPi.Labs.Tests;
+
+public sealed class LabTests
+{
+    [Fact]
+    public void Catalog_EveryLab_HasWiringRecipeAndDiagram()
+    {
+        foreach (var lab in LabCatalog.All)
+        {
+            var dir = Path.Combine(RepoPaths.WiringRoot, lab.Name);
+            Assert.True(File.Exists(Path.Combine(dir, "wiring.json")), $"{lab.Name}: wiring.json missing");
+            Assert.True(File.Exists(Path.Combine(dir, "wiring.svg")), $"{lab.Name}: wiring.svg missing");
+            Assert.True(File.Exists(Path.Combine(dir, "README.md")), $"{lab.Name}: README.md missing");
+        }
+    }
+
+    [Fact]
+    public void RunFake_EveryLabTwice_GivesIdenticalResults()
+    {
+        foreach (var lab in LabCatalog.All)
+        {
+            Assert.Equal(lab.RunFake().Format(), lab.RunFake().Format());
+        }
+    }
+
+    [Fact]
+    public void Button_BouncingPresses_SoftwareDebounceCountsEachOnceAtFirstEdge()
+    {
+        var lab = new ButtonLab { Presses = 6 };
+
+        var driver = lab.RunSoftware(out var raw, out var starts, out _);
+
+        Assert.Equal(6, driver.Presses);
+        Assert.Equal(6, driver.Releases);
+        Assert.Equal(6 * (9 + 7), raw); // 2*4+1 edges per close, 2*3+1 per release
+        Assert.Equal(starts, driver.PressTimes);
+    }
+
+    [Fact]
+    public void Button_KernelDebounce_StampsLastBouncePlusPeriod()
+    {
+        var lab = new ButtonLab { Presses = 6 };
+
+        var kernel = lab.RunKernelDebounce();
+        lab.RunSoftware(out _, out var starts, out var lastBounces);
+
+        Assert.Equal(lastBounces.Select(t => t + ButtonLab.StableNs), kernel);
+        Assert.All(kernel.Zip(starts), p => Assert.True(p.First - p.Second > ButtonLab.StableNs));
+    }
+
+    [Fact]
+    public void Button_RunFake_ReportsEqualCountsAndTheStampDifference()
+    {
+        var r = new ButtonLab().RunFake();
+
+        Assert.Equal(5, r.Figure("presses (software debounce)"));
+        Assert.Equal(5, r.Figure("presses (kernel debounce)"));
+        Assert.True(r.Figure("kernel - software stamp mean") > 5.0);
+        Assert.Contains("stamps it THEN", r.Report, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(12, 5)]
+    [InlineData(1, 0)]
+    [InlineData(0, 7)]
+    [InlineData(30, 30)]
+    public void Encoder_ClicksBothWays_CountsEveryClickWithDirection(int cw, int ccw)
+    {
+        var d = new EncoderLab { ClicksClockwise = cw, ClicksCounterClockwise = ccw }.Run();
+
+        Assert.Equal(cw, d.Clockwise);
+        Assert.Equal(ccw, d.CounterClockwise);
+        Assert.Equal(4L * (cw - ccw), d.Position);
+        Assert.Equal(4L * (cw + ccw), d.Edges);
+        Assert.Equal(0, d.LostEdges);
+        Assert.Equal(0, d.InvalidTransitions);
+    }
+
+    [Fact]
+    public void Ultrasonic_SimulatedTargets_DistanceWithinOnePercent()
+    {
+        var lab = new UltrasonicLab();
+
+        var d = lab.Run();
+
+        Assert.Equal(lab.TargetsM.Count, d.DistancesM.Count);
+        Assert.Equal(0, d.Unpaired);
+        for (var i = 0; i < lab.TargetsM.Count; i++)
+        {
+            Assert.InRange(d.DistancesM[i], lab.TargetsM[i] * 0.99, lab.TargetsM[i] * 1.01);
+            Assert.Equal(UltrasonicDriver.WidthFromDistance(lab.TargetsM[i]), d.EchoWidthsNs[i]);
+        }
+    }
+
+    [Fact]
+    public void Dropout_Alone_NoDropouts()
+    {
+        var run = new DropoutLab().Run(withSlowDriver: false);
+
+        Assert.Equal(200, run.Buffers);
+        Assert.Equal(0, run.Dropouts);
+        Assert.Equal("audio.DpcForIsr", run.Culprit);
+    }
+
+    [Fact]
+    public void Dropout_LongDpcOnSameCore_TwoDropoutsPerLongDpcAndCulpritNamed()
+    {
+        // badnic fires at 10.5 ms + 40 ms * j (5 times in 200 ms) and holds the core for 2.5 ms: the buffers
+        // arriving 0.5 ms and 1.5 ms later finish after their deadline (the next buffer), the third one makes it.
+        var run = new DropoutLab().Run(withSlowDriver: true);
+
+        Assert.Equal(200, run.Buffers);
+        Assert.Equal(10, run.Dropouts);
+        Assert.Equal([12UL, 13, 52, 53, 92, 93, 132, 133, 172, 173], run.Late);
+        Assert.Equal("badnic.DpcForIsr", run.Culprit);
+        Assert.Equal(2_500_000, run.CulpritNs);
+    }
+
+    [Fact]
+    public void Loopback_FakeBench_ExactEdgeToIsrAndDpcLatency()
+    {
+        using var bench = new FakeBench();
+        var lab = new LoopbackLab();
+
+        var (dpcs, isr, dpc, gpio) = lab.Run(bench);
+
+        Assert.Equal(100, dpcs);
+        Assert.Equal(100, isr.TotalCount);
+        Assert.Equal(2_000, isr.Min);
+        Assert.Equal(2_000, isr.Max);
+        Assert.Equal(5_000, dpc.Min);
+        Assert.Equal(5_000, dpc.Max);
+        Assert.Equal(0, gpio.Lost);
+    }
+}
