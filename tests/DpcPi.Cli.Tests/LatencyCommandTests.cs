@@ -55,7 +55,7 @@ public sealed class LatencyCommandTests
             Assert.True(code == 0, err);
             Assert.Contains("edge_to_dpc_start", output, StringComparison.Ordinal);
             Assert.Contains("# Histogram Overflows:", output, StringComparison.Ordinal);
-            Assert.Contains("verdict:", output, StringComparison.Ordinal);
+            Assert.Contains("Verdict:", output, StringComparison.Ordinal);
             using var doc = JsonDocument.Parse(File.ReadAllText(json));
             var root = doc.RootElement;
             foreach (var key in new[] { "edge_to_isr", "isr_duration", "queue_wait", "dpc_duration", "edge_to_dpc_start" })
