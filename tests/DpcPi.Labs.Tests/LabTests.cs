@@ -140,3 +140,20 @@ public sealed class LabTests
         Assert.Equal(0, gpio.Lost);
     }
 }
+
+public sealed class ClockTickLabTests
+{
+    [Fact]
+    public void ClockTick_ThirtyTicksQuantumThree_RoundRobinEveryThirdTick()
+    {
+        using var bench = new FakeBench();
+
+        var d = new DpcPi.Labs.ClockTick.ClockTickLab().Run(bench);
+
+        Assert.Equal(30, d.Ticks);
+        Assert.Equal([12L, 9, 9], d.ChargedTicks); // 10 quanta of 3 ticks, round robin: editor gets the 1st, 4th, 7th and 10th
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)(3 * i)), d.Schedule.Select(s => s.Tick));
+        Assert.Equal(["compiler", "player", "editor", "compiler"], d.Schedule.Take(4).Select(s => s.To));
+        Assert.All(d.Schedule, s => Assert.Equal(5_000, s.TickToDispatchNs));
+    }
+}

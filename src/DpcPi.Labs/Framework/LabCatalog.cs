@@ -1,4 +1,5 @@
 using DpcPi.Labs.Button;
+using DpcPi.Labs.ClockTick;
 using DpcPi.Labs.Dropout;
 using DpcPi.Labs.Encoder;
 using DpcPi.Labs.Loopback;
@@ -16,6 +17,7 @@ public static class LabCatalog
         new EncoderLab(),
         new UltrasonicLab(),
         new DropoutLab(),
+        new ClockTickLab(),
     ];
 
     public static ILab? Find(string name) => All.FirstOrDefault(l => l.Name == name);
