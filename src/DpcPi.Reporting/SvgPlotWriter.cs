@@ -15,7 +15,7 @@ public static class SvgPlotWriter
     private const int Height = 760;
     private const int Left = 90;
     private const int Right = 930;
-    private const int CurveTop = 70;
+    private const int CurveTop = 85;
     private const int CurveBottom = 380;
     private const int BarsTop = 480;
     private const int BarsBottom = 690;
@@ -113,9 +113,9 @@ public static class SvgPlotWriter
         var title = secondsPerBar == 1 ? "Maximum latency per second" : $"Maximum latency per {secondsPerBar} seconds";
         Text(sb, (Left + Right) / 2, BarsTop - 8, title, "middle", 13, "timeline-title");
         Axes(sb, BarsTop, BarsBottom);
-        for (var i = 0; i <= 4; i++)
+        for (var i = 0; i <= 5; i++)
         {
-            var us = maxUs * i / 4;
+            var us = maxUs * i / 5;
             var y = BarsBottom - ((BarsBottom - BarsTop) * us / maxUs);
             sb.Append(Inv($"<line x1=\"{Left}\" y1=\"{y:0.##}\" x2=\"{Right}\" y2=\"{y:0.##}\" stroke=\"#eeeeee\"/>\n"));
             Text(sb, Left - 6, y + 4, Units.Fixed(us, us < 10 ? 1 : 0), "end", 11, null);
