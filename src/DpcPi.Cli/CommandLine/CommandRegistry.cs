@@ -9,6 +9,8 @@ internal static class CommandRegistry
     [
         new LatencyCommand(),
         new DoctorCommand(),
+        new WiringCommand(),
+        new LabCommand(),
     ];
 
     public static ICommand? Find(string name) => All.FirstOrDefault(c => c.Name == name);
