@@ -157,3 +157,22 @@ public sealed class ClockTickLabTests
         Assert.All(d.Schedule, s => Assert.Equal(5_000, s.TickToDispatchNs));
     }
 }
+
+public sealed class TimerJitterLabTests
+{
+    [Fact]
+    public void TimerJitter_JitteredPwmVsExactTimer_MeasuresInjectedJitterExactly()
+    {
+        var lab = new DpcPi.Labs.TimerJitter.TimerJitterLab();
+        var rising = lab.JitteredPwm(1_000_000_000 + DpcPi.Labs.TimerJitter.TimerJitterLab.PeriodNs).Where(c => c.Level == DpcPi.Gpio.PinValue.High).Select(c => c.TimestampNs).ToArray();
+        var expected = rising.Zip(rising.Skip(1), (a, b) => b - a).ToArray();
+
+        var (pwm, timer) = lab.Run();
+
+        Assert.Equal(expected, pwm.Periods);
+        Assert.Equal(expected.Max(p => Math.Abs(p - DpcPi.Labs.TimerJitter.TimerJitterLab.PeriodNs)), pwm.MaxJitterNs);
+        Assert.InRange(pwm.MaxJitterNs, 1, 2 * lab.InjectedJitterNs);
+        Assert.Equal(lab.Cycles - 1, timer.Periods.Count);
+        Assert.Equal(0, timer.MaxJitterNs);
+    }
+}

@@ -3,6 +3,7 @@ using DpcPi.Labs.ClockTick;
 using DpcPi.Labs.Dropout;
 using DpcPi.Labs.Encoder;
 using DpcPi.Labs.Loopback;
+using DpcPi.Labs.TimerJitter;
 using DpcPi.Labs.Ultrasonic;
 
 namespace DpcPi.Labs.Framework;
@@ -18,6 +19,7 @@ public static class LabCatalog
         new UltrasonicLab(),
         new DropoutLab(),
         new ClockTickLab(),
+        new TimerJitterLab(),
     ];
 
     public static ILab? Find(string name) => All.FirstOrDefault(l => l.Name == name);
