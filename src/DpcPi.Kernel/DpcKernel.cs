@@ -518,9 +518,14 @@ public sealed partial class DpcKernel : IDisposable
 
     internal void RecordIsr(Interrupt interrupt, long edgeToIsr, long duration)
     {
+        _isrTimeNs += duration;
+        if (interrupt.Irql >= Irql.Clock)
+        {
+            return; // the clock tick is kernel housekeeping: its figures stay on its own vector, out of the device stages
+        }
+
         _isrRecorder.Record(LatencyStage.EdgeToIsr, edgeToIsr);
         _isrRecorder.Record(LatencyStage.IsrDuration, duration);
-        _isrTimeNs += duration;
     }
 
     internal void ReportDpcException(Dpc dpc, int cpu, Exception ex)

@@ -13,11 +13,13 @@ namespace DpcPi.Labs.Latency;
 public sealed class LatencySession : IDisposable
 {
     private const int Vector = 1;
+    private const int ClockVector = 0;
     private readonly LatencySessionOptions _options;
     private readonly EpollInterruptController _controller = new();
     private readonly ManualResetEventSlim _done = new(false, 0);
     private readonly CancellationTokenSource _stop = new();
     private TimerInterruptSource? _timer;
+    private readonly TimerInterruptSource _clock = new();
     private GpioInterruptSource? _gpio;
     private GpioLineRequest? _input;
     private GpioLineRequest? _output;
@@ -57,10 +59,15 @@ public sealed class LatencySession : IDisposable
     /// <summary>Opens the source (GPIO errors surface here as <see cref="GpioException"/>), starts the kernel and the stimulus.</summary>
     public void Start()
     {
-        var interrupt = ConnectSource();
-        _ = interrupt;
+        _ = ConnectSource();
+        // The clock interrupt: a periodic timerfd in the same epoll set, at CLOCK IRQL. Its tick
+        // drains DPCs left queued (Low, remote Medium), adapts the drain thresholds, expires kernel
+        // timers and lets the watchdog see a DPC while it is still running.
+        _controller.Register(_clock.Handle, ClockVector);
+        Kernel.ConnectClockInterrupt(ClockVector, _clock, "clock");
         Kernel.Start(_controller);
         _startedNs = MonotonicClock.NowNs;
+        _clock.Start(_startedNs + Kernel.Timers.TickIntervalNs, Kernel.Timers.TickIntervalNs);
         switch (_options.Source)
         {
             case LatencySource.Timer:
@@ -97,6 +104,7 @@ public sealed class LatencySession : IDisposable
 
         _stop.Cancel();
         _timer?.Stop();
+        _clock.Stop();
         _stimulus?.Join(TimeSpan.FromSeconds(1));
         Kernel.FlushQueuedDpcs();
         _stoppedNs = MonotonicClock.NowNs;
@@ -108,6 +116,7 @@ public sealed class LatencySession : IDisposable
         Stop();
         Kernel.Dispose();
         _timer?.Dispose();
+        _clock.Dispose();
         _input?.Dispose();
         _output?.Dispose();
         _controller.Dispose();
