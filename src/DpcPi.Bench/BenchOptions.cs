@@ -47,8 +47,16 @@ public sealed record BenchOptions
     /// <summary>The CPU of the consumer (the DPC worker, reader thread or spinner).</summary>
     public int ConsumerCpu { get; init; }
 
-    /// <summary>Ask for SCHED_FIFO for the DPC kernel's threads (off by default: a busy-spinning FIFO thread can starve the machine).</summary>
+    /// <summary>
+    /// Run the producer (FIFO 49), dedicated consumers (FIFO 45) and the DPC kernel's threads (its own priorities)
+    /// under SCHED_FIFO, so other load cannot preempt them. Off by default: busy-spinning FIFO threads hold their
+    /// cores (up to the kernel's RT throttling, 95% by default) for the whole run. Pool threads stay SCHED_OTHER.
+    /// </summary>
     public bool Realtime { get; init; }
+
+    public const int ProducerPriority = 49;
+
+    public const int ConsumerPriority = 45;
 
     /// <summary>The kernel's spin window for dpc-spin-then-block; null keeps <see cref="KernelOptions.SpinDuration"/>'s default.</summary>
     public TimeSpan? SpinDuration { get; init; }

@@ -27,6 +27,9 @@ public static class BenchRunner
             notes.Add($"producer CPU {options.ProducerCpu} / consumer CPU {options.ConsumerCpu} are not two distinct allowed CPUs ({string.Join(",", cpus)}); threads share cores and spinning contenders will be slow");
         }
 
+        notes.Add(options.Realtime
+            ? "producer and dedicated consumers ran SCHED_FIFO (threadpool workers cannot)"
+            : "all threads ran SCHED_OTHER: other load on these CPUs preempts producer and consumers (use Realtime for FIFO)");
         if (File.Exists("/proc/loadavg"))
         {
             var load = File.ReadAllText("/proc/loadavg").Split(' ');
@@ -67,6 +70,7 @@ public static class BenchRunner
     private static ContenderResult RunOne(Contender contender, BenchOptions o)
     {
         var sink = new BenchSink(contender.ConcurrentHandler);
+        contender.RealtimePriority = o.Realtime ? BenchOptions.ConsumerPriority : 0;
         ContenderResult? result = null;
         Exception? failure = null;
         contender.Start(sink, o.ConsumerCpu, o.InFlightLimit);
@@ -81,6 +85,11 @@ public static class BenchRunner
                     if (e != 0)
                     {
                         contender.Notes.Add($"producer: pinning to CPU {o.ProducerCpu} refused ({ThreadControl.Describe(e)})");
+                    }
+
+                    if (o.Realtime && (e = ThreadControl.SetRealtime(BenchOptions.ProducerPriority)) != 0)
+                    {
+                        contender.Notes.Add($"producer: SCHED_FIFO refused ({ThreadControl.Describe(e)})");
                     }
 
                     result = Measure(contender, sink, o);

@@ -24,8 +24,12 @@ internal abstract class Contender : IDisposable
 
     public void Dispose() => Stop();
 
-    protected static Thread StartPinned(string name, int cpu, Action body, List<string> notes)
+    /// <summary>SCHED_FIFO priority for dedicated consumer threads; 0 leaves them SCHED_OTHER.</summary>
+    public int RealtimePriority { get; set; }
+
+    protected Thread StartPinned(string name, int cpu, Action body, List<string> notes)
     {
+        var priority = RealtimePriority;
         var t = new Thread(() =>
         {
             var e = Platform.ThreadControl.PinCurrentThread(cpu);
@@ -34,6 +38,14 @@ internal abstract class Contender : IDisposable
                 lock (notes)
                 {
                     notes.Add($"{name}: pinning to CPU {cpu} refused ({Platform.ThreadControl.Describe(e)})");
+                }
+            }
+
+            if (priority > 0 && (e = Platform.ThreadControl.SetRealtime(priority)) != 0)
+            {
+                lock (notes)
+                {
+                    notes.Add($"{name}: SCHED_FIFO {priority} refused ({Platform.ThreadControl.Describe(e)})");
                 }
             }
 
