@@ -9,6 +9,7 @@ internal static class CommandRegistry
     [
         new LatencyCommand(),
         new DoctorCommand(),
+        new RunCommand(),
         new WiringCommand(),
         new LabCommand(),
     ];

@@ -1,0 +1,290 @@
+// Logging here runs on thread-pool timers and at start/stop only, never on the measuring threads.
+#pragma warning disable CA1873
+
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DpcPi.Cli.CommandLine;
+using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
+using DpcPi.Labs.Latency;
+using DpcPi.Platform;
+using DpcPi.Reporting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DpcPi.Cli.Hosting;
+
+/// <summary>
+/// The `dpcpi run` service: a <see cref="LatencySession"/> (dedicated ISR and DPC threads) started in
+/// <see cref="StartAsync"/> and stopped, flushed and reported in <see cref="StopAsync"/>. Logging,
+/// systemd status and watchdog pings happen on thread-pool timers, never on the measuring threads.
+/// </summary>
+internal sealed class LatencyService : IHostedService, IDisposable
+{
+    private static readonly TimeSpan s_stopBudget = TimeSpan.FromMilliseconds(1500);
+    private readonly RunSettings _settings;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<LatencyService> _log;
+    private readonly SystemdNotifier _notifier;
+    private readonly Lock _lock = new();
+    private Timer? _secondTimer;
+    private Timer? _watchdogTimer;
+    private Timer? _durationTimer;
+    private int _second;
+    private long _lastProgress = -1;
+    private volatile KernelFault? _fault;
+    private volatile Exception? _sourceFailure;
+    private bool _stopped;
+
+    public LatencyService(RunSettings settings, IHostApplicationLifetime lifetime, ILogger<LatencyService> log, SystemdNotifier notifier)
+    {
+        _settings = settings;
+        _lifetime = lifetime;
+        _log = log;
+        _notifier = notifier;
+    }
+
+    public LatencySession? Session { get; private set; }
+
+    /// <summary>The kernel's fail-fast fault, if one stopped the run.</summary>
+    public KernelFault? Fault => _fault;
+
+    /// <summary>Set once the final report is written.</summary>
+    public bool Reported { get; private set; }
+
+    /// <summary>WATCHDOG=1 pings sent so far.</summary>
+    public long WatchdogPings { get; private set; }
+
+    /// <summary>The exit code the run ends with: 0, 3 (device failed), 4 (watchdog) or 5 (DPC exception).</summary>
+    public int ExitCode => _fault switch
+    {
+        { Code: "DPC_WATCHDOG_VIOLATION" } => ExitCodes.WatchdogViolation,
+        not null => ExitCodes.DpcException,
+        _ => (_sourceFailure ?? Session?.SourceFailure) is null ? ExitCodes.Ok : ExitCodes.Device,
+    };
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var session = new LatencySession(_settings.Session);
+        Session = session;
+        session.Start();
+        var k = session.Kernel;
+        _ = k.Faulted.ContinueWith(t => OnFault(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        _secondTimer = new Timer(_ => OnSecond(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        if (_notifier.WatchdogInterval is { } ping)
+        {
+            _watchdogTimer = new Timer(_ => OnWatchdog(), null, TimeSpan.Zero, ping);
+        }
+
+        if (_settings.Duration is { } duration)
+        {
+            _durationTimer = new Timer(_ => _lifetime.StopApplication(), null, duration, Timeout.InfiniteTimeSpan);
+        }
+
+        _log.LogInformation(
+            "measuring: source {Source}, interval {IntervalUs} µs, cores {Cores} (ISR on {IsrCpu}), {Guarantees}",
+            session.SourceName,
+            _settings.Session.IntervalNs / 1000,
+            string.Join(",", k.Processors),
+            k.IsrProcessor,
+            k.Guarantees);
+        _notifier.Send($"READY=1\nSTATUS=measuring {session.SourceName} interrupts");
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+        }
+
+        _notifier.Send("STOPPING=1");
+        await DisposeTimersAsync().ConfigureAwait(false);
+        var session = Session;
+        if (session is null)
+        {
+            return;
+        }
+
+        // Stop the sources, flush what is queued, stop the kernel: bounded so systemd never has to SIGKILL us.
+        var stop = Task.Run(session.Stop, CancellationToken.None);
+        if (!stop.Wait(s_stopBudget, CancellationToken.None))
+        {
+            _log.LogWarning("stopping the session took longer than {Budget} ms; reporting what was measured so far", s_stopBudget.TotalMilliseconds);
+        }
+
+        LogEvents(session.Kernel);
+        WriteReport(session);
+    }
+
+    public void Dispose()
+    {
+        _secondTimer?.Dispose();
+        _watchdogTimer?.Dispose();
+        _durationTimer?.Dispose();
+        Session?.Dispose();
+    }
+
+    /// <summary>Kernel progress that only moves while the ISR thread delivers: clock ticks plus DPCs run.</summary>
+    internal long Progress()
+    {
+        var session = Session;
+        if (session is null)
+        {
+            return 0;
+        }
+
+        var k = session.Kernel;
+        return k.ClockTicks + session.Completed + k.GetProcessorStatistics().Sum(s => s.DpcsRun + s.ThreadedDpcsRun);
+    }
+
+    internal string StatusLine()
+    {
+        var session = Session!;
+        var h = session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart);
+        return string.Create(CultureInfo.InvariantCulture, $"interrupts={session.Completed} p99={h.GetValueAtPercentile(99) / 1000.0:F1}us max={h.Max / 1000.0:F1}us");
+    }
+
+    private void OnSecond()
+    {
+        try
+        {
+            var session = Session;
+            if (session is null || _stopped)
+            {
+                return;
+            }
+
+            var k = session.Kernel;
+            LogEvents(k);
+            var second = (int)((MonotonicClock.NowNs - k.EpochNs) / 1_000_000_000) - 1;
+            var max = k.Processors.Max(c => k.GetRecorder(c).MaxInSecond(Math.Max(0, second)));
+            var status = StatusLine();
+            _log.LogInformation("T:{Second}s {Status} max(this s)={MaxUs:F1}us", ++_second, status, max / 1000.0);
+            _notifier.Send("STATUS=" + status);
+            if (session.SourceFailure is { } failure && _sourceFailure is null)
+            {
+                _sourceFailure = failure;
+                _log.LogError("interrupt source failed: {Message}", failure.Message);
+                _lifetime.StopApplication();
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // the session is being torn down
+        }
+    }
+
+    private void OnWatchdog()
+    {
+        var progress = Progress();
+        if (progress > _lastProgress)
+        {
+            _lastProgress = progress;
+            if (_notifier.Send("WATCHDOG=1"))
+            {
+                WatchdogPings++;
+            }
+        }
+        else
+        {
+            _log.LogWarning("no kernel progress since the last watchdog ping ({Progress}); not pinging systemd", progress);
+        }
+    }
+
+    private void OnFault(KernelFault fault)
+    {
+        _fault = fault;
+        _log.LogCritical(fault.Exception, "kernel fault {Code} on CPU {Cpu} ({Routine}): {Message}", fault.Code, fault.Cpu, fault.Routine, fault.Message);
+        _lifetime.StopApplication();
+    }
+
+    private void LogEvents(DpcKernel k)
+    {
+        foreach (var e in k.DrainEvents())
+        {
+            if (e.Kind == "watchdog")
+            {
+                _log.LogWarning("{Kind} on CPU {Cpu} ({Routine}): {Message}", e.Kind, e.Cpu, e.Routine, e.Message);
+            }
+            else
+            {
+                _log.LogError(e.Exception, "{Kind} on CPU {Cpu} ({Routine}): {Message}", e.Kind, e.Cpu, e.Routine, e.Message);
+            }
+        }
+    }
+
+    private void WriteReport(LatencySession session)
+    {
+        var gpio = session.GpioStatistics;
+        var report = LatencyReport.FromKernel(session.Kernel, new ReportContext
+        {
+            Source = session.SourceName,
+            DeadlineNs = _settings.DeadlineNs,
+            LostEdges = gpio.Lost,
+            MergedEdges = gpio.Merged,
+            Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
+            RunInfo = new Dictionary<string, string>
+            {
+                ["mode"] = "service",
+                ["interrupts"] = session.Completed.ToString(CultureInfo.InvariantCulture),
+                ["interval_us"] = (_settings.Session.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
+                ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
+                ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
+            },
+        });
+        _log.LogInformation("final report:{NewLine}{Report}", Environment.NewLine, TerminalReportRenderer.ToText(report).TrimEnd());
+        if (_settings.JsonPath is { } path)
+        {
+            try
+            {
+                ReportWriter.WriteAll(report, new ReportPaths { Json = path });
+                AddServiceSection(path, session);
+                _log.LogInformation("json report: {Path}", path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _log.LogError("could not write the json report {Path}: {Message}", path, ex.Message);
+            }
+        }
+
+        Reported = true;
+    }
+
+    /// <summary>Adds the service's own accounting: ISR interrupts, DPC runs, coalesced inserts, what stayed queued.</summary>
+    private void AddServiceSection(string path, LatencySession session)
+    {
+        var k = session.Kernel;
+        var stats = k.GetProcessorStatistics();
+        var doc = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        doc["service"] = new JsonObject
+        {
+            ["interrupts"] = session.Completed,
+            ["isr_interrupts"] = k.Interrupts.Sum(i => i.Count),
+            ["dpcs_run"] = stats.Sum(s => s.DpcsRun + s.ThreadedDpcsRun),
+            ["coalesced"] = stats.Sum(s => s.CoalescedInserts),
+            ["queued_after_stop"] = stats.Sum(s => s.QueueDepth + s.ThreadedQueueDepth),
+            ["fault"] = _fault?.Code,
+            ["exit_code"] = ExitCode,
+        };
+        File.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private async Task DisposeTimersAsync()
+    {
+        foreach (var timer in new[] { _secondTimer, _watchdogTimer, _durationTimer })
+        {
+            if (timer is not null)
+            {
+                await timer.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

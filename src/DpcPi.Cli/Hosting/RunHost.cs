@@ -1,0 +1,139 @@
+using System.Text.Json;
+using DpcPi.Cli.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Settings.Configuration;
+
+namespace DpcPi.Cli.Hosting;
+
+/// <summary>Builds the generic host of `dpcpi run`: configuration, validation, Serilog, systemd notify and the latency service.</summary>
+internal static class RunHost
+{
+    public const string EnvironmentPrefix = "DPCPI_";
+
+    /// <summary>
+    /// Configuration in order: appsettings.json next to the binary (or --config FILE), DPCPI_* environment
+    /// variables, then --Section:Key=value arguments. Throws <see cref="CliException"/> on any bad setting.
+    /// </summary>
+    /// <param name="environment">Environment variables to use instead of the process's (tests).</param>
+    /// <param name="notifier">The systemd notifier to use instead of one from NOTIFY_SOCKET (tests).</param>
+    public static IHost Build(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null, SystemdNotifier? notifier = null)
+    {
+        var config = BuildConfiguration(args, environment);
+        var settings = ConfigValidator.Validate(config);
+        var logger = BuildLogger(config);
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            Configuration = config,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: true);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(notifier ?? SystemdNotifier.FromEnvironment(environment is null ? null : k => environment.GetValueOrDefault(k)));
+        builder.Services.AddSingleton<LatencyService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LatencyService>());
+        return builder.Build();
+    }
+
+    public static ConfigurationManager BuildConfiguration(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        string? configFile = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--config")
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new CliException("dpcpi run: option --config needs a value");
+                }
+
+                configFile = args[++i];
+            }
+            else if (a.StartsWith("--config=", StringComparison.Ordinal))
+            {
+                configFile = a["--config=".Length..];
+            }
+            else if (!a.StartsWith("--", StringComparison.Ordinal) || a.Length == 2 || (!a.Contains('=', StringComparison.Ordinal) && (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))))
+            {
+                throw new CliException($"dpcpi run: argument '{a}' is not valid; allowed: --config FILE and settings as --Section:Key=value (see 'dpcpi run --help')");
+            }
+            else
+            {
+                rest.Add(a);
+            }
+        }
+
+        var config = new ConfigurationManager();
+        try
+        {
+            if (configFile is not null)
+            {
+                var full = Path.GetFullPath(configFile);
+                if (!File.Exists(full))
+                {
+                    throw new CliException($"dpcpi run: configuration file {configFile} does not exist");
+                }
+
+                config.AddJsonFile(full, optional: false, reloadOnChange: false);
+            }
+            else
+            {
+                config.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or JsonException)
+        {
+            throw new CliException($"dpcpi run: configuration file {configFile ?? "appsettings.json"} is not valid JSON: {FirstLine(ex.InnerException?.Message ?? ex.Message)}");
+        }
+
+        if (environment is null)
+        {
+            config.AddEnvironmentVariables(EnvironmentPrefix);
+        }
+        else
+        {
+            config.AddInMemoryCollection(environment
+                .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+                .Select(e => KeyValuePair.Create(e.Key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), e.Value)));
+        }
+
+        config.AddCommandLine(rest.ToArray());
+        return config;
+    }
+
+    /// <summary>Serilog from the "Serilog" section (sinks, levels); console at Information when there is none.</summary>
+    public static Serilog.ILogger BuildLogger(IConfiguration config)
+    {
+        var lc = new LoggerConfiguration();
+        if (config.GetSection("Serilog").Exists())
+        {
+            try
+            {
+                var options = new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);
+                lc.ReadFrom.Configuration(config, options);
+                return lc.CreateLogger();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or InvalidCastException or MissingMethodException)
+            {
+                throw new CliException($"dpcpi run: configuration Serilog is not valid: {FirstLine(ex.Message)}");
+            }
+        }
+
+        return lc.MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .WriteTo.Console()
+            .CreateLogger();
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}

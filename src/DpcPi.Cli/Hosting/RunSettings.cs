@@ -1,0 +1,18 @@
+using DpcPi.Labs.Latency;
+
+namespace DpcPi.Cli.Hosting;
+
+/// <summary>The validated settings of `dpcpi run` (docs/configuration.md).</summary>
+internal sealed class RunSettings
+{
+    public required LatencySessionOptions Session { get; init; }
+
+    /// <summary>Run:DurationSeconds; null = until stopped.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Report:Json; null = no JSON report.</summary>
+    public string? JsonPath { get; init; }
+
+    /// <summary>Report:DeadlineUs in ns.</summary>
+    public long DeadlineNs { get; init; } = 1_000_000;
+}

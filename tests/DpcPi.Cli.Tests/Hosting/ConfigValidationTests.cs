@@ -1,0 +1,116 @@
+using DpcPi.Cli.CommandLine;
+using DpcPi.Cli.Hosting;
+using DpcPi.Platform;
+
+namespace DpcPi.Cli.Tests.Hosting;
+
+public sealed class ConfigValidationTests
+{
+    private const string KernelKeys = "Processors, IsrProcessor, IsrPriority, DpcPriority, ThreadedDpcPriority, Realtime, LockMemory, WaitStrategy, ExceptionPolicy, Watchdog";
+
+    public static TheoryData<string[], string> BadConfigurations()
+    {
+        const string P = "dpcpi run: configuration ";
+        var cpus = string.Join(",", ThreadControl.GetAllowedCpus());
+        return new TheoryData<string[], string>
+        {
+            { ["--Kernel:IsrPriority=150"], P + "Kernel:IsrPriority = 150 is not valid; allowed: 1-99" },
+            { ["--Kernel:DpcPriority=0"], P + "Kernel:DpcPriority = 0 is not valid; allowed: 1-99" },
+            { ["--Kernel:ThreadedDpcPriority=abc"], P + "Kernel:ThreadedDpcPriority = abc is not valid; allowed: 1-99" },
+            { ["--Kernel:Realtime=yes"], P + "Kernel:Realtime = yes is not valid; allowed: true, false" },
+            { ["--Kernel:LockMemory=1"], P + "Kernel:LockMemory = 1 is not valid; allowed: true, false" },
+            { ["--Kernel:WaitStrategy=spin"], P + "Kernel:WaitStrategy = spin is not valid; allowed: blocking, spin-then-block, busy-spin" },
+            { ["--Kernel:ExceptionPolicy=ignore"], P + "Kernel:ExceptionPolicy = ignore is not valid; allowed: isolate, fail-fast" },
+            { ["--Kernel:Processors:0=9999"], P + $"Kernel:Processors:0 = 9999 is not valid; allowed: CPUs this machine allows ({cpus})" },
+            { ["--Kernel:Processors=0-9999"], P + $"Kernel:Processors = 0-9999 is not valid; allowed: CPUs this machine allows ({cpus})" },
+            { ["--Kernel:IsrProcessor=-2"], P + $"Kernel:IsrProcessor = -2 is not valid; allowed: -1 (the last DPC core) or one of {cpus}" },
+            { ["--Kernel:Watchdog:DpcLimitUs=0"], P + "Kernel:Watchdog:DpcLimitUs = 0 is not valid; allowed: 1-1000000" },
+            { ["--Kernel:Watchdog:CumulativeLimitUs=-5"], P + "Kernel:Watchdog:CumulativeLimitUs = -5 is not valid; allowed: 1-60000000" },
+            { ["--Kernel:Watchdog:Policy=panic"], P + "Kernel:Watchdog:Policy = panic is not valid; allowed: count, fail-fast" },
+            { ["--Kernel:IsrPriorty=50"], P + "Kernel:IsrPriorty is not a known setting; allowed: " + KernelKeys },
+            { ["--Kernel:Watchdog:Limit=5"], P + "Kernel:Watchdog:Limit is not a known setting; allowed: DpcLimitUs, CumulativeLimitUs, Policy" },
+            { ["--Source:Kind=serial"], P + "Source:Kind = serial is not valid; allowed: timer, fake, gpio" },
+            { ["--Source:Kind=fake", "--Source:IntervalUs=10"], P + "Source:IntervalUs = 10 is not valid; allowed: 20-10000000 for the fake source" },
+            { ["--Source:Kind=timer", "--Source:IntervalUs=5"], P + "Source:IntervalUs = 5 is not valid; allowed: 10-10000000" },
+            { ["--Source:InputLine=2000"], P + "Source:InputLine = 2000 is not valid; allowed: 0-1023" },
+            { ["--Source:Kind=fake", "--Source:InputLine=5", "--Source:OutputLine=5"], P + "Source:OutputLine = 5 is not valid; allowed: a line other than Source:InputLine (5)" },
+            { ["--Source:Kind=timer", "--Source:DriveSysfs=/sys/x/pull"], P + "Source:DriveSysfs = /sys/x/pull is not valid; allowed: only with Source:Kind = gpio" },
+            { ["--Source:Kind=fake", "--Source:Wiring=/nonexistent/wiring.yaml"], P + "Source:Wiring = /nonexistent/wiring.yaml is not valid; allowed: an existing wiring file" },
+            { ["--Source:Pin=3"], P + "Source:Pin is not a known setting; allowed: Kind, IntervalUs, Chip, InputLine, OutputLine, DriveSysfs, Wiring" },
+            { ["--Run:DurationSeconds=-1"], P + "Run:DurationSeconds = -1 is not valid; allowed: a number of seconds from 0 to 31536000 (0 = until stopped)" },
+            { ["--Run:Loops=5"], P + "Run:Loops is not a known setting; allowed: DurationSeconds" },
+            { ["--Report:DeadlineUs=0"], P + "Report:DeadlineUs = 0 is not valid; allowed: 1-10000000" },
+            { ["--Report:Json=/nonexistent-dir/r.json"], P + "Report:Json = /nonexistent-dir/r.json is not valid; allowed: a file path in an existing directory" },
+            { ["--Report:Jsn=r.json"], P + "Report:Jsn is not a known setting; allowed: Json, DeadlineUs" },
+            { ["stray"], "dpcpi run: argument 'stray' is not valid; allowed: --config FILE and settings as --Section:Key=value (see 'dpcpi run --help')" },
+            { ["--config", "/nonexistent/appsettings.json"], "dpcpi run: configuration file /nonexistent/appsettings.json does not exist" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(BadConfigurations))]
+    public async Task RunAsync_BadConfiguration_OneLineAndExitCode2(string[] settings, string expected)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await CliApp.RunAsync(["run", .. settings], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Equal(expected, lines[0].TrimEnd('\r'));
+        Assert.DoesNotContain("   at ", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_BadValueInConfigFile_NamesSettingExitCode2()
+    {
+        var file = Path.Combine(HostTestSupport.TempDir(), "appsettings.json");
+        await File.WriteAllTextAsync(file, """{ "Kernel": { "Watchdog": { "Policy": "reboot" } } }""", TestContext.Current.CancellationToken);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await CliApp.RunAsync(["run", "--config", file], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal("dpcpi run: configuration Kernel:Watchdog:Policy = reboot is not valid; allowed: count, fail-fast", stderr.ToString().Trim());
+    }
+
+    [Fact]
+    public async Task RunAsync_ConfigFileNotJson_OneLineExitCode2()
+    {
+        var file = Path.Combine(HostTestSupport.TempDir(), "appsettings.json");
+        await File.WriteAllTextAsync(file, "{ Kernel: ", TestContext.Current.CancellationToken);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await CliApp.RunAsync(["run", "--config", file], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"dpcpi run: configuration file {file} is not valid JSON", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_BadEnvironmentVariable_NamesSetting()
+    {
+        var env = new Dictionary<string, string?> { ["DPCPI_Kernel__IsrPriority"] = "0" };
+
+        var ex = Assert.Throws<CliException>(() => RunHost.Build([], env));
+
+        Assert.Equal("dpcpi run: configuration Kernel:IsrPriority = 0 is not valid; allowed: 1-99", ex.Message);
+        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+    }
+
+    [Fact]
+    public void BuildConfiguration_EnvironmentThenCommandLine_CommandLineWins()
+    {
+        var env = new Dictionary<string, string?> { ["DPCPI_Kernel__DpcPriority"] = "20", ["DPCPI_Kernel__Processors__0"] = "0", ["OTHER"] = "x" };
+
+        var settings = ConfigValidator.Validate(RunHost.BuildConfiguration(["--Kernel:DpcPriority=40"], env));
+
+        Assert.Equal(40, settings.Session.Kernel.DpcPriority);
+        Assert.Equal([0], settings.Session.Kernel.Processors);
+    }
+}

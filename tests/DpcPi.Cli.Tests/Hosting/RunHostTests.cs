@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DpcPi.Cli.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace DpcPi.Cli.Tests.Hosting;
+
+public sealed class RunHostTests
+{
+    [Theory]
+    [InlineData("fake")]
+    [InlineData("timer")]
+    public async Task RunHost_StartThenStopApplication_WritesReportWithFlushedCounts(string kind)
+    {
+        var dir = HostTestSupport.TempDir();
+        var json = Path.Combine(dir, "report.json");
+        using var host = HostTestSupport.Build([$"--Source:Kind={kind}", "--Source:IntervalUs=1000", "--Kernel:Realtime=false", $"--Report:Json={json}", "--Serilog:MinimumLevel:Default=Warning", "--Serilog:WriteTo:0:Name=Console"]);
+        var service = host.Service();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(await HostTestSupport.EventuallyAsync(() => service.Session!.Completed >= 50, TimeSpan.FromSeconds(30)), "no DPCs ran");
+        var stopwatch = Stopwatch.StartNew();
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        await host.WaitForShutdownAsync(TestContext.Current.CancellationToken);
+        stopwatch.Stop();
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"stop took {stopwatch.Elapsed}");
+        Assert.True(service.Reported);
+        Assert.Equal(ExitCodes.Ok, service.ExitCode);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        var svc = root.GetProperty("service");
+        Assert.Equal(kind, root.GetProperty("source").GetString());
+        var interrupts = svc.GetProperty("interrupts").GetInt64();
+        Assert.Equal(interrupts.ToString(System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("run_info").GetProperty("interrupts").GetString());
+        Assert.True(interrupts >= 50);
+        Assert.Equal(interrupts, svc.GetProperty("dpcs_run").GetInt64());
+        // Every ISR queued the DPC or coalesced into a queued one; nothing is left queued after the flush.
+        Assert.True(svc.GetProperty("isr_interrupts").GetInt64() >= interrupts);
+        Assert.Equal(0, svc.GetProperty("queued_after_stop").GetInt64());
+    }
+
+    [Fact]
+    public async Task RunCommand_DurationElapses_ExitsZeroWithReport()
+    {
+        var dir = HostTestSupport.TempDir();
+        var json = Path.Combine(dir, "report.json");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await CliApp.RunAsync(["run", "--Source:Kind=fake", "--Kernel:Realtime=false", "--Run:DurationSeconds=1", $"--Report:Json={json}", "--Serilog:MinimumLevel:Default=Warning", "--Serilog:WriteTo:0:Name=Console"], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(string.Empty, stderr.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.True(doc.RootElement.GetProperty("service").GetProperty("interrupts").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task RunCommand_TokenCancelled_StopsWithinTwoSecondsExitZero()
+    {
+        using var cts = new CancellationTokenSource();
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var run = CliApp.RunAsync(["run", "--Source:Kind=timer", "--Kernel:Realtime=false", "--Serilog:MinimumLevel:Default=Warning", "--Serilog:WriteTo:0:Name=Console"], stdout, stderr, cts.Token);
+        await Task.Delay(500, TestContext.Current.CancellationToken); // let it run a moment before the stop request, as SIGTERM would
+
+        var stopwatch = Stopwatch.StartNew();
+        await cts.CancelAsync();
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"stop took {stopwatch.Elapsed}");
+    }
+}
