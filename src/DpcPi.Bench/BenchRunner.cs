@@ -33,7 +33,13 @@ public static class BenchRunner
         if (File.Exists("/proc/loadavg"))
         {
             var load = File.ReadAllText("/proc/loadavg").Split(' ');
-            notes.Add($"load average at start: {load[0]} (1 min) on {Environment.ProcessorCount} CPUs; other runnable threads preempt consumers and inflate tails");
+            notes.Add($"load average at start: {load[0]} (1 min) on {Environment.ProcessorCount} CPUs" + (options.Realtime ? "" : "; other runnable threads preempt consumers and inflate tails"));
+        }
+
+        const string rtRuntime = "/proc/sys/kernel/sched_rt_runtime_us";
+        if (options.Realtime && File.Exists(rtRuntime) && long.TryParse(File.ReadAllText(rtRuntime).Trim(), out var runtimeUs) && runtimeUs >= 0 && runtimeUs < 1_000_000)
+        {
+            notes.Add($"RT throttling is on (sched_rt_runtime_us={runtimeUs}): busy-spinning FIFO threads are paused for up to {(1_000_000 - runtimeUs) / 1000} ms per second, which shows up in their max");
         }
 
         foreach (var name in names)
