@@ -59,7 +59,7 @@ internal sealed class DpcProcessor : IDisposable
         var o = kernel.Options;
         MaximumDpcQueueDepth = o.MaximumDpcQueueDepth;
         _adjustCountdown = o.AdjustDpcThreshold;
-        var spinNs = (long)o.SpinDuration.TotalMilliseconds * 1_000_000;
+        var spinNs = o.SpinDuration.Ticks * 100; // TimeSpan ticks are 100 ns
         Signal = new WorkerSignal(o.WaitStrategy, spinNs);
         // Threaded DPCs never busy-spin: they are the low-priority lane.
         ThreadedSignal = new WorkerSignal(o.WaitStrategy == DpcWaitStrategy.BusySpin ? DpcWaitStrategy.SpinThenBlock : o.WaitStrategy, spinNs);

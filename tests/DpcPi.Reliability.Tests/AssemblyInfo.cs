@@ -1,0 +1,1 @@
+namespace DpcPi.Reliability.Tests;
