@@ -207,11 +207,14 @@ public abstract class GpioBackendContractTests : IDisposable
     {
         DriveInput(InputOffset, PinValue.Low);
         var request = Track(Backend.RequestLine(Chip, InputOffset, GpioLineSettings.Input(PinEventTypes.Rising)));
+        // Observe the first rising edge before making the second (a slow IRQ path may fold two
+        // pending rising edges into one event, which is the hardware's business, not the contract's).
         DriveInput(InputOffset, PinValue.High);
+        var events = ReadAtLeast(request, 1);
         DriveInput(InputOffset, PinValue.Low);
         DriveInput(InputOffset, PinValue.High);
+        events.AddRange(ReadAtLeast(request, 1));
 
-        var events = ReadAtLeast(request, 2);
         Assert.Equal([PinEventTypes.Rising, PinEventTypes.Rising], events.Select(e => e.EventType));
         Assert.Equal(0, request.GetStatistics(InputOffset).Merged); // equal edges on a rising-only line are normal
     }
