@@ -1,5 +1,7 @@
 using System.Globalization;
 using DpcPi.Cli.CommandLine;
+using DpcPi.Cli.Dashboard;
+using DpcPi.Cli.Metrics;
 using DpcPi.Kernel;
 using DpcPi.Labs.Latency;
 using DpcPi.Platform;
@@ -117,7 +119,9 @@ internal sealed class ConfigValidator
         }
 
         var deadlineUs = Int("Report:DeadlineUs", 1000, 1, 10_000_000);
-        return new RunSettings { Session = session, Duration = duration, JsonPath = json, DeadlineNs = deadlineUs * 1000 };
+        var metrics = MetricsSettings.Read(_config);
+        var dashboard = DashboardSettings.Read(_config);
+        return new RunSettings { Session = session, Duration = duration, JsonPath = json, DeadlineNs = deadlineUs * 1000, Metrics = metrics, Dashboard = dashboard };
     }
 
     private static CliException Bad(string key, string value, string allowed) =>

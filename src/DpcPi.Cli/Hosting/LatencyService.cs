@@ -50,6 +50,9 @@ internal sealed class LatencyService : IHostedService, IDisposable
     /// <summary>The kernel's fail-fast fault, if one stopped the run.</summary>
     public KernelFault? Fault => _fault;
 
+    /// <summary>Set once stopping began (the dashboard shows the run as stopped).</summary>
+    public bool Stopping => Volatile.Read(ref _stopped);
+
     /// <summary>Set once the final report is written.</summary>
     public bool Reported { get; private set; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DpcPi.Cli.CommandLine;
+using DpcPi.Cli.Dashboard;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -40,6 +41,7 @@ internal static class RunHost
         builder.Services.AddSingleton(notifier ?? SystemdNotifier.FromEnvironment(environment is null ? null : k => environment.GetValueOrDefault(k)));
         builder.Services.AddSingleton<LatencyService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LatencyService>());
+        builder.Services.AddDpcPiObservability(settings.Metrics, settings.Dashboard); // after the service: started after it, stopped before it
         return builder.Build();
     }
 

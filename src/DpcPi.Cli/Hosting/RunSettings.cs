@@ -1,3 +1,5 @@
+using DpcPi.Cli.Dashboard;
+using DpcPi.Cli.Metrics;
 using DpcPi.Labs.Latency;
 
 namespace DpcPi.Cli.Hosting;
@@ -15,4 +17,10 @@ internal sealed class RunSettings
 
     /// <summary>Report:DeadlineUs in ns.</summary>
     public long DeadlineNs { get; init; } = 1_000_000;
+
+    /// <summary>Metrics:Otlp:* (docs/dashboard.md).</summary>
+    public MetricsSettings Metrics { get; init; } = new();
+
+    /// <summary>Dashboard:Enabled/Address/Port (docs/dashboard.md).</summary>
+    public DashboardSettings Dashboard { get; init; } = new();
 }

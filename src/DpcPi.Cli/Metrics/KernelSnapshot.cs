@@ -1,0 +1,64 @@
+namespace DpcPi.Cli.Metrics;
+
+/// <summary>One read-only view of the running kernel, taken off the hot path (scrape, SSE tick, metrics poll).</summary>
+internal sealed record KernelSnapshot
+{
+    public required string Source { get; init; }
+
+    public required string Lab { get; init; }
+
+    public required long IntervalUs { get; init; }
+
+    public required long DeadlineUs { get; init; }
+
+    public required bool Running { get; init; }
+
+    public string? Fault { get; init; }
+
+    public required double UptimeSeconds { get; init; }
+
+    public required long TakenAtUnixMs { get; init; }
+
+    /// <summary>DPCs of the latency device completed (one per measured interrupt).</summary>
+    public required long Completed { get; init; }
+
+    public required long InterruptsTotal { get; init; }
+
+    public required IReadOnlyList<VectorSnapshot> Vectors { get; init; }
+
+    public required IReadOnlyList<CpuSnapshot> Cpus { get; init; }
+
+    public required long LostEdges { get; init; }
+
+    public required long MergedEdges { get; init; }
+
+    public required long WatchdogViolations { get; init; }
+
+    public required long DpcExceptions { get; init; }
+
+    public required long ClockTicks { get; init; }
+
+    public required GuaranteesSnapshot Guarantees { get; init; }
+
+    /// <summary>The per-second maximum edge→DPC latency (µs) over the last seconds, oldest first.</summary>
+    public required TimelineSnapshot Timeline { get; init; }
+
+    /// <summary>The absolute maximum edge→DPC latency (µs) since start.</summary>
+    public required double AbsoluteMaxUs { get; init; }
+
+    public required IReadOnlyList<StageSnapshot> Stages { get; init; }
+}
+
+internal sealed record VectorSnapshot(int Vector, string Name, long Count);
+
+internal sealed record CpuSnapshot(int Cpu, long DpcsRun, long Coalesced, int QueueDepth, int QueueDepthHighWater, double TimeInDpcMs, long WatchdogPerDpc, long WatchdogCumulative, long Exceptions);
+
+internal sealed record GuaranteesSnapshot(bool Realtime, bool Pinned, bool Mlocked, IReadOnlyList<string> Notes);
+
+internal sealed record TimelineSnapshot(int FirstSecond, IReadOnlyList<double> MaxUs);
+
+/// <summary>A bucket of the fixed Prometheus buckets: values at or below <see cref="LeUs"/> and above the previous bound (not cumulative).</summary>
+internal sealed record BucketSnapshot(double LeUs, long Count);
+
+/// <summary>One latency stage: count, sum and quantiles (µs) and the fixed buckets (the last one is +Inf).</summary>
+internal sealed record StageSnapshot(string Stage, long Count, double SumUs, double P50Us, double P99Us, double P999Us, double MaxUs, IReadOnlyList<BucketSnapshot> Buckets);
