@@ -8,10 +8,12 @@ internal static class CommandRegistry
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new LatencyCommand(),
+        new BenchCommand(),
         new DoctorCommand(),
         new RunCommand(),
         new WiringCommand(),
         new LabCommand(),
+        new SoakCommand(),
     ];
 
     public static ICommand? Find(string name) => All.FirstOrDefault(c => c.Name == name);
