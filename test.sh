@@ -28,6 +28,15 @@ count_line() {
   echo "$p ${f} ${s:-0}"
 }
 
+# --- Dashboard browser test (tests/DpcPi.Cli.Tests/Dashboard): needs Debian's chromium at /usr/bin/chromium.
+# Playwright drives this system browser; it never downloads one (no `playwright install`).
+if [ "$(id -u)" = 0 ]; then
+  command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+elif ! command -v chromium >/dev/null; then
+  echo "test.sh: warning: chromium is not installed and this is not root; the dashboard browser test will fail (apt-get install -y chromium)"
+fi
+# --- end of the chromium block
+
 echo "== 1/4 unit and integration tests (dotnet test)"
 t0=$(date +%s)
 dotnet build DpcPi.sln -c Release -v quiet -nologo 2>&1 | tail -20

@@ -59,7 +59,8 @@
       b.className = "badge " + (on ? "on" : "off");
       b.title = on ? "in force" : "not in force";
     });
-    text("notes", (g.notes || []).join(" "));
+    const notes = (g.notes || []).map((n) => "<li>" + escapeHtml(n) + "</li>").join("");
+    if ($("notes").innerHTML !== notes) $("notes").innerHTML = notes;
 
     drawTimeline(s);
     renderStages(s.stages);
@@ -96,7 +97,7 @@
     for (let i = 0; i <= 4; i++) {
       const y = top + plotH - (plotH * i) / 4;
       ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(w - right, y + 0.5); ctx.stroke();
-      ctx.textAlign = "right"; ctx.fillText(us((scale * i) / 4), left - 6, y + 4);
+      ctx.textAlign = "right"; ctx.fillText(i === 0 ? "0" : us((scale * i) / 4), left - 6, y + 4);
     }
     const bw = plotW / slots;
     const deadline = s.deadlineUs || 1000;
