@@ -52,8 +52,11 @@ public sealed class Dpc
     /// <summary>The CPU this DPC is queued on, or -1 for "the core of the code that inserts it".</summary>
     public int TargetProcessor => _targetProcessor;
 
-    /// <summary>Execution-time histogram of this routine (ns), across every core it ran on.</summary>
-    public LatencyHistogram ExecutionTime { get; } = new();
+    /// <summary>
+    /// Execution-time histogram of this routine (ns), across every core it ran on. Two significant
+    /// digits (~30 KB) so that drivers can own many DPCs; the per-core stage histograms keep three.
+    /// </summary>
+    public LatencyHistogram ExecutionTime { get; } = new(significantDigits: 2);
 
     internal DeferredRoutine Routine { get; }
 

@@ -121,3 +121,58 @@ public sealed class LatencyHistogramTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
+
+public sealed class LatencyHistogramPrecisionTests
+{
+    [Fact]
+    public void GetValueAtPercentile_TwoDigits_WithinOnePercentOfSort()
+    {
+        var random = new Random(3);
+        var values = Enumerable.Range(0, 20_000).Select(_ => (long)Math.Exp(random.NextDouble() * 18)).ToArray();
+        var h = new LatencyHistogram(significantDigits: 2);
+        foreach (var v in values)
+        {
+            h.Record(v);
+        }
+
+        Array.Sort(values);
+        foreach (var p in new[] { 50.0, 90, 99, 99.9 })
+        {
+            var exact = values[Math.Max(1, (long)Math.Ceiling(p / 100 * values.Length)) - 1];
+            Assert.InRange(h.GetValueAtPercentile(p), exact - Math.Max(1, exact / 100.0), exact + Math.Max(1, exact / 100.0));
+        }
+    }
+
+    [Fact]
+    public void Add_TwoDigitIntoThreeDigit_KeepsCountsAndExtremes()
+    {
+        var coarse = new LatencyHistogram(2);
+        var fine = new LatencyHistogram(3);
+        for (var v = 1L; v < 5_000_000; v = (v * 3) + 1)
+        {
+            coarse.Record(v);
+        }
+
+        fine.Add(coarse);
+
+        Assert.Equal(coarse.TotalCount, fine.TotalCount);
+        Assert.Equal(coarse.Min, fine.Min);
+        Assert.Equal(coarse.Max, fine.Max);
+        Assert.Equal(coarse.GetValueAtPercentile(50), fine.GetValueAtPercentile(50), (double)coarse.GetValueAtPercentile(50) / 100);
+    }
+
+    [Fact]
+    public void Constructor_TwoDigits_UsesAboutAnEighthOfTheMemory()
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        _ = new LatencyHistogram(3);
+        var three = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        _ = new LatencyHistogram(2);
+        var two = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(three, 200_000, 240_000);
+        Assert.InRange(two, 25_000, 40_000);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LatencyHistogram(4));
+    }
+}

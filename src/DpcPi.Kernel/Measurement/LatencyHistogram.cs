@@ -15,14 +15,8 @@ public sealed class LatencyHistogram
     /// <summary>The highest value tracked exactly (60 s); larger values are counted in the top bucket and as overflow.</summary>
     public const long HighestTrackableValue = 60_000_000_000L;
 
-    private const int SubBucketHalfCountMagnitude = 10;
-    private const int SubBucketHalfCount = 1 << SubBucketHalfCountMagnitude; // 1024
-    private const int SubBucketCount = SubBucketHalfCount * 2;                 // 2048
-    private const long SubBucketMask = SubBucketCount - 1;
-    private const int LeadingZeroCountBase = 64 - SubBucketHalfCountMagnitude - 1; // unit magnitude 0 (1 ns)
-    private static readonly int s_bucketCount = ComputeBucketCount();
-    private static readonly int s_countsLength = (s_bucketCount + 1) * SubBucketHalfCount;
-
+    private static readonly Layout s_default = new(3);
+    private readonly Layout _layout;
     private readonly long[] _counts;
     private long _totalCount;
     private long _sum;
@@ -30,7 +24,19 @@ public sealed class LatencyHistogram
     private long _max;
     private long _overflowCount;
 
-    public LatencyHistogram() => _counts = new long[s_countsLength];
+    /// <summary>A histogram keeping <paramref name="significantDigits"/> digits (2 or 3): 3 digits take ~220 KB, 2 digits ~30 KB.</summary>
+    public LatencyHistogram(int significantDigits = 3)
+    {
+        if (significantDigits is not (2 or 3))
+        {
+            throw new ArgumentOutOfRangeException(nameof(significantDigits), significantDigits, "A latency histogram keeps 2 or 3 significant digits.");
+        }
+
+        _layout = significantDigits == 3 ? s_default : new Layout(significantDigits);
+        _counts = new long[_layout.CountsLength];
+    }
+
+    public int SignificantDigits => _layout.Digits;
 
     public long TotalCount => Volatile.Read(ref _totalCount);
 
@@ -115,9 +121,19 @@ public sealed class LatencyHistogram
             return;
         }
 
-        for (var i = 0; i < _counts.Length; i++)
+        if (other._layout.Digits == _layout.Digits)
         {
-            _counts[i] += Volatile.Read(ref other._counts[i]);
+            for (var i = 0; i < _counts.Length; i++)
+            {
+                _counts[i] += Volatile.Read(ref other._counts[i]);
+            }
+        }
+        else
+        {
+            foreach (var (low, _, count) in other.RecordedBuckets())
+            {
+                _counts[_layout.CountsIndex(Math.Min(low, HighestTrackableValue))] += count;
+            }
         }
 
         _totalCount += other.TotalCount;
@@ -130,7 +146,7 @@ public sealed class LatencyHistogram
     /// <summary>A copy that no longer changes, for reports.</summary>
     public LatencyHistogram Snapshot()
     {
-        var copy = new LatencyHistogram();
+        var copy = new LatencyHistogram(_layout.Digits);
         copy.Add(this);
         return copy;
     }
@@ -165,7 +181,7 @@ public sealed class LatencyHistogram
             cumulative += Volatile.Read(ref _counts[i]);
             if (cumulative >= countAtPercentile)
             {
-                var value = HighestEquivalentValue(ValueFromIndex(i));
+                var value = _layout.HighestEquivalentValue(_layout.ValueFromIndex(i));
                 return Math.Min(value, Max);
             }
         }
@@ -185,7 +201,7 @@ public sealed class LatencyHistogram
                 continue;
             }
 
-            var v = ValueFromIndex(i);
+            var v = _layout.ValueFromIndex(i);
             if (v >= fromInclusive && v < toExclusive)
             {
                 sum += c;
@@ -203,24 +219,17 @@ public sealed class LatencyHistogram
             var c = Volatile.Read(ref _counts[i]);
             if (c != 0)
             {
-                var low = ValueFromIndex(i);
-                yield return (low, HighestEquivalentValue(low), c);
+                var low = _layout.ValueFromIndex(i);
+                yield return (low, _layout.HighestEquivalentValue(low), c);
             }
         }
     }
 
-    /// <summary>The smallest value that lands in the same bucket as <paramref name="value"/>.</summary>
-    public static long LowestEquivalentValue(long value) => ValueFromIndex(CountsIndex(value));
+    /// <summary>The smallest value that lands in the same bucket as <paramref name="value"/> (3-digit histograms).</summary>
+    public static long LowestEquivalentValue(long value) => s_default.ValueFromIndex(s_default.CountsIndex(value));
 
-    /// <summary>The largest value that lands in the same bucket as <paramref name="value"/>.</summary>
-    public static long HighestEquivalentValue(long value)
-    {
-        var bucketIndex = BucketIndex(value);
-        var subBucketIndex = (int)(value >> bucketIndex);
-        var adjustedBucket = subBucketIndex >= SubBucketCount ? bucketIndex + 1 : bucketIndex;
-        var size = 1L << adjustedBucket;
-        return LowestEquivalentValue(value) + size - 1;
-    }
+    /// <summary>The largest value that lands in the same bucket as <paramref name="value"/> (3-digit histograms).</summary>
+    public static long HighestEquivalentValue(long value) => s_default.HighestEquivalentValue(value);
 
     private int CountsIndexClamped(long value)
     {
@@ -230,41 +239,75 @@ public sealed class LatencyHistogram
             value = HighestTrackableValue;
         }
 
-        return CountsIndex(value);
+        return _layout.CountsIndex(value);
     }
 
-    private static int BucketIndex(long value) => LeadingZeroCountBase - BitOperations.LeadingZeroCount((ulong)(value | SubBucketMask));
-
-    private static int CountsIndex(long value)
+    /// <summary>The log-linear bucket arithmetic for one precision (HdrHistogram's layout, unit 1 ns).</summary>
+    private sealed class Layout
     {
-        var bucketIndex = BucketIndex(value);
-        var subBucketIndex = (int)(value >> bucketIndex);
-        return ((bucketIndex + 1) << SubBucketHalfCountMagnitude) + (subBucketIndex - SubBucketHalfCount);
-    }
-
-    private static long ValueFromIndex(int index)
-    {
-        var bucketIndex = (index >> SubBucketHalfCountMagnitude) - 1;
-        var subBucketIndex = (index & (SubBucketHalfCount - 1)) + SubBucketHalfCount;
-        if (bucketIndex < 0)
+        public Layout(int digits)
         {
-            subBucketIndex -= SubBucketHalfCount;
-            bucketIndex = 0;
+            Digits = digits;
+            var largestSingleUnit = 2 * (long)Math.Pow(10, digits);
+            var magnitude = (int)Math.Ceiling(Math.Log2(largestSingleUnit));
+            HalfMagnitude = magnitude - 1;
+            HalfCount = 1 << HalfMagnitude;
+            SubBucketCount = HalfCount * 2;
+            Mask = SubBucketCount - 1;
+            LeadingZeroBase = 64 - HalfMagnitude - 1;
+            long smallestUntrackable = SubBucketCount;
+            var buckets = 1;
+            while (smallestUntrackable <= HighestTrackableValue)
+            {
+                smallestUntrackable <<= 1;
+                buckets++;
+            }
+
+            CountsLength = (buckets + 1) * HalfCount;
         }
 
-        return (long)subBucketIndex << bucketIndex;
-    }
+        public int Digits { get; }
 
-    private static int ComputeBucketCount()
-    {
-        long smallestUntrackable = SubBucketCount;
-        var buckets = 1;
-        while (smallestUntrackable <= HighestTrackableValue)
+        public int HalfMagnitude { get; }
+
+        public int HalfCount { get; }
+
+        public int SubBucketCount { get; }
+
+        public long Mask { get; }
+
+        public int LeadingZeroBase { get; }
+
+        public int CountsLength { get; }
+
+        public int BucketIndex(long value) => LeadingZeroBase - BitOperations.LeadingZeroCount((ulong)(value | Mask));
+
+        public int CountsIndex(long value)
         {
-            smallestUntrackable <<= 1;
-            buckets++;
+            var bucketIndex = BucketIndex(value);
+            var subBucketIndex = (int)(value >> bucketIndex);
+            return ((bucketIndex + 1) << HalfMagnitude) + (subBucketIndex - HalfCount);
         }
 
-        return buckets;
+        public long ValueFromIndex(int index)
+        {
+            var bucketIndex = (index >> HalfMagnitude) - 1;
+            var subBucketIndex = (index & (HalfCount - 1)) + HalfCount;
+            if (bucketIndex < 0)
+            {
+                subBucketIndex -= HalfCount;
+                bucketIndex = 0;
+            }
+
+            return (long)subBucketIndex << bucketIndex;
+        }
+
+        public long HighestEquivalentValue(long value)
+        {
+            var bucketIndex = BucketIndex(value);
+            var subBucketIndex = (int)(value >> bucketIndex);
+            var adjustedBucket = subBucketIndex >= SubBucketCount ? bucketIndex + 1 : bucketIndex;
+            return ValueFromIndex(CountsIndex(value)) + (1L << adjustedBucket) - 1;
+        }
     }
 }
