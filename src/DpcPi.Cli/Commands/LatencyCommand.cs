@@ -65,7 +65,9 @@ internal sealed class LatencyCommand : ICommand
             Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
             RunInfo = new Dictionary<string, string>
             {
-                ["interrupts"] = session.Completed.ToString(CultureInfo.InvariantCulture),
+                ["interrupts"] = session.Interrupts.ToString(CultureInfo.InvariantCulture),
+                ["dpc_runs"] = session.Completed.ToString(CultureInfo.InvariantCulture),
+                ["edges_generated"] = session.Generated.ToString(CultureInfo.InvariantCulture),
                 ["interval_us"] = (options.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
@@ -164,14 +166,14 @@ internal sealed class LatencyCommand : ICommand
             var k = session.Kernel;
             var max = k.Processors.Max(c => k.GetRecorder(c).MaxInSecond(second));
             var total = k.MergeStage(LatencyStage.EdgeToDpcStart);
-            var progress = options.Loops > 0 ? $" {100.0 * session.Completed / options.Loops,5:F1}%" : string.Empty;
+            var progress = options.Loops > 0 ? $" {100.0 * session.Interrupts / options.Loops,5:F1}%" : string.Empty;
             lock (output)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"T:{second + 1,4}s{progress} C:{session.Completed,9} max(this s):{max / 1000.0,9:F1} µs  Max:{total.Max / 1000.0,9:F1} µs  Avg:{total.Mean / 1000.0,7:F1} µs"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"T:{second + 1,4}s{progress} C:{session.Interrupts,9} max(this s):{max / 1000.0,9:F1} µs  Max:{total.Max / 1000.0,9:F1} µs  Avg:{total.Mean / 1000.0,7:F1} µs"));
             }
 
             second++;
-            if (options.Loops > 0 && session.Completed >= options.Loops)
+            if (options.Loops > 0 && session.Interrupts >= options.Loops)
             {
                 return;
             }

@@ -152,7 +152,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
     {
         var session = Session!;
         var h = session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart);
-        return string.Create(CultureInfo.InvariantCulture, $"interrupts={session.Completed} p99={h.GetValueAtPercentile(99) / 1000.0:F1}us max={h.Max / 1000.0:F1}us");
+        return string.Create(CultureInfo.InvariantCulture, $"interrupts={session.Interrupts} dpcs={session.Completed} p99={h.GetValueAtPercentile(99) / 1000.0:F1}us max={h.Max / 1000.0:F1}us");
     }
 
     private void OnSecond()
@@ -237,7 +237,8 @@ internal sealed class LatencyService : IHostedService, IDisposable
             RunInfo = new Dictionary<string, string>
             {
                 ["mode"] = "service",
-                ["interrupts"] = session.Completed.ToString(CultureInfo.InvariantCulture),
+                ["interrupts"] = session.Interrupts.ToString(CultureInfo.InvariantCulture),
+                ["dpc_runs"] = session.Completed.ToString(CultureInfo.InvariantCulture),
                 ["interval_us"] = (_settings.Session.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
@@ -269,8 +270,9 @@ internal sealed class LatencyService : IHostedService, IDisposable
         var doc = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         doc["service"] = new JsonObject
         {
-            ["interrupts"] = session.Completed,
-            ["isr_interrupts"] = k.Interrupts.Sum(i => i.Count),
+            ["interrupts"] = session.Interrupts,
+            ["isr_interrupts"] = k.Interrupts.Where(i => i.Irql < Irql.Clock).Sum(i => i.Count),
+            ["clock_ticks"] = k.ClockTicks,
             ["dpcs_run"] = stats.Sum(s => s.DpcsRun + s.ThreadedDpcsRun),
             ["coalesced"] = stats.Sum(s => s.CoalescedInserts),
             ["queued_after_stop"] = stats.Sum(s => s.QueueDepth + s.ThreadedQueueDepth),

@@ -26,6 +26,9 @@ public sealed class LatencySession : IDisposable
     private IGpioBackend? _backend;
     private Thread? _stimulus;
     private long _completed;
+    private long _interrupts;
+    private long _generated;
+    private volatile bool _stimulusDone;
     private long _startedNs;
     private long _stoppedNs;
 
@@ -40,8 +43,14 @@ public sealed class LatencySession : IDisposable
 
     public DeviceObject Device { get; }
 
-    /// <summary>DPCs completed so far (one per measured interrupt).</summary>
+    /// <summary>DPC runs completed so far (fewer than <see cref="Interrupts"/> when DpcForIsr inserts coalesce).</summary>
     public long Completed => Volatile.Read(ref _completed);
+
+    /// <summary>Interrupts the ISR has serviced (cyclictest's loop count).</summary>
+    public long Interrupts => Volatile.Read(ref _interrupts);
+
+    /// <summary>Edges the stimulus generated (GPIO and fake sources).</summary>
+    public long Generated => Volatile.Read(ref _generated);
 
     /// <summary>GPIO edges lost in the kernel (seqno gaps) and merged (equal edges in a row).</summary>
     public GpioLineStatistics GpioStatistics => _input?.TotalStatistics ?? default;
@@ -86,7 +95,43 @@ public sealed class LatencySession : IDisposable
         var timeout = _options.Duration is { } d ? d : Timeout.InfiniteTimeSpan;
         try
         {
-            return _done.Wait(timeout, cancellationToken) || _options.Duration is not null;
+            if (_options.Loops <= 0 || _options.Source == LatencySource.Timer)
+            {
+                return _done.Wait(timeout, cancellationToken) || _options.Duration is not null;
+            }
+
+            // Edge sources: the stimulus makes exactly Loops edges; the run is over when the ISR has
+            // serviced them, or — if the kernel dropped some — when nothing more arrives for a second
+            // after the stimulus finished (the loss is then in the report, never waited for forever).
+            var deadline = _options.Duration is { } limit ? MonotonicClock.NowNs + (long)limit.TotalMilliseconds * 1_000_000 : long.MaxValue;
+            var lastSeen = -1L;
+            var quietSince = 0L;
+            while (!_done.Wait(100, cancellationToken))
+            {
+                var now = MonotonicClock.NowNs;
+                if (now >= deadline)
+                {
+                    return true;
+                }
+
+                if (!_stimulusDone)
+                {
+                    continue;
+                }
+
+                var seen = Interrupts;
+                if (seen != lastSeen)
+                {
+                    lastSeen = seen;
+                    quietSince = now;
+                }
+                else if (now - quietSince > 1_000_000_000)
+                {
+                    return true;
+                }
+            }
+
+            return true;
         }
         catch (OperationCanceledException)
         {
@@ -126,7 +171,12 @@ public sealed class LatencySession : IDisposable
 
     private Interrupt ConnectSource()
     {
-        InterruptServiceRoutine isr = static (_, ctx, ref _) => ((DeviceObject)ctx!).RequestDpc();
+        InterruptServiceRoutine isr = static (_, ctx, ref _) =>
+        {
+            var device = (DeviceObject)ctx!;
+            ((LatencySession)device.Extension!).OnInterrupt();
+            return device.RequestDpc();
+        };
         switch (_options.Source)
         {
             case LatencySource.Timer:
@@ -167,9 +217,11 @@ public sealed class LatencySession : IDisposable
         return Kernel.ConnectInterrupt(Vector, isr, Device, _gpio, Irql.Device, $"gpio {chip}:{_options.InputLine}");
     }
 
-    private void OnDpc()
+    private void OnDpc() => Interlocked.Increment(ref _completed);
+
+    private void OnInterrupt()
     {
-        var n = Interlocked.Increment(ref _completed);
+        var n = ++_interrupts; // ISR thread only
         if (_options.Loops > 0 && n >= _options.Loops)
         {
             _done.Set();
@@ -226,8 +278,9 @@ public sealed class LatencySession : IDisposable
             }
 
             next += _options.IntervalNs;
-            if (_options.Loops > 0 && Volatile.Read(ref _completed) >= _options.Loops)
+            if (Interlocked.Increment(ref _generated) >= _options.Loops && _options.Loops > 0)
             {
+                _stimulusDone = true;
                 return;
             }
         }
