@@ -390,15 +390,10 @@ internal sealed class DpcProcessor : IDisposable
 
     private void Run(Dpc dpc, nint a1, nint a2, long eventNs, long queuedNs, long cycle, Interrupt? source, long start, LatencyRecorder recorder, Irql irql)
     {
+        // The routine starts first; the bookkeeping of its start (three histograms, one of them
+        // interlocked) happens after it, so it never delays the DPC it measures.
         var clock = _kernel.Clock;
         var internalDpc = dpc.IsInternal;
-        if (!internalDpc)
-        {
-            recorder.Record(LatencyStage.QueueWait, start - queuedNs);
-            recorder.RecordEdgeToDpcStart(eventNs, start, cycle);
-            source?.EdgeToDpcStart.RecordConcurrent(start - eventNs);
-        }
-
         var previous = KernelThread.Irql;
         KernelThread.Irql = irql;
         try
@@ -417,12 +412,15 @@ internal sealed class DpcProcessor : IDisposable
             KernelThread.Irql = previous;
         }
 
+        var end = clock.NowNs;
         if (internalDpc)
         {
             return;
         }
 
-        var end = clock.NowNs;
+        recorder.Record(LatencyStage.QueueWait, start - queuedNs);
+        recorder.RecordEdgeToDpcStart(eventNs, start, cycle);
+        source?.EdgeToDpcStart.RecordConcurrent(start - eventNs);
         var duration = end - start;
         recorder.Record(LatencyStage.DpcDuration, duration);
         dpc.ExecutionTime.RecordConcurrent(duration);
