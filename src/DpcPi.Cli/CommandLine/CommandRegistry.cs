@@ -13,6 +13,7 @@ internal static class CommandRegistry
         new RunCommand(),
         new WiringCommand(),
         new LabCommand(),
+        new SoakCommand(),
     ];
 
     public static ICommand? Find(string name) => All.FirstOrDefault(c => c.Name == name);

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace DpcPi.Reliability.Tests;
+
+public sealed partial class SigtermTests(ITestOutputHelper output)
+{
+    private const int SIGTERM = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    [Fact]
+    public async Task Sigterm_DuringFakeFlood_ExitsZeroWithin2sWithConsistentReport()
+    {
+        var json = Path.Combine(Dpcpi.TempDir(), "report.json");
+        using var p = Dpcpi.Start([], ["run", "--Source:Kind=fake", "--Source:IntervalUs=50", "--Kernel:Realtime=false", $"--Report:Json={json}"]);
+        var measuring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (stdout)
+            {
+                stdout.AppendLine(e.Data);
+            }
+
+            // The first per-second line: the service has been flooding for a second.
+            if (e.Data.Contains(" T:1s ", StringComparison.Ordinal) || e.Data.Contains("T:1s interrupts=", StringComparison.Ordinal))
+            {
+                measuring.TrySetResult();
+            }
+        };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        try
+        {
+            await measuring.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"dpcpi run never reported its first second:\n{stdout}\n{stderr}");
+        }
+
+        var sw = Stopwatch.StartNew();
+        Assert.Equal(0, Kill(p.Id, SIGTERM));
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try
+            {
+                await p.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                p.Kill(entireProcessTree: true);
+                Assert.Fail("dpcpi run did not exit within 5 s of SIGTERM");
+            }
+        }
+
+        sw.Stop();
+        p.WaitForExit(); // drain the redirected output
+        output.WriteLine($"exit {p.ExitCode} {sw.Elapsed.TotalMilliseconds:F0} ms after SIGTERM");
+        output.WriteLine(stdout.ToString());
+        Assert.Equal(0, p.ExitCode);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"exit took {sw.Elapsed.TotalMilliseconds:F0} ms after SIGTERM");
+        Assert.Equal(string.Empty, stderr.ToString());
+        Assert.DoesNotContain("   at ", stdout.ToString(), StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        var svc = root.GetProperty("service");
+        var sourceVector = root.GetProperty("per_vector").EnumerateArray().Single(v => v.GetProperty("name").GetString()!.StartsWith("gpio ", StringComparison.Ordinal));
+        var isr = sourceVector.GetProperty("count").GetInt64();
+        var runs = svc.GetProperty("dpcs_run").GetInt64();
+        var coalesced = svc.GetProperty("coalesced").GetInt64();
+        output.WriteLine($"ISR {isr}, DPC runs {runs}, coalesced {coalesced}, lost {root.GetProperty("lost").GetInt64()}, merged {root.GetProperty("merged").GetInt64()}");
+        Assert.True(isr > 1000, $"only {isr} interrupts in the flood");
+        Assert.Equal(isr, runs + coalesced);
+        Assert.Equal(isr, svc.GetProperty("interrupts").GetInt64());
+        Assert.Equal(isr, svc.GetProperty("isr_interrupts").GetInt64());
+        Assert.Equal(0, svc.GetProperty("queued_after_stop").GetInt64());
+        Assert.Equal(0, svc.GetProperty("exit_code").GetInt32());
+    }
+}
