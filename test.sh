@@ -7,7 +7,7 @@
 # Set DPCPI_SKIP_VM=1 to leave out tier 2 (its tests are then counted as skipped).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cd "$here"
+cd "$here" || exit 1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results="$here/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"

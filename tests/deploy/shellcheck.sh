@@ -19,7 +19,7 @@ if ! command -v shellcheck >/dev/null; then
   exit 1
 fi
 
-files=("$REPO/deploy.sh")
+files=("$REPO/deploy.sh" "$REPO/test.sh" "$REPO/dpcpi" "$REPO/.ci/run")
 while IFS= read -r -d '' f; do
   files+=("$f")
 done < <(find "$REPO/tests" -type f -name '*.sh' -not -path '*/bin/*' -not -path '*/obj/*' -print0 | LC_ALL=C sort -z)
