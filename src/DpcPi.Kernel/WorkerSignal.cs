@@ -74,8 +74,8 @@ internal sealed class WorkerSignal : IDisposable
                     return;
                 }
 
-                Thread.SpinWait(8);
-                if ((++spins & 63) == 0 && Platform.MonotonicClock.NowNs >= until)
+                Thread.SpinWait(1); // one pause: check the flag as often as the raw floor does
+                if ((++spins & 255) == 0 && Platform.MonotonicClock.NowNs >= until)
                 {
                     break;
                 }
