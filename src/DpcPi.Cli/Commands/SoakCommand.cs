@@ -75,7 +75,7 @@ internal sealed class SoakCommand : ICommand
             var sample = new SoakSample(
                 samples.Count + 1,
                 (nowNs - startNs) / 1e9,
-                session.Completed,
+                session.Interrupts,
                 count,
                 process.WorkingSet64,
                 GC.CollectionCount(0),
@@ -96,7 +96,7 @@ internal sealed class SoakCommand : ICommand
         session.Stop();
         var verdict = Judge(samples);
         var gpio = session.GpioStatistics;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"interrupts {session.Completed}, lost {gpio.Lost}, merged {gpio.Merged}, timer overruns {session.TimerOverruns}, coalesced {k.GetProcessorStatistics().Sum(s => s.CoalescedInserts)}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"interrupts {session.Interrupts}, DPC runs {session.Completed}, lost {gpio.Lost}, merged {gpio.Merged}, timer overruns {session.TimerOverruns}, coalesced {k.GetProcessorStatistics().Sum(s => s.CoalescedInserts)}"));
         foreach (var line in verdict.Lines)
         {
             output.WriteLine(line);
@@ -277,7 +277,8 @@ internal sealed class SoakCommand : ICommand
         w.WriteString("source", session.SourceName);
         w.WriteNumber("interval_us", options.IntervalNs / 1000);
         w.WriteNumber("window_s", window.TotalSeconds);
-        w.WriteNumber("interrupts", session.Completed);
+        w.WriteNumber("interrupts", session.Interrupts);
+        w.WriteNumber("dpc_runs", session.Completed);
         w.WriteNumber("lost", session.GpioStatistics.Lost);
         w.WriteNumber("merged", session.GpioStatistics.Merged);
         w.WriteBoolean("realtime", session.Kernel.Guarantees.Realtime);
