@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DpcPi.Interrupts;
 using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Reliability.Tests;
@@ -58,7 +59,10 @@ public sealed class WatchdogHogTests(ITestOutputHelper output)
             return samples;
         }
 
+        var recorded = kernel.GetRecorder(cpus[1])[LatencyStage.EdgeToDpcStart];
+        var atStart = recorded.Snapshot();
         var baseline = Measure(200);
+        var beforeHog = recorded.Snapshot();
         kernel.InsertQueueDpc(hog);
         Assert.True(Dpcpi.SpinUntil(() => Volatile.Read(ref hogRunning) == 1, TimeSpan.FromSeconds(10)), "the hog never started");
 
@@ -70,8 +74,10 @@ public sealed class WatchdogHogTests(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(10)), "the clock tick never reported the hog");
         Assert.Equal(0, Volatile.Read(ref hogReturned)); // named while it runs: it cannot return before we release it
 
+        var duringStart = recorded.Snapshot();
         var during = Measure(200);
         Assert.Equal(0, Volatile.Read(ref hogReturned)); // the other core's 200 DPCs ran while the hog spun
+        var duringEnd = recorded.Snapshot();
         var hogStats = kernel.GetProcessorStatistics(cpus[0]);
         Volatile.Write(ref release, 1);
         kernel.FlushQueuedDpcs();
@@ -89,7 +95,13 @@ public sealed class WatchdogHogTests(ITestOutputHelper output)
 
         static double P(double[] s, double p) => s[(int)Math.Min(s.Length - 1, Math.Ceiling(p / 100 * s.Length) - 1)];
         output.WriteLine($"other core insert→run: before p50 {P(baseline, 50):F0} µs p99 {P(baseline, 99):F0} µs; during hog p50 {P(during, 50):F0} µs p99 {P(during, 99):F0} µs; hog ran {hog.GetStatistics().MaxExecutionNs / 1e6:F1} ms");
-        // The hog holds only its own core: the other core's median latency stays in the same range.
-        Assert.True(P(during, 50) <= (P(baseline, 50) * 10) + 1000, $"other core p50 {P(during, 50):F0} µs during the hog vs {P(baseline, 50):F0} µs before");
+        // The kernel's own insert→DPC start on the other core (what its DPCs see, apart from how the test thread
+        // itself is scheduled next to the hog) stays in the same range while the hog spins.
+        var (p99Before, maxBefore, nBefore) = DpcPi.Cli.Commands.SoakCommand.WindowStatistics(atStart, beforeHog);
+        var (p99During, maxDuring, nDuring) = DpcPi.Cli.Commands.SoakCommand.WindowStatistics(duringStart, duringEnd);
+        output.WriteLine($"other core insert→DPC start (kernel): before p99 {p99Before / 1000.0:F1} µs max {maxBefore / 1000.0:F1} µs; during hog p99 {p99During / 1000.0:F1} µs max {maxDuring / 1000.0:F1} µs");
+        Assert.Equal(200, nBefore);
+        Assert.Equal(200, nDuring);
+        Assert.True(p99During <= (4 * p99Before) + 1_000_000, $"other core p99 {p99During / 1000.0:F1} µs during the hog vs {p99Before / 1000.0:F1} µs before");
     }
 }
