@@ -406,18 +406,29 @@ public sealed partial class DpcKernel : IDisposable
     /// <summary>The DPC worker's latency record for <paramref name="cpu"/>.</summary>
     public LatencyRecorder GetRecorder(int cpu, bool threaded = false) => threaded ? GetProcessor(cpu).ThreadedRecorder : GetProcessor(cpu).Recorder;
 
-    /// <summary>One stage merged over the ISR thread and every core (a snapshot for reports).</summary>
+    /// <summary>One stage merged over the ISR thread and every core (a new snapshot for reports; ~220 KB).</summary>
     public LatencyHistogram MergeStage(LatencyStage stage)
     {
         var merged = new LatencyHistogram();
-        merged.Add(_isrRecorder[stage]);
+        MergeStageInto(stage, merged);
+        return merged;
+    }
+
+    /// <summary>
+    /// Resets <paramref name="target"/> and merges one stage into it: the allocation-free form for
+    /// callers that sample periodically (status lines, metrics, live views), so a long-running
+    /// service does not churn the large-object heap.
+    /// </summary>
+    public void MergeStageInto(LatencyStage stage, LatencyHistogram target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target.Reset();
+        target.Add(_isrRecorder[stage]);
         foreach (var p in _processors)
         {
-            merged.Add(p.Recorder[stage]);
-            merged.Add(p.ThreadedRecorder[stage]);
+            target.Add(p.Recorder[stage]);
+            target.Add(p.ThreadedRecorder[stage]);
         }
-
-        return merged;
     }
 
     /// <summary>Events for the host to log (exceptions, watchdog), oldest first; drains the queue.</summary>

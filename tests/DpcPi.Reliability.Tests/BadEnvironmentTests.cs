@@ -119,4 +119,15 @@ public sealed partial class BadEnvironmentTests
         Assert.Contains(notes, n => n.StartsWith("SCHED_FIFO refused (", StringComparison.Ordinal) && n.Contains("needs CAP_SYS_NICE", StringComparison.Ordinal));
         Assert.Contains(notes, n => n.StartsWith("mlockall refused: ", StringComparison.Ordinal) && n.Contains("CAP_IPC_LOCK", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task RunChild_GpioChipMissing_UserSeesOneLineNoStackTrace()
+    {
+        var (code, stdout, err) = await Dpcpi.RunChildAsync([], ["run", "--Source:Kind=gpio", "--Source:Chip=gpiochip99", "--Kernel:Realtime=false"], TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ExitCodes.Device, code);
+        Dpcpi.AssertOneLine(err);
+        Assert.StartsWith("dpcpi run: GPIO chip \"gpiochip99\" does not exist", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout, StringComparison.Ordinal);
+    }
 }

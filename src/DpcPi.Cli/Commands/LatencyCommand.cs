@@ -161,11 +161,12 @@ internal sealed class LatencyCommand : ICommand
     private static void LiveView(LatencySession session, LatencySessionOptions options, TextWriter output, CancellationToken token)
     {
         var second = 0;
+        var total = new LatencyHistogram(); // reused every second
         while (!token.WaitHandle.WaitOne(1000) && session.ElapsedNs > 0)
         {
             var k = session.Kernel;
             var max = k.Processors.Max(c => k.GetRecorder(c).MaxInSecond(second));
-            var total = k.MergeStage(LatencyStage.EdgeToDpcStart);
+            k.MergeStageInto(LatencyStage.EdgeToDpcStart, total);
             var progress = options.Loops > 0 ? $" {100.0 * session.Interrupts / options.Loops,5:F1}%" : string.Empty;
             lock (output)
             {

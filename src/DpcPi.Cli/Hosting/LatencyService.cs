@@ -23,6 +23,7 @@ namespace DpcPi.Cli.Hosting;
 internal sealed class LatencyService : IHostedService, IDisposable
 {
     private static readonly TimeSpan s_stopBudget = TimeSpan.FromMilliseconds(1500);
+    private readonly LatencyHistogram _statusHistogram = new(); // reused every second: no LOH churn
     private readonly RunSettings _settings;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<LatencyService> _log;
@@ -151,7 +152,8 @@ internal sealed class LatencyService : IHostedService, IDisposable
     internal string StatusLine()
     {
         var session = Session!;
-        var h = session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart);
+        var h = _statusHistogram;
+        session.Kernel.MergeStageInto(LatencyStage.EdgeToDpcStart, h);
         return string.Create(CultureInfo.InvariantCulture, $"interrupts={session.Interrupts} dpcs={session.Completed} p99={h.GetValueAtPercentile(99) / 1000.0:F1}us max={h.Max / 1000.0:F1}us");
     }
 

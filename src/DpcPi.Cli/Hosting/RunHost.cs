@@ -122,6 +122,8 @@ internal static class RunHost
             try
             {
                 var options = new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);
+                // Set first so a user's Serilog section can still override it deliberately.
+                lc.MinimumLevel.Override("Microsoft.Extensions.Hosting", Serilog.Events.LogEventLevel.Fatal);
                 lc.ReadFrom.Configuration(config, options);
                 return lc.CreateLogger();
             }
@@ -133,6 +135,9 @@ internal static class RunHost
 
         return lc.MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            // A start failure (missing chip, busy line) reaches the user as dpcpi's one line and exit
+            // code; the host's own "Hosting failed to start" entry would add a stack trace.
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting", Serilog.Events.LogEventLevel.Fatal)
             .WriteTo.Console()
             .CreateLogger();
     }

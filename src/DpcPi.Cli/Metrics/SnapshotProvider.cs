@@ -21,6 +21,7 @@ internal sealed class SnapshotProvider
     private readonly LatencyService _service;
     private readonly RunSettings _settings;
     private readonly Lock _lock = new();
+    private readonly LatencyHistogram[] _mergeTargets = Enum.GetValues<LatencyStage>().Select(_ => new LatencyHistogram()).ToArray();
     private KernelSnapshot? _last;
     private long _lastAtNs;
 
@@ -91,7 +92,13 @@ internal sealed class SnapshotProvider
             s.WatchdogCumulativeViolations,
             s.Exceptions)).ToArray();
         var gpio = session.GpioStatistics;
-        var stages = Enum.GetValues<LatencyStage>().Select(st => Stage(st, k.MergeStage(st))).ToArray();
+        // Reused merge targets (Take runs under _lock; Stage copies the counts out).
+        var stages = Enum.GetValues<LatencyStage>().Select(st =>
+        {
+            var target = _mergeTargets[(int)st];
+            k.MergeStageInto(st, target);
+            return Stage(st, target);
+        }).ToArray();
         var g = k.Guarantees;
         return new KernelSnapshot
         {
