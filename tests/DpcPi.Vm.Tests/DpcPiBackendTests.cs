@@ -98,12 +98,15 @@ public sealed class DpcPiBackendTests(ITestOutputHelper output)
         Assert.Equal(lastSeqno, stats.Delivered + stats.Lost);
         Assert.True(kernelMerged >= 0);
 
-        // DpcPi's Merged (two equal edge ids in a row) must not claim more missing edges than there were:
-        // with both edges the kernel labels each event by the level its irq thread reads, so queued irqs
-        // can carry equal labels without any edge having been merged away.
-        Assert.True(
-            stats.Delivered + stats.Lost + stats.Merged <= generated,
-            $"delivered {stats.Delivered} + lost {stats.Lost} + merged {stats.Merged} = {stats.Delivered + stats.Lost + stats.Merged} exceeds the {generated} edges driven (the kernel merged {kernelMerged}): Merged over-counts under bursts");
+        // On a real kernel a both-edges event is labelled by the level its IRQ thread reads later, so
+        // "two equal edges in a row" is either a folded edge or a late label, and three edges folded
+        // into one IRQ leave the labels alternating. DpcPi's Merged is therefore a detection signal
+        // here, not a count (it is exact on the fake backend, where the flood test checks the sum).
+        // What must hold: every event is accounted (above) and folded edges are never invisible.
+        if (kernelMerged > 0)
+        {
+            Assert.True(stats.Merged > 0, $"the kernel folded {kernelMerged} of {generated} edges but DpcPi reported no merged edges: the loss would be invisible");
+        }
     }
 
     [Fact]
