@@ -41,6 +41,7 @@ internal sealed class LatencyCommand : ICommand
 
         also:
           --wait-strategy blocking|spin-then-block|busy-spin   how idle DPC workers wait (default spin-then-block)
+          --tick US                  clock interrupt period in µs (default 1000; Windows' classic tick is 15625)
           --deadline US              deadline for the verdict (default 1000)
           --no-realtime              do not ask for SCHED_FIFO (runs without the capability anyway)
         """;
@@ -139,6 +140,10 @@ internal sealed class LatencyCommand : ICommand
         };
         var deadlineUs = r.Integer(null, "deadline", 1, 10_000_000) ?? 1000;
         kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
+        if (r.Integer(null, "tick", 100, 1_000_000) is { } tickUs)
+        {
+            kernel.ClockTickIntervalNs = tickUs * 1000;
+        }
         if (histogramUs > 0)
         {
             kernel.OutlierThresholdNs = histogramUs * 1000;
