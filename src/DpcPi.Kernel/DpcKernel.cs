@@ -28,6 +28,8 @@ public sealed partial class DpcKernel : IDisposable
     private readonly LatencyRecorder _isrRecorder;
     private IInterruptController? _controller;
     private volatile bool _stopping;
+    private volatile bool _isrStopping;
+    private Thread? _isrThread;
     private bool _started;
     private long _ticks;
     private long _watchdogEvents;
@@ -483,13 +485,31 @@ public sealed partial class DpcKernel : IDisposable
 
         if (controller is not null)
         {
-            StartThread("isr", () => IsrLoop(controller, ready));
+            _isrThread = StartThread("isr", () => IsrLoop(controller, ready));
         }
 
         ready.Wait();
     }
 
-    /// <summary>Stops the ISR thread and the workers (queued DPCs are not run: flush first for that).</summary>
+    /// <summary>
+    /// Stops taking interrupts: the ISR thread services whatever its vectors have pending (one last
+    /// non-blocking pass) and exits. Workers keep running, so a <see cref="FlushQueuedDpcs"/> after
+    /// this call runs every DPC any interrupt queued — the shutdown order that loses nothing:
+    /// stop the sources, <see cref="StopInterrupts"/>, <see cref="FlushQueuedDpcs"/>, <see cref="Stop"/>.
+    /// </summary>
+    public void StopInterrupts(TimeSpan? timeout = null)
+    {
+        if (_isrStopping)
+        {
+            return;
+        }
+
+        _isrStopping = true;
+        _controller?.Wake();
+        _isrThread?.Join(timeout ?? TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>Stops the ISR thread (if still running) and the workers. Queued DPCs are not run: use the order on <see cref="StopInterrupts"/>.</summary>
     public void Stop(TimeSpan? timeout = null)
     {
         if (_stopping)
@@ -497,6 +517,7 @@ public sealed partial class DpcKernel : IDisposable
             return;
         }
 
+        StopInterrupts(timeout);
         _stopping = true;
         _controller?.Wake();
         foreach (var p in _processors)
@@ -637,11 +658,12 @@ public sealed partial class DpcKernel : IDisposable
         return cpu >= 0 && cpu < _byCpu.Length && _byCpu[cpu] is { } p ? p : _processors[0];
     }
 
-    private void StartThread(string name, Action body)
+    private Thread StartThread(string name, Action body)
     {
         var t = new Thread(() => body()) { IsBackground = true, Name = name };
         _threads.Add(t);
         t.Start();
+        return t;
     }
 
     private void SetUpThread(string role, int cpu, int priority)
@@ -711,9 +733,14 @@ public sealed partial class DpcKernel : IDisposable
         SetUpThread("ISR thread", IsrProcessor, Options.IsrPriority);
         ready.Signal();
         Span<int> vectors = stackalloc int[64];
-        while (!_stopping)
+        while (!_isrStopping)
         {
             _ = ServiceInterrupts(controller, vectors, -1);
+        }
+
+        // One last non-blocking pass: what the devices had pending when the stop came is serviced, not dropped.
+        while (ServiceInterrupts(controller, vectors, 0) > 0)
+        {
         }
     }
 

@@ -147,10 +147,13 @@ public sealed class LatencySession : IDisposable
             return;
         }
 
+        // The order that loses nothing: no new edges, then the ISR services what is pending and
+        // stops, then every queued DPC runs, then the workers stop.
         _stop.Cancel();
         _timer?.Stop();
-        _clock.Stop();
         _stimulus?.Join(TimeSpan.FromSeconds(1));
+        Kernel.StopInterrupts();
+        _clock.Stop();
         Kernel.FlushQueuedDpcs();
         _stoppedNs = MonotonicClock.NowNs;
         Kernel.Stop();
