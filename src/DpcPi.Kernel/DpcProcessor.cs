@@ -129,10 +129,7 @@ internal sealed class DpcProcessor : IDisposable
         {
             while (true)
             {
-                Dpc dpc;
-                nint a1, a2;
-                long eventNs, queuedNs, cycle, start;
-                Interrupt? source;
+                Dequeued next;
                 using (Lock.EnterScope())
                 {
                     if (_holdCount > 0)
@@ -141,29 +138,19 @@ internal sealed class DpcProcessor : IDisposable
                         goto Held;
                     }
 
-                    var next = Normal.RemoveFirst();
-                    if (next is null)
+                    if (!TakeLocked(ref Normal, clock, out next))
                     {
                         RoutineActive = false;
                         CurrentDpc = null;
                         return;
                     }
 
-                    dpc = next;
-                    Volatile.Write(ref dpc.QueuedOn, null);
-                    a1 = dpc.Argument1;
-                    a2 = dpc.Argument2;
-                    eventNs = dpc.EventTimestampNs;
-                    queuedNs = dpc.QueuedNs;
-                    cycle = dpc.Cycle;
-                    source = dpc.SourceInterrupt;
-                    start = clock.NowNs;
                     RoutineActive = true;
-                    CurrentDpc = dpc;
-                    Volatile.Write(ref RoutineStartNs, start);
+                    CurrentDpc = next.Dpc;
+                    Volatile.Write(ref RoutineStartNs, next.StartNs);
                 }
 
-                Run(dpc, a1, a2, eventNs, queuedNs, cycle, source, start, Recorder, Irql.Dispatch);
+                Run(in next, Recorder, Irql.Dispatch);
                 Volatile.Write(ref RoutineActive, false);
                 continue;
 
@@ -193,32 +180,19 @@ internal sealed class DpcProcessor : IDisposable
                 spin.SpinOnce();
             }
 
-            Dpc dpc;
-            nint a1, a2;
-            long eventNs, queuedNs, cycle, start;
-            Interrupt? source;
+            Dequeued next;
             using (Lock.EnterScope())
             {
-                var next = _holdCount > 0 ? null : Threaded.RemoveFirst();
-                if (next is null)
+                if (_holdCount > 0 || !TakeLocked(ref Threaded, clock, out next))
                 {
                     ThreadedRoutineActive = false;
                     return;
                 }
 
-                dpc = next;
-                Volatile.Write(ref dpc.QueuedOn, null);
-                a1 = dpc.Argument1;
-                a2 = dpc.Argument2;
-                eventNs = dpc.EventTimestampNs;
-                queuedNs = dpc.QueuedNs;
-                cycle = dpc.Cycle;
-                source = dpc.SourceInterrupt;
-                start = clock.NowNs;
                 ThreadedRoutineActive = true;
             }
 
-            Run(dpc, a1, a2, eventNs, queuedNs, cycle, source, start, ThreadedRecorder, Irql.Passive);
+            Run(in next, ThreadedRecorder, Irql.Passive);
         }
     }
 
@@ -388,8 +362,27 @@ internal sealed class DpcProcessor : IDisposable
         _holdReleased.Dispose();
     }
 
-    private void Run(Dpc dpc, nint a1, nint a2, long eventNs, long queuedNs, long cycle, Interrupt? source, long start, LatencyRecorder recorder, Irql irql)
+    /// <summary>
+    /// Under the lock: unlinks the head of <paramref name="list"/> and copies what its run needs, so a
+    /// reinsert during the routine cannot change what this run sees. False when the list is empty.
+    /// </summary>
+    private static bool TakeLocked(ref DpcList list, IKernelClock clock, out Dequeued taken)
     {
+        var dpc = list.RemoveFirst();
+        if (dpc is null)
+        {
+            taken = default;
+            return false;
+        }
+
+        Volatile.Write(ref dpc.QueuedOn, null);
+        taken = new Dequeued(dpc, dpc.Argument1, dpc.Argument2, dpc.EventTimestampNs, dpc.QueuedNs, dpc.Cycle, dpc.SourceInterrupt, clock.NowNs);
+        return true;
+    }
+
+    private void Run(in Dequeued taken, LatencyRecorder recorder, Irql irql)
+    {
+        var (dpc, a1, a2, eventNs, queuedNs, cycle, source, start) = taken;
         // The routine starts first; the bookkeeping of its start (three histograms, one of them
         // interlocked) happens after it, so it never delays the DPC it measures.
         var clock = _kernel.Clock;
@@ -448,4 +441,7 @@ internal sealed class DpcProcessor : IDisposable
             Volatile.Write(ref MaxExecutionNs, duration);
         }
     }
+
+    /// <summary>One dequeued run: the DPC and a copy of its queue-time state (a stack value, never allocated).</summary>
+    private readonly record struct Dequeued(Dpc Dpc, nint Argument1, nint Argument2, long EventNs, long QueuedNs, long Cycle, Interrupt? Source, long StartNs);
 }
