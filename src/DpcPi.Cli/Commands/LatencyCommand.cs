@@ -96,36 +96,9 @@ internal sealed class LatencyCommand : ICommand
     internal static (LatencySessionOptions Options, bool Quiet, long HistogramUs, long DeadlineUs, ReportPaths Paths) Parse(IReadOnlyList<string> args)
     {
         var r = new ArgReader("latency", args);
-        var kernel = new KernelOptions();
-        var options = new LatencySessionOptions { Kernel = kernel };
-        options.Source = r.Enum<LatencySource>(null, "source") ?? LatencySource.Timer;
-        options.Chip = r.String(null, "chip") ?? options.Chip;
-        options.InputLine = (int)(r.Integer(null, "input-line", 0, 1023) ?? options.InputLine);
-        options.OutputLine = (int)(r.Integer(null, "output-line", 0, 1023) ?? options.OutputLine);
+        var options = SessionArgs.Read(r);
+        var kernel = options.Kernel;
         options.DriveSysfs = r.String(null, "drive-sysfs");
-        options.WiringFile = r.String(null, "wiring");
-        if (r.Integer("p", "priority", 1, 99) is { } priority)
-        {
-            kernel.IsrPriority = (int)priority;
-            kernel.DpcPriority = (int)Math.Max(1, priority - 1);
-            kernel.ThreadedDpcPriority = (int)Math.Max(1, priority - 10);
-        }
-
-        if (r.CpuList("a", "affinity") is { } cpus)
-        {
-            var allowed = DpcPi.Platform.ThreadControl.GetAllowedCpus();
-            var missing = cpus.Where(c => !allowed.Contains(c)).ToArray();
-            if (missing.Length > 0)
-            {
-                throw r.Error($"-a/--affinity: CPU {missing[0]} is not available; this machine allows {string.Join(",", allowed)}");
-            }
-
-            kernel.Processors = cpus;
-        }
-
-        kernel.LockMemory = r.Flag("m", "mlockall");
-        kernel.Realtime = !r.Flag(null, "no-realtime");
-        options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
         options.Loops = r.Integer("l", "loops", 1, long.MaxValue / 2) ?? 0;
         options.Duration = r.Duration("D", "duration");
         var histogramUs = r.Integer("h", "histogram", 1, 1_000_000) ?? 0;
@@ -139,7 +112,6 @@ internal sealed class LatencyCommand : ICommand
             Svg = r.String(null, "svg") ?? paths.Svg,
         };
         var deadlineUs = r.Integer(null, "deadline", 1, 10_000_000) ?? 1000;
-        kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
         if (r.Integer(null, "tick", 100, 1_000_000) is { } tickUs)
         {
             kernel.ClockTickIntervalNs = tickUs * 1000;
@@ -150,10 +122,7 @@ internal sealed class LatencyCommand : ICommand
         }
 
         r.EnsureEmpty();
-        if (options.Source == LatencySource.Fake && options.IntervalNs < 20_000)
-        {
-            throw r.Error("-i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)");
-        }
+        SessionArgs.Validate(r, options);
 
         if (options.DriveSysfs is not null && options.Source != LatencySource.Gpio)
         {

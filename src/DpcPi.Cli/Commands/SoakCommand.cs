@@ -121,44 +121,12 @@ internal sealed class SoakCommand : ICommand
     internal static (LatencySessionOptions Options, TimeSpan Window, string? Json) Parse(IReadOnlyList<string> args)
     {
         var r = new ArgReader("soak", args);
-        var kernel = new KernelOptions();
-        var options = new LatencySessionOptions { Kernel = kernel };
-        options.Source = r.Enum<LatencySource>(null, "source") ?? LatencySource.Timer;
-        options.Chip = r.String(null, "chip") ?? options.Chip;
-        options.InputLine = (int)(r.Integer(null, "input-line", 0, 1023) ?? options.InputLine);
-        options.OutputLine = (int)(r.Integer(null, "output-line", 0, 1023) ?? options.OutputLine);
-        options.WiringFile = r.String(null, "wiring");
-        if (r.Integer("p", "priority", 1, 99) is { } priority)
-        {
-            kernel.IsrPriority = (int)priority;
-            kernel.DpcPriority = (int)Math.Max(1, priority - 1);
-            kernel.ThreadedDpcPriority = (int)Math.Max(1, priority - 10);
-        }
-
-        if (r.CpuList("a", "affinity") is { } cpus)
-        {
-            var allowed = ThreadControl.GetAllowedCpus();
-            var missing = cpus.Where(c => !allowed.Contains(c)).ToArray();
-            if (missing.Length > 0)
-            {
-                throw r.Error($"-a/--affinity: CPU {missing[0]} is not available; this machine allows {string.Join(",", allowed)}");
-            }
-
-            kernel.Processors = cpus;
-        }
-
-        kernel.LockMemory = r.Flag("m", "mlockall");
-        kernel.Realtime = !r.Flag(null, "no-realtime");
-        kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
-        options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
+        var options = SessionArgs.Read(r);
         var duration = r.Duration("D", "duration") ?? TimeSpan.FromHours(1);
         var window = r.Duration("w", "window") ?? TimeSpan.FromSeconds(60);
         var json = r.String(null, "json");
         r.EnsureEmpty();
-        if (options.Source == LatencySource.Fake && options.IntervalNs < 20_000)
-        {
-            throw r.Error("-i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)");
-        }
+        SessionArgs.Validate(r, options);
 
         if (window < TimeSpan.FromSeconds(1))
         {

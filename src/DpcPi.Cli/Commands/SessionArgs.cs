@@ -1,0 +1,55 @@
+using DpcPi.Cli.CommandLine;
+using DpcPi.Kernel;
+using DpcPi.Labs.Latency;
+using DpcPi.Platform;
+
+namespace DpcPi.Cli.Commands;
+
+/// <summary>The source and kernel flags that every measuring command (latency, soak) shares.</summary>
+internal static class SessionArgs
+{
+    /// <summary>Reads --source/--chip/--input-line/--output-line/--wiring, -p, -a, -m, --no-realtime, --wait-strategy and -i.</summary>
+    public static LatencySessionOptions Read(ArgReader r)
+    {
+        var kernel = new KernelOptions();
+        var options = new LatencySessionOptions { Kernel = kernel };
+        options.Source = r.Enum<LatencySource>(null, "source") ?? LatencySource.Timer;
+        options.Chip = r.String(null, "chip") ?? options.Chip;
+        options.InputLine = (int)(r.Integer(null, "input-line", 0, 1023) ?? options.InputLine);
+        options.OutputLine = (int)(r.Integer(null, "output-line", 0, 1023) ?? options.OutputLine);
+        options.WiringFile = r.String(null, "wiring");
+        if (r.Integer("p", "priority", 1, 99) is { } priority)
+        {
+            kernel.IsrPriority = (int)priority;
+            kernel.DpcPriority = (int)Math.Max(1, priority - 1);
+            kernel.ThreadedDpcPriority = (int)Math.Max(1, priority - 10);
+        }
+
+        if (r.CpuList("a", "affinity") is { } cpus)
+        {
+            var allowed = ThreadControl.GetAllowedCpus();
+            var missing = cpus.Where(c => !allowed.Contains(c)).ToArray();
+            if (missing.Length > 0)
+            {
+                throw r.Error($"-a/--affinity: CPU {missing[0]} is not available; this machine allows {string.Join(",", allowed)}");
+            }
+
+            kernel.Processors = cpus;
+        }
+
+        kernel.LockMemory = r.Flag("m", "mlockall");
+        kernel.Realtime = !r.Flag(null, "no-realtime");
+        kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
+        options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
+        return options;
+    }
+
+    /// <summary>Checks what only makes sense once every flag is read.</summary>
+    public static void Validate(ArgReader r, LatencySessionOptions options)
+    {
+        if (options.Source == LatencySource.Fake && options.IntervalNs < 20_000)
+        {
+            throw r.Error("-i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)");
+        }
+    }
+}
