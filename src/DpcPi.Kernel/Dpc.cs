@@ -8,10 +8,17 @@ namespace DpcPi.Kernel;
 /// </summary>
 public sealed class Dpc
 {
-    // Queue state: only the kernel touches these, under the owning processor's lock.
-    internal DpcProcessor? QueuedOn;
+    /// <summary>The <see cref="QueuedOn"/> value of a DPC whose insert has claimed it and not yet published where.</summary>
+    internal static readonly object Inserting = new();
+
+    // Queue state: only the kernel touches these. QueuedOn is null (not queued), Inserting, or the
+    // DpcProcessor it is queued on; an insert claims it with a CAS from null and owns the fields below
+    // until the DPC is dequeued or removed. Next/Previous belong to the lane's list (under its lock).
+    internal object? QueuedOn;
+    internal Dpc? InboxNext;
     internal Dpc? Next;
     internal Dpc? Previous;
+    internal DpcImportance QueuedImportance;
     internal nint Argument1;
     internal nint Argument2;
     internal long EventTimestampNs;
@@ -99,6 +106,28 @@ public sealed class Dpc
         Volatile.Read(ref FirstException));
 
     public override string ToString() => Name;
+
+    /// <summary>
+    /// Where the DPC is queued (a <see cref="DpcProcessor"/>) or null; waits out an insert that has
+    /// claimed the DPC but not yet said where (a few instructions; SpinWait sleeps if the inserter was
+    /// pre-empted by this thread on its own core).
+    /// </summary>
+    internal DpcProcessor? ReadQueuedOn()
+    {
+        var q = Volatile.Read(ref QueuedOn);
+        if (ReferenceEquals(q, Inserting))
+        {
+            var spin = new SpinWait();
+            do
+            {
+                spin.SpinOnce();
+                q = Volatile.Read(ref QueuedOn);
+            }
+            while (ReferenceEquals(q, Inserting));
+        }
+
+        return (DpcProcessor?)q;
+    }
 
     private static string DescribeRoutine(DeferredRoutine routine)
     {

@@ -236,7 +236,8 @@ public sealed partial class DpcKernel : IDisposable
     /// <summary>KeRemoveQueueDpc: true only if the DPC was queued and is now removed before running.</summary>
     public bool RemoveQueueDpc(Dpc dpc)
     {
-        var proc = Volatile.Read(ref dpc.QueuedOn);
+        // An insert in progress is waited out (it has pushed, or is about to): removing then finds it.
+        var proc = dpc.ReadQueuedOn();
         if (proc is null)
         {
             return false;
@@ -244,20 +245,14 @@ public sealed partial class DpcKernel : IDisposable
 
         using (proc.Lock.EnterScope())
         {
-            if (!ReferenceEquals(dpc.QueuedOn, proc))
+            if (!ReferenceEquals(Volatile.Read(ref dpc.QueuedOn), proc))
             {
-                return false;
+                return false; // dequeued meanwhile (or dequeued and being inserted again)
             }
 
-            if (dpc.IsThreaded)
-            {
-                proc.Threaded.Remove(dpc);
-            }
-            else
-            {
-                proc.Normal.Remove(dpc);
-            }
-
+            var lane = proc.LaneOf(dpc);
+            lane.CollectLocked();
+            lane.RemoveLocked(dpc);
             Volatile.Write(ref dpc.QueuedOn, null);
             return true;
         }
@@ -314,7 +309,9 @@ public sealed partial class DpcKernel : IDisposable
         var list = new List<Dpc>();
         using (p.Lock.EnterScope())
         {
-            for (var d = threaded ? p.Threaded.Head : p.Normal.Head; d is not null; d = d.Next)
+            var lane = threaded ? p.Threaded : p.Normal;
+            lane.CollectLocked();
+            for (var d = lane.List.Head; d is not null; d = d.Next)
             {
                 list.Add(d);
             }
@@ -327,7 +324,7 @@ public sealed partial class DpcKernel : IDisposable
     public bool IsDrainRequested(int cpu, bool threaded = false)
     {
         var p = GetProcessor(cpu);
-        return threaded ? p.ThreadedSignal.IsRequested : p.Signal.IsRequested;
+        return (threaded ? p.Threaded : p.Normal).IsRequested;
     }
 
     /// <summary>Manual kernels: runs the queued DPCs of <paramref name="cpu"/> on the calling thread, as its worker would.</summary>
@@ -343,9 +340,9 @@ public sealed partial class DpcKernel : IDisposable
         KernelThread.Cpu = cpu;
         try
         {
-            p.Signal.ConsumeRequest();
+            p.Normal.ConsumeRequest();
             p.DrainNormal();
-            p.ThreadedSignal.ConsumeRequest();
+            p.Threaded.ConsumeRequest();
             p.DrainThreaded();
         }
         finally
@@ -475,12 +472,22 @@ public sealed partial class DpcKernel : IDisposable
             return;
         }
 
-        var threadCount = (_processors.Length * 2) + (controller is null ? 0 : 1);
-        using var ready = new CountdownEvent(threadCount);
+        // Lowest priority first: a thread that has just made itself SCHED_FIFO on a core where a higher
+        // FIFO worker already spins would never get to say it is ready.
+        using (var threadedReady = new CountdownEvent(_processors.Length))
+        {
+            foreach (var p in _processors)
+            {
+                StartThread($"dpc-thr/{p.Cpu}", () => WorkerLoop(p, threadedReady, threaded: true));
+            }
+
+            threadedReady.Wait();
+        }
+
+        using var ready = new CountdownEvent(_processors.Length + (controller is null ? 0 : 1));
         foreach (var p in _processors)
         {
             StartThread($"dpc/{p.Cpu}", () => WorkerLoop(p, ready, threaded: false));
-            StartThread($"dpc-thr/{p.Cpu}", () => WorkerLoop(p, ready, threaded: true));
         }
 
         if (controller is not null)
@@ -522,8 +529,8 @@ public sealed partial class DpcKernel : IDisposable
         _controller?.Wake();
         foreach (var p in _processors)
         {
-            p.Signal.Stop();
-            p.ThreadedSignal.Stop();
+            p.Normal.Stop();
+            p.Threaded.Stop();
         }
 
         var deadline = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(2)).TotalMilliseconds;
@@ -600,47 +607,44 @@ public sealed partial class DpcKernel : IDisposable
 
     /// <summary>
     /// The insert itself. <paramref name="stamped"/>: the event time, ISR entry and cycle are given (an ISR or
-    /// a timer expiry); otherwise the insert is its own event (now, and the core's insert count as cycle).
+    /// a timer expiry); otherwise the insert is its own event (now, and the lane's insert count as cycle).
+    /// Takes no lock and never waits (lock-free: only the inbox CAS can retry, when two inserts race): claim
+    /// the DPC (CAS on its queue state), fill it in, push it onto the target lane's inbox, publish where it is
+    /// queued, and request the worker if the Windows rules say so. The ISR thread therefore never blocks on
+    /// a worker that holds its core's lock.
     /// </summary>
     private bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long isrEntryNs, long cycle, Interrupt? source)
     {
         var here = CurrentProcessor();
         var proc = dpc.TargetProcessor >= 0 ? _byCpu[dpc.TargetProcessor]! : here;
-        var now = Clock.NowNs;
-        bool wake;
-        using (proc.Lock.EnterScope())
+        var lane = proc.LaneOf(dpc);
+        if (Interlocked.CompareExchange(ref dpc.QueuedOn, Dpc.Inserting, null) is not null)
         {
-            if (Interlocked.CompareExchange(ref dpc.QueuedOn, proc, null) is not null)
-            {
-                dpc.CoalescedCount++;
-                proc.Coalesced++;
-                return false;
-            }
-
-            dpc.Argument1 = systemArgument1;
-            dpc.Argument2 = systemArgument2;
-            if (stamped)
-            {
-                dpc.EventTimestampNs = eventNs;
-                dpc.IsrEntryNs = isrEntryNs;
-                dpc.Cycle = cycle;
-                dpc.SourceInterrupt = source;
-            }
-            else
-            {
-                dpc.EventTimestampNs = now;
-                dpc.IsrEntryNs = now;
-                dpc.Cycle = proc.DpcCount;
-                dpc.SourceInterrupt = null;
-            }
-
-            dpc.QueuedNs = now;
-            wake = proc.LinkLocked(dpc, ReferenceEquals(proc, here));
+            Interlocked.Increment(ref dpc.CoalescedCount);
+            lane.CountCoalesced();
+            return false;
         }
 
-        if (wake)
+        var now = Clock.NowNs;
+        var count = lane.CountInsert();
+        dpc.Argument1 = systemArgument1;
+        dpc.Argument2 = systemArgument2;
+        var importance = dpc.Importance;
+        dpc.QueuedImportance = importance;
+        dpc.Cycle = stamped ? cycle : count;
+        dpc.SourceInterrupt = source;
+        dpc.QueuedNs = now;
+        dpc.EventTimestampNs = stamped ? eventNs : now;
+        dpc.IsrEntryNs = stamped ? isrEntryNs : now;
+
+        // Every write to the DPC happens before the push: the worker that collects it takes its cache
+        // line once, and this core does not take it back. QueuedOn is published right after the push,
+        // before the request, so the worker practically never has to wait for it.
+        lane.Push(dpc, importance == DpcImportance.High);
+        Volatile.Write(ref dpc.QueuedOn, proc);
+        if (proc.ShouldRequestDrain(dpc.IsThreaded, importance, ReferenceEquals(proc, here)))
         {
-            proc.RequestDrain(dpc.IsThreaded);
+            lane.Request();
         }
 
         return true;
@@ -708,7 +712,7 @@ public sealed partial class DpcKernel : IDisposable
         SetUpThread(threaded ? $"threaded-DPC thread {p.Cpu}" : $"DPC worker {p.Cpu}", p.Cpu, threaded ? Options.ThreadedDpcPriority : Options.DpcPriority);
         KernelThread.Irql = threaded ? Irql.Passive : Irql.Dispatch;
         ready.Signal();
-        var signal = threaded ? p.ThreadedSignal : p.Signal;
+        var signal = threaded ? p.Threaded : p.Normal;
         while (true)
         {
             signal.Wait();

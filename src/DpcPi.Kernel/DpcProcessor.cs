@@ -3,33 +3,29 @@ using DpcPi.Kernel.Measurement;
 namespace DpcPi.Kernel;
 
 /// <summary>
-/// One core's DPC state (the PRCB's DPC data): a normal and a threaded list under one short lock,
-/// the drain thresholds, the worker signals and the counters. The lock guards only O(1) list
-/// operations; no DPC routine ever runs while it is held.
+/// One core's DPC state (the PRCB's DPC data): a normal and a threaded <see cref="DpcLane"/>, the drain
+/// thresholds, the hold state and the counters. Inserts never take <see cref="Lock"/>: they push onto a
+/// lane's lock-free inbox. The lock guards the lanes' ordered lists and is taken by the worker for each
+/// dequeue (a line no other core writes in steady state) and by the rare list operations (remove,
+/// flush, hold, clock tick, statistics); it only ever covers O(1) work, never a DPC routine.
 /// </summary>
 internal sealed class DpcProcessor : IDisposable
 {
     public readonly Lock Lock = new();
-    public DpcList Normal;
-    public DpcList Threaded;
-    public readonly WorkerSignal Signal;
-    public readonly WorkerSignal ThreadedSignal;
+    public readonly DpcLane Normal;
+    public readonly DpcLane Threaded;
     public readonly LatencyRecorder Recorder;
     public readonly LatencyRecorder ThreadedRecorder;
 
     // Thresholds (Windows: MaximumDpcQueueDepth, MinimumDpcRate, DpcRequestRate, AdjustDpcThreshold).
+    // Written by the clock tick under the lock, read by inserts without it.
     public int MaximumDpcQueueDepth;
     public long DpcRequestRate;
-    public long DpcCount;
     private long _lastDpcCount;
     private int _adjustCountdown;
 
-    // Drain state.
-    public bool RoutineActive;
-    public bool ThreadedRoutineActive;
-    public Dpc? CurrentDpc;
-    public long RoutineStartNs;
-    public long DrainStartNs;
+    // Drain state of the normal worker lives in its lane (with the worker's other per-run writes),
+    // so the lines inserting threads read here stay read-mostly.
     private Dpc? _watchdogFlaggedDpc;
     private long _watchdogFlaggedStart;
     private long _cumulativeFlaggedDrain;
@@ -37,14 +33,7 @@ internal sealed class DpcProcessor : IDisposable
     private readonly ManualResetEventSlim _holdReleased = new(true, spinCount: 0);
 
     // Counters.
-    public long DpcsRun;
-    public long ThreadedDpcsRun;
-    public long Coalesced;
     public long Exceptions;
-    public long TimeInDpcNs;
-    public long MaxExecutionNs;
-    public Dpc? MaxExecutionDpc;
-    public int HighWater;
     public long Ticks;
     public long WatchdogPerDpc;
     public long WatchdogCumulative;
@@ -60,9 +49,10 @@ internal sealed class DpcProcessor : IDisposable
         MaximumDpcQueueDepth = o.MaximumDpcQueueDepth;
         _adjustCountdown = o.AdjustDpcThreshold;
         var spinNs = o.SpinDuration.Ticks * 100; // TimeSpan ticks are 100 ns
-        Signal = new WorkerSignal(o.WaitStrategy, spinNs);
-        // Threaded DPCs never busy-spin: they are the low-priority lane.
-        ThreadedSignal = new WorkerSignal(o.WaitStrategy == DpcWaitStrategy.BusySpin ? DpcWaitStrategy.SpinThenBlock : o.WaitStrategy, spinNs);
+        // Threaded DPCs never busy-spin: they are the low-priority lane, and the normal worker sleeps
+        // (whatever its strategy) while they have work, so a spinning FIFO worker cannot starve them.
+        Threaded = new DpcLane(o.WaitStrategy == DpcWaitStrategy.BusySpin ? DpcWaitStrategy.SpinThenBlock : o.WaitStrategy, spinNs);
+        Normal = new DpcLane(o.WaitStrategy, spinNs, yieldTo: Threaded);
         var epoch = kernel.EpochNs;
         Recorder = new LatencyRecorder(epoch, o.TimelineSeconds) { OutlierThresholdNs = o.OutlierThresholdNs };
         ThreadedRecorder = new LatencyRecorder(epoch, 1) { OutlierThresholdNs = o.OutlierThresholdNs };
@@ -74,57 +64,38 @@ internal sealed class DpcProcessor : IDisposable
 
     public bool IsHeld => Volatile.Read(ref _holdCount) > 0;
 
-    /// <summary>Links <paramref name="dpc"/> (already claimed for this processor) and decides whether to wake the worker.</summary>
-    public bool LinkLocked(Dpc dpc, bool local)
+    /// <summary>Inserts accepted on both lanes (Windows' DpcCount).</summary>
+    public long DpcCount => Normal.Inserted + Threaded.Inserted;
+
+    public DpcLane LaneOf(Dpc dpc) => dpc.IsThreaded ? Threaded : Normal;
+
+    /// <summary>
+    /// After an insert: whether to request the worker (the Windows rules). Threaded, High and MediumHigh
+    /// always; Medium on the inserting core; otherwise only once the queue is deep enough or the request
+    /// rate too low. Lock-free: the depth is inserted minus taken.
+    /// </summary>
+    public bool ShouldRequestDrain(bool threaded, DpcImportance importance, bool local)
     {
-        ref var list = ref dpc.IsThreaded ? ref Threaded : ref Normal;
-        if (dpc.Importance == DpcImportance.High)
-        {
-            list.AddFirst(dpc);
-        }
-        else
-        {
-            list.AddLast(dpc);
-        }
-
-        DpcCount++;
-        var depth = list.Count;
-        if (depth > HighWater)
-        {
-            HighWater = depth;
-        }
-
-        if (dpc.IsThreaded)
+        if (threaded)
         {
             return true;
         }
 
-        return dpc.Importance switch
+        return importance switch
         {
             DpcImportance.High or DpcImportance.MediumHigh => true,
             DpcImportance.Medium when local => true,
-            _ => depth >= MaximumDpcQueueDepth || DpcRequestRate < _kernel.Options.MinimumDpcRate,
+            _ => Normal.Depth >= Volatile.Read(ref MaximumDpcQueueDepth) || Volatile.Read(ref DpcRequestRate) < _kernel.Options.MinimumDpcRate,
         };
     }
 
     /// <summary>The "DPC interrupt": asks the right worker to drain.</summary>
-    public void RequestDrain(bool threaded)
-    {
-        if (threaded)
-        {
-            ThreadedSignal.Request();
-        }
-        else
-        {
-            Signal.Request();
-        }
-    }
+    public void RequestDrain(bool threaded) => (threaded ? Threaded : Normal).Request();
 
-    /// <summary>Drains the normal list until it is empty (or the core is held). Runs on the core's worker at DISPATCH.</summary>
+    /// <summary>Drains the normal lane until it is empty (or the core is held). Runs on the core's worker at DISPATCH.</summary>
     public void DrainNormal()
     {
         var clock = _kernel.Clock;
-        Volatile.Write(ref DrainStartNs, clock.NowNs);
         try
         {
             while (true)
@@ -134,35 +105,39 @@ internal sealed class DpcProcessor : IDisposable
                 {
                     if (_holdCount > 0)
                     {
-                        RoutineActive = false;
+                        Normal.RoutineActive = false;
                         goto Held;
                     }
 
-                    if (!TakeLocked(ref Normal, clock, out next))
+                    if (!TakeLocked(Normal, clock, out next))
                     {
-                        RoutineActive = false;
-                        CurrentDpc = null;
+                        Normal.RoutineActive = false;
+                        Normal.CurrentDpc = null;
                         return;
                     }
 
-                    RoutineActive = true;
-                    CurrentDpc = next.Dpc;
-                    Volatile.Write(ref RoutineStartNs, next.StartNs);
+                    Normal.RoutineActive = true;
+                    Normal.CurrentDpc = next.Dpc;
+                    Volatile.Write(ref Normal.RoutineStartNs, next.StartNs);
+                    if (Normal.DrainStartNs == 0)
+                    {
+                        // The drain starts with its first routine (one clock read fewer on the hot path).
+                        Volatile.Write(ref Normal.DrainStartNs, next.StartNs);
+                    }
                 }
 
-                Run(in next, Recorder, Irql.Dispatch);
-                Volatile.Write(ref RoutineActive, false);
+                Run(in next, Normal, Recorder, Irql.Dispatch);
+                Volatile.Write(ref Normal.RoutineActive, false);
                 continue;
 
             Held:
-                Volatile.Write(ref DrainStartNs, 0);
+                Volatile.Write(ref Normal.DrainStartNs, 0);
                 _holdReleased.Wait();
-                Volatile.Write(ref DrainStartNs, clock.NowNs);
             }
         }
         finally
         {
-            Volatile.Write(ref DrainStartNs, 0);
+            Volatile.Write(ref Normal.DrainStartNs, 0);
         }
     }
 
@@ -175,7 +150,7 @@ internal sealed class DpcProcessor : IDisposable
             // Normal DPCs pre-empt threaded ones: do not start the next threaded routine while the
             // core has normal work (with SCHED_FIFO on one core the scheduler enforces this too).
             var spin = new SpinWait();
-            while ((Volatile.Read(ref RoutineActive) || (Normal.Count > 0 && Signal.IsRequested && !IsHeld)) && !ThreadedSignal.IsStopping && _kernel.Options.StartThreads)
+            while ((Volatile.Read(ref Normal.RoutineActive) || (Normal.Depth > 0 && Normal.IsRequested && !IsHeld)) && !Threaded.IsStopping && _kernel.Options.StartThreads)
             {
                 spin.SpinOnce();
             }
@@ -183,16 +158,16 @@ internal sealed class DpcProcessor : IDisposable
             Dequeued next;
             using (Lock.EnterScope())
             {
-                if (_holdCount > 0 || !TakeLocked(ref Threaded, clock, out next))
+                if (_holdCount > 0 || !TakeLocked(Threaded, clock, out next))
                 {
-                    ThreadedRoutineActive = false;
+                    Threaded.RoutineActive = false;
                     return;
                 }
 
-                ThreadedRoutineActive = true;
+                Threaded.RoutineActive = true;
             }
 
-            Run(in next, ThreadedRecorder, Irql.Passive);
+            Run(in next, Threaded, ThreadedRecorder, Irql.Passive);
         }
     }
 
@@ -209,7 +184,7 @@ internal sealed class DpcProcessor : IDisposable
 
         // Wait for a routine already running to finish, so the queue is stable while held.
         var spin = new SpinWait();
-        while (Volatile.Read(ref RoutineActive) || Volatile.Read(ref ThreadedRoutineActive))
+        while (Volatile.Read(ref Normal.RoutineActive) || Volatile.Read(ref Threaded.RoutineActive))
         {
             spin.SpinOnce();
         }
@@ -218,6 +193,7 @@ internal sealed class DpcProcessor : IDisposable
     public void Release()
     {
         bool request;
+        bool requestThreaded;
         using (Lock.EnterScope())
         {
             if (--_holdCount > 0)
@@ -226,7 +202,10 @@ internal sealed class DpcProcessor : IDisposable
             }
 
             _holdReleased.Set();
-            request = Normal.Count > 0;
+            Normal.CollectLocked();
+            Threaded.CollectLocked();
+            request = Normal.List.Count > 0;
+            requestThreaded = Threaded.List.Count > 0;
         }
 
         // A drain requested while held was consumed by the held worker; ask again.
@@ -235,7 +214,7 @@ internal sealed class DpcProcessor : IDisposable
             RequestDrain(false);
         }
 
-        if (Threaded.Count > 0)
+        if (requestThreaded)
         {
             RequestDrain(true);
         }
@@ -252,13 +231,14 @@ internal sealed class DpcProcessor : IDisposable
         using (Lock.EnterScope())
         {
             Ticks++;
-            if (Normal.Count > 0 && !RoutineActive && !Signal.IsRequested)
+            Normal.CollectLocked();
+            if (Normal.List.Count > 0 && !Normal.RoutineActive && !Normal.IsRequested)
             {
                 _adjustCountdown = o.AdjustDpcThreshold;
                 request = true;
                 if (DpcRequestRate < o.IdealDpcRate && MaximumDpcQueueDepth > 1)
                 {
-                    MaximumDpcQueueDepth--;
+                    Volatile.Write(ref MaximumDpcQueueDepth, MaximumDpcQueueDepth - 1);
                 }
             }
             else if (--_adjustCountdown <= 0)
@@ -266,12 +246,13 @@ internal sealed class DpcProcessor : IDisposable
                 _adjustCountdown = o.AdjustDpcThreshold;
                 if (MaximumDpcQueueDepth < o.MaximumDpcQueueDepth)
                 {
-                    MaximumDpcQueueDepth++;
+                    Volatile.Write(ref MaximumDpcQueueDepth, MaximumDpcQueueDepth + 1);
                 }
             }
 
-            DpcRequestRate = (DpcCount - _lastDpcCount + DpcRequestRate) / 2;
-            _lastDpcCount = DpcCount;
+            var count = DpcCount;
+            Volatile.Write(ref DpcRequestRate, (count - _lastDpcCount + DpcRequestRate) / 2);
+            _lastDpcCount = count;
         }
 
         if (request && !IsHeld)
@@ -296,8 +277,8 @@ internal sealed class DpcProcessor : IDisposable
         WatchdogEvent? cumulative = null;
         using (Lock.EnterScope())
         {
-            var dpc = RoutineActive ? CurrentDpc : null;
-            var start = RoutineStartNs;
+            var dpc = Normal.RoutineActive ? Normal.CurrentDpc : null;
+            var start = Normal.RoutineStartNs;
             if (dpc is not null)
             {
                 var running = nowNs - start;
@@ -310,7 +291,7 @@ internal sealed class DpcProcessor : IDisposable
                 }
             }
 
-            var drainStart = Volatile.Read(ref DrainStartNs);
+            var drainStart = Volatile.Read(ref Normal.DrainStartNs);
             if (drainStart != 0 && nowNs - drainStart > o.WatchdogCumulativeLimitNs && drainStart != _cumulativeFlaggedDrain)
             {
                 _cumulativeFlaggedDrain = drainStart;
@@ -334,19 +315,22 @@ internal sealed class DpcProcessor : IDisposable
     {
         using (Lock.EnterScope())
         {
+            Normal.CollectLocked();
+            Threaded.CollectLocked();
+            var maxLane = Volatile.Read(ref Threaded.MaxExecutionNs) > Volatile.Read(ref Normal.MaxExecutionNs) ? Threaded : Normal;
             return new ProcessorStatistics(
                 Cpu,
-                DpcsRun,
-                ThreadedDpcsRun,
+                Volatile.Read(ref Normal.Runs),
+                Volatile.Read(ref Threaded.Runs),
                 DpcCount,
-                Coalesced,
-                Exceptions,
-                Normal.Count,
-                Threaded.Count,
-                HighWater,
-                TimeInDpcNs,
-                MaxExecutionNs,
-                MaxExecutionDpc?.Name,
+                Normal.Coalesced + Threaded.Coalesced,
+                Volatile.Read(ref Exceptions),
+                Normal.List.Count,
+                Threaded.List.Count,
+                Math.Max(Normal.HighWater, Threaded.HighWater),
+                Volatile.Read(ref Normal.TimeInDpcNs) + Volatile.Read(ref Threaded.TimeInDpcNs),
+                Volatile.Read(ref maxLane.MaxExecutionNs),
+                Volatile.Read(ref maxLane.MaxExecutionDpc)?.Name,
                 MaximumDpcQueueDepth,
                 DpcRequestRate,
                 Ticks,
@@ -357,30 +341,33 @@ internal sealed class DpcProcessor : IDisposable
 
     public void Dispose()
     {
-        Signal.Dispose();
-        ThreadedSignal.Dispose();
+        Normal.Dispose();
+        Threaded.Dispose();
         _holdReleased.Dispose();
     }
 
     /// <summary>
-    /// Under the lock: unlinks the head of <paramref name="list"/> and copies what its run needs, so a
-    /// reinsert during the routine cannot change what this run sees. False when the list is empty.
+    /// Under the lock: collects the lane's inbox, unlinks the head of its list and copies what its run
+    /// needs, so a reinsert during the routine cannot change what this run sees. False when empty.
     /// </summary>
-    private static bool TakeLocked(ref DpcList list, IKernelClock clock, out Dequeued taken)
+    private static bool TakeLocked(DpcLane lane, IKernelClock clock, out Dequeued taken)
     {
-        var dpc = list.RemoveFirst();
+        lane.CollectForDequeueLocked();
+        var dpc = lane.RemoveFirstLocked();
         if (dpc is null)
         {
             taken = default;
             return false;
         }
 
-        Volatile.Write(ref dpc.QueuedOn, null);
+        // The inserter pushes before it publishes where the DPC is queued: wait out those few instructions.
+        _ = dpc.ReadQueuedOn();
         taken = new Dequeued(dpc, dpc.Argument1, dpc.Argument2, dpc.EventTimestampNs, dpc.QueuedNs, dpc.Cycle, dpc.SourceInterrupt, clock.NowNs);
+        Volatile.Write(ref dpc.QueuedOn, null);
         return true;
     }
 
-    private void Run(in Dequeued taken, LatencyRecorder recorder, Irql irql)
+    private void Run(in Dequeued taken, DpcLane lane, LatencyRecorder recorder, Irql irql)
     {
         var (dpc, a1, a2, eventNs, queuedNs, cycle, source, start) = taken;
         // The routine starts first; the bookkeeping of its start (three histograms, one of them
@@ -425,21 +412,7 @@ internal sealed class DpcProcessor : IDisposable
             Interlocked.CompareExchange(ref dpc.MaxExecutionNs, duration, max);
         }
 
-        if (dpc.IsThreaded)
-        {
-            Interlocked.Increment(ref ThreadedDpcsRun);
-        }
-        else
-        {
-            Interlocked.Increment(ref DpcsRun);
-        }
-
-        Interlocked.Add(ref TimeInDpcNs, duration);
-        if (duration > Volatile.Read(ref MaxExecutionNs))
-        {
-            Volatile.Write(ref MaxExecutionDpc, dpc);
-            Volatile.Write(ref MaxExecutionNs, duration);
-        }
+        lane.CountRun(dpc, duration);
     }
 
     /// <summary>One dequeued run: the DPC and a copy of its queue-time state (a stack value, never allocated).</summary>

@@ -30,7 +30,7 @@ public sealed class ClockTickTests
         {
             kernel.ClockTick();
             depths.Add(kernel.GetProcessorStatistics(0).MaximumDpcQueueDepth);
-            kernel.GetProcessor(0).Signal.ConsumeRequest(); // the drain "did not happen" yet
+            kernel.GetProcessor(0).Normal.ConsumeRequest(); // the drain "did not happen" yet
         }
 
         Assert.Equal([3, 2, 1, 1, 1], depths);

@@ -32,6 +32,53 @@ public sealed class ImportanceTests
     }
 
     [Fact]
+    public void High_InsertedWhileWorkerRunsABatch_RunsBeforeTheRestOfTheBatch()
+    {
+        // The worker takes inserted DPCs in batches; a High one inserted meanwhile must still run next,
+        // as it would from the head of a Windows DPC queue: queue [b] + x → [b, x] + h → [h, b, x].
+        using var kernel = KernelFactory.Threaded();
+        using var aEntered = new ManualResetEventSlim();
+        using var releaseA = new ManualResetEventSlim();
+        using var done = new CountdownEvent(4);
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Dpc Worker(string name, DpcImportance importance, Action? body = null)
+        {
+            var d = kernel.InitializeDpc((_, _, _, _) =>
+            {
+                order.Enqueue(name);
+                body?.Invoke();
+                done.Signal();
+            }, name: name);
+            d.SetTargetProcessor(RemoteCpu);
+            d.SetImportance(importance);
+            return d;
+        }
+
+        var a = Worker("a", DpcImportance.MediumHigh, () =>
+        {
+            aEntered.Set();
+            releaseA.Wait(TimeSpan.FromSeconds(10));
+        });
+        var b = Worker("b", DpcImportance.MediumHigh);
+        var x = Worker("x", DpcImportance.MediumHigh);
+        var h = Worker("h", DpcImportance.High);
+
+        using (kernel.HoldAtDispatch(RemoteCpu))
+        {
+            kernel.InsertQueueDpc(a);
+            kernel.InsertQueueDpc(b);
+        }
+
+        Assert.True(aEntered.Wait(TimeSpan.FromSeconds(10)));
+        kernel.InsertQueueDpc(x);
+        kernel.InsertQueueDpc(h);
+        releaseA.Set();
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["a", "h", "b", "x"], order);
+    }
+
+    [Fact]
     public void Low_BelowMaximumDepthAndRateNotLow_DoesNotWakeWorker()
     {
         using var kernel = KernelFactory.Manual(minimumRate: 0);

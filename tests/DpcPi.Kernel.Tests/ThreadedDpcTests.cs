@@ -28,6 +28,27 @@ public sealed class ThreadedDpcTests
     }
 
     [Fact]
+    public void ThreadedDpc_BusySpinRealtimeWorkerOnSameCore_StillRuns()
+    {
+        // A FIFO worker that busy-spins owns its core: the kernel must still start (the threaded worker,
+        // lower priority, has to get as far as saying it is ready) and a threaded DPC must still run.
+        using var kernel = new DpcKernel(new KernelOptions { Processors = [0], Realtime = true, Pin = true, WaitStrategy = DpcWaitStrategy.BusySpin, MinimumDpcRate = 0 });
+        var start = Task.Run(() => kernel.Start());
+        Assert.True(start.Wait(TimeSpan.FromSeconds(10)), "Start did not return");
+        using var done = new ManualResetEventSlim();
+        var dpc = kernel.InitializeThreadedDpc((_, _, _, _) => done.Set());
+        dpc.SetTargetProcessor(0);
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        kernel.InsertQueueDpc(dpc);
+
+        // Without yielding it would wait for RT throttling (up to a second per period) or forever. Both
+        // threads involved are FIFO, so machine load does not stretch this.
+        Assert.True(done.Wait(TimeSpan.FromMilliseconds(500)), $"threaded DPC starved (realtime in force: {kernel.Guarantees.Realtime})");
+        Console.WriteLine($"threaded DPC ran {sw.Elapsed.TotalMicroseconds:0} us after its insert");
+    }
+
+    [Fact]
     public void ThreadedDpc_Running_NormalDpcOnSameCoreRunsAndFinishesMeanwhile()
     {
         using var kernel = KernelFactory.Threaded();

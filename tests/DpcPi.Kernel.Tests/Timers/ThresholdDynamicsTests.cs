@@ -40,7 +40,7 @@ public sealed class ThresholdDynamicsTests
             if (leaveOneQueued)
             {
                 kernel.InsertQueueDpc(pool[^1]);
-                kernel.GetProcessor(0).Signal.ConsumeRequest(); // the worker has not got to it
+                kernel.GetProcessor(0).Normal.ConsumeRequest(); // the worker has not got to it
             }
 
             kernel.ClockTick();
