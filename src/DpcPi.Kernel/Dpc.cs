@@ -27,12 +27,10 @@ public sealed class Dpc
     internal long Cycle;
     internal Interrupt? SourceInterrupt;
 
-    // Statistics: written by workers, read by reports.
-    internal long RunCount;
+    // Statistics: written by workers, read by reports. Runs, total and maximum execution time are the
+    // ExecutionTime histogram's own count, sum and max (one set of interlocked updates per run, not two).
     internal long CoalescedCount;
     internal long ExceptionCount;
-    internal long TotalExecutionNs;
-    internal long MaxExecutionNs;
     internal Exception? FirstException;
     internal bool IsInternal;
 
@@ -98,11 +96,11 @@ public sealed class Dpc
 
     public DpcStatistics GetStatistics() => new(
         Name,
-        Volatile.Read(ref RunCount),
+        ExecutionTime.TotalCount,
         Volatile.Read(ref CoalescedCount),
         Volatile.Read(ref ExceptionCount),
-        Volatile.Read(ref TotalExecutionNs),
-        Volatile.Read(ref MaxExecutionNs),
+        ExecutionTime.Sum,
+        ExecutionTime.Max,
         Volatile.Read(ref FirstException));
 
     public override string ToString() => Name;

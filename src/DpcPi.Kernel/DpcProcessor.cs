@@ -403,15 +403,7 @@ internal sealed class DpcProcessor : IDisposable
         source?.EdgeToDpcStart.RecordConcurrent(start - eventNs);
         var duration = end - start;
         recorder.Record(LatencyStage.DpcDuration, duration);
-        dpc.ExecutionTime.RecordConcurrent(duration);
-        Interlocked.Increment(ref dpc.RunCount);
-        Interlocked.Add(ref dpc.TotalExecutionNs, duration);
-        var max = Volatile.Read(ref dpc.MaxExecutionNs);
-        if (duration > max)
-        {
-            Interlocked.CompareExchange(ref dpc.MaxExecutionNs, duration, max);
-        }
-
+        dpc.ExecutionTime.RecordConcurrent(duration); // also the DPC's run count, total and maximum
         lane.CountRun(dpc, duration);
     }
 
