@@ -13,12 +13,15 @@ public sealed class Dpc
 
     // Queue state: only the kernel touches these. QueuedOn is null (not queued), Inserting, or the
     // DpcProcessor it is queued on; an insert claims it with a CAS from null and owns the fields below
-    // until the DPC is dequeued or removed. Next/Previous belong to the lane's list (under its lock).
+    // until the DPC is dequeued or removed. It says where before it publishes the DPC in the lane's ring,
+    // so for a moment a DPC can be queued and not yet in the list (Linked tells). Next/Previous/Linked
+    // belong to the lane's list (under its lock); InboxNext chains the lane's overflow stack.
     internal object? QueuedOn;
     internal Dpc? InboxNext;
     internal Dpc? Next;
     internal Dpc? Previous;
     internal DpcImportance QueuedImportance;
+    internal bool Linked;
     internal nint Argument1;
     internal nint Argument2;
     internal long EventTimestampNs;

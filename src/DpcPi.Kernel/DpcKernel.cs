@@ -243,18 +243,28 @@ public sealed partial class DpcKernel : IDisposable
             return false;
         }
 
-        using (proc.Lock.EnterScope())
+        var spin = new SpinWait();
+        while (true)
         {
-            if (!ReferenceEquals(Volatile.Read(ref dpc.QueuedOn), proc))
+            using (proc.Lock.EnterScope())
             {
-                return false; // dequeued meanwhile (or dequeued and being inserted again)
+                if (!ReferenceEquals(Volatile.Read(ref dpc.QueuedOn), proc))
+                {
+                    return false; // dequeued meanwhile (or dequeued and being inserted again)
+                }
+
+                var lane = proc.LaneOf(dpc);
+                lane.CollectLocked();
+                if (dpc.Linked)
+                {
+                    lane.RemoveLocked(dpc);
+                    Volatile.Write(ref dpc.QueuedOn, null);
+                    return true;
+                }
             }
 
-            var lane = proc.LaneOf(dpc);
-            lane.CollectLocked();
-            lane.RemoveLocked(dpc);
-            Volatile.Write(ref dpc.QueuedOn, null);
-            return true;
+            // Queued but not yet published by its insert (a few instructions): look again.
+            spin.SpinOnce();
         }
     }
 
@@ -637,14 +647,14 @@ public sealed partial class DpcKernel : IDisposable
         dpc.EventTimestampNs = stamped ? eventNs : now;
         dpc.IsrEntryNs = stamped ? isrEntryNs : now;
 
-        // Every write to the DPC happens before the push: the worker that collects it takes its cache
-        // line once, and this core does not take it back. QueuedOn is published right after the push,
-        // before the request, so the worker practically never has to wait for it.
-        lane.Push(dpc, importance == DpcImportance.High);
+        // Every write to the DPC happens before the push: the worker that collects it takes its cache line
+        // once, and this core does not take it back. Where it is queued is said first, so the worker never
+        // meets a half-inserted DPC; RemoveQueueDpc waits out the moment between the two.
         Volatile.Write(ref dpc.QueuedOn, proc);
+        lane.Push(dpc, importance == DpcImportance.High);
         if (proc.ShouldRequestDrain(dpc.IsThreaded, importance, ReferenceEquals(proc, here)))
         {
-            lane.Request();
+            lane.WakeIfSleeping();
         }
 
         return true;
@@ -713,6 +723,7 @@ public sealed partial class DpcKernel : IDisposable
         KernelThread.Irql = threaded ? Irql.Passive : Irql.Dispatch;
         ready.Signal();
         var signal = threaded ? p.Threaded : p.Normal;
+        signal.WorkerStarted();
         while (true)
         {
             signal.Wait();

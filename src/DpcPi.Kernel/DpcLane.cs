@@ -3,28 +3,36 @@ using System.Runtime.InteropServices;
 namespace DpcPi.Kernel;
 
 /// <summary>
-/// One of a core's two DPC queues (normal or threaded), laid out by who writes what.
+/// One of a core's two DPC queues (normal or threaded), laid out so that an insert from another core
+/// and the worker that runs it share as few cache lines as the hand-off allows.
 /// <list type="bullet">
-/// <item>The inbox line: everything an inserting thread writes — a lock-free stack of the DPCs inserted
-/// since the worker last looked, the insert and coalesce counters, the drain request and the worker's
-/// sleeping flag — alone in one padded cache line. An insert from another core touches this line and
-/// the DPC object and nothing else; it never takes a lock and never waits.</item>
+/// <item>The ring: inserts claim a slot (a CAS on the producers' own line) and publish the DPC in it;
+/// the worker polls the next slot and never writes the ring or any line the inserters write. An insert
+/// takes no lock and never waits. If the ring is full (more DPCs queued on one lane than it holds),
+/// inserts go to a lock-free overflow stack until the worker has taken it.</item>
 /// <item>The ordered list (Windows' DPC list: High at the head, the rest in insert order), touched only
 /// under the core's lock by the worker and by the rare callers that need the list itself (remove,
-/// flush, hold, clock tick, statistics). Each of them first collects the inbox into the list, in
-/// insert order, so the list is exactly the one a lock-per-insert queue would hold.</item>
-/// <item>The worker's own counters, written by that worker alone (plain stores, no interlocked).</item>
+/// flush, hold, clock tick, statistics). Each of them first collects the ring into the list, in insert
+/// order, so the list is exactly the one a lock-per-insert queue would hold.</item>
+/// <item>The worker's own counters and drain state, written by that worker alone (plain stores).</item>
 /// </list>
-/// The wait strategy sleeps on the request flag; <see cref="Request"/> pays for a futex wake only
-/// when the worker is actually asleep (Dekker handshake on the request and sleeping flags).
+/// Waking follows Windows: a worker that is spinning polls its queue, as an idle processor's idle loop
+/// retires whatever is queued; a sleeping worker is woken (a futex) only when the importance rules ask
+/// for the drain, or later by the clock tick. The sleep handshake is Dekker's: the worker says it
+/// sleeps and then looks once more; an insert publishes and then looks whether the worker sleeps.
 /// </summary>
 internal sealed class DpcLane : IDisposable
 {
-    private InboxLine _inbox;
-    private PaddedFlag _highPending;
+    private const int RingSize = 1024;
+    private const int RingMask = RingSize - 1;
+
+    private readonly SharedLine _shared;
+    private ProducerLine _producer;
+    private ConsumerLine _consumer;
+    private PaddedInt _requested;
+    private PaddedInt _attention;
     private readonly DpcWaitStrategy _strategy;
     private readonly long _spinNs;
-    private readonly ManualResetEventSlim _event = new(false, spinCount: 0);
     private readonly DpcLane? _yieldTo;
     private volatile bool _stopping;
     private long _taken;
@@ -52,117 +60,151 @@ internal sealed class DpcLane : IDisposable
         _strategy = strategy;
         _spinNs = spinNs;
         _yieldTo = yieldTo;
+        _shared.Ring = new Slot[RingSize];
+        _shared.Event = new ManualResetEventSlim(false, spinCount: 0);
+        _consumer.Sleeping = 1; // no worker polls until one starts (manual kernels never have one)
     }
 
     /// <summary>Inserts accepted by this lane (the Windows DpcCount of one list).</summary>
-    public long Inserted => Volatile.Read(ref _inbox.Inserted);
+    public long Inserted => Volatile.Read(ref _producer.Inserted);
 
     /// <summary>Inserts that found the DPC already queued.</summary>
-    public long Coalesced => Volatile.Read(ref _inbox.Coalesced);
+    public long Coalesced => Volatile.Read(ref _producer.Coalesced);
 
-    /// <summary>DPCs queued now, inbox included: inserted minus dequeued or removed. Lock-free; exact once inserts are quiet.</summary>
-    public long Depth => Volatile.Read(ref _inbox.Inserted) - Volatile.Read(ref _taken);
+    /// <summary>DPCs queued now, ring included: inserted minus dequeued or removed. Lock-free; exact once inserts are quiet.</summary>
+    public long Depth => Volatile.Read(ref _producer.Inserted) - Volatile.Read(ref _taken);
 
-    public bool IsRequested => Volatile.Read(ref _inbox.Requested) != 0;
+    /// <summary>Whether a drain was requested and not yet taken up (a spinning worker needs none: it polls).</summary>
+    public bool IsRequested => Volatile.Read(ref _requested.Value) != 0;
+
+    /// <summary>Whether the worker is asleep (or there is none): only a request wakes it.</summary>
+    public bool IsSleeping => Volatile.Read(ref _consumer.Sleeping) != 0;
 
     public bool IsStopping => _stopping;
 
-    /// <summary>Counts an accepted insert; returns how many were accepted before it (the insert's cycle number).</summary>
-    public long CountInsert() => Interlocked.Increment(ref _inbox.Inserted) - 1;
+    /// <summary>Work the worker would find: a published slot, DPCs in the overflow, or a request.</summary>
+    public bool HasWork
+    {
+        get
+        {
+            var head = Volatile.Read(ref _consumer.Head);
+            return Volatile.Read(ref _shared.Ring![head & RingMask].Sequence) == head + 1
+                || Volatile.Read(ref _attention.Value) != 0
+                || Volatile.Read(ref _requested.Value) != 0;
+        }
+    }
 
-    public void CountCoalesced() => Interlocked.Increment(ref _inbox.Coalesced);
+    /// <summary>Counts an accepted insert; returns how many were accepted before it (the insert's cycle number).</summary>
+    public long CountInsert() => Interlocked.Increment(ref _producer.Inserted) - 1;
+
+    public void CountCoalesced() => Interlocked.Increment(ref _producer.Coalesced);
 
     /// <summary>
-    /// Pushes a claimed DPC onto the inbox (lock-free; the DPC is in no list). A High DPC also raises a
-    /// flag on a line of its own, so the worker — which collects the inbox only when its list runs dry —
-    /// still runs it next, as Windows runs a High DPC from the head of the queue.
+    /// Publishes a claimed DPC (lock-free; the DPC is in no list). A High DPC also raises the attention
+    /// flag, so the worker — which collects only when its list runs dry — still runs it next, as Windows
+    /// runs a High DPC from the head of the queue.
     /// </summary>
     public void Push(Dpc dpc, bool high)
     {
-        var head = Volatile.Read(ref _inbox.Head);
-        while (true)
+        if (Volatile.Read(ref _producer.Overflow) is not null || !TryPublish(dpc))
         {
-            dpc.InboxNext = head;
-            var seen = Interlocked.CompareExchange(ref _inbox.Head, dpc, head);
-            if (ReferenceEquals(seen, head))
-            {
-                if (high)
-                {
-                    Volatile.Write(ref _highPending.Value, 1);
-                }
-
-                return;
-            }
-
-            head = seen;
+            PushOverflow(dpc);
+            Volatile.Write(ref _attention.Value, 1);
+        }
+        else if (high)
+        {
+            Volatile.Write(ref _attention.Value, 1);
         }
     }
 
     /// <summary>
-    /// Under the core's lock: moves the inbox into the list in insert order (High to the head, the rest
-    /// to the tail), so the list is what it would be had every insert linked itself.
+    /// After a push the importance rules asked to drain: wakes the worker if it sleeps (a spinning one
+    /// polls and needs nothing). The fence orders the publish before the look at the sleeping flag.
     /// </summary>
-    public void CollectLocked()
+    public void WakeIfSleeping()
     {
-        if (Volatile.Read(ref _inbox.Head) is null)
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _consumer.Sleeping) != 0)
         {
-            return;
+            Request();
+        }
+    }
+
+    /// <summary>
+    /// Under the core's lock, on the worker's dequeue: collects only when the list is empty or something
+    /// needs attention (a High DPC, the overflow). Between those the ring fills without the worker reading
+    /// the slots being written, and the order run is the same, since everything in the ring was inserted
+    /// after everything in the list.
+    /// </summary>
+    public void CollectForDequeueLocked()
+    {
+        if (List.Count == 0 || Volatile.Read(ref _attention.Value) != 0)
+        {
+            CollectLocked(forWorker: true);
+        }
+    }
+
+    /// <summary>
+    /// Under the core's lock: moves the ring (then the overflow) into the list in insert order (High to the
+    /// head, the rest to the tail), so the list is what it would be had every insert linked itself.
+    /// </summary>
+    /// <param name="forWorker">False for the other collectors (remove, tick, statistics...): DPCs they move into the
+    /// list raise the attention flag, so a polling worker, which looks at the ring and that flag, still sees them.</param>
+    public void CollectLocked(bool forWorker = false)
+    {
+        var before = List.Count;
+        var attention = Volatile.Read(ref _attention.Value) != 0;
+        if (attention)
+        {
+            Volatile.Write(ref _attention.Value, 0); // before the take: a push after it raises the flag again
+            Interlocked.MemoryBarrier();
         }
 
-        // The inbox is a stack (newest first): reverse it, then link oldest first.
-        if (Volatile.Read(ref _highPending.Value) != 0)
+        var head = _consumer.Head;
+        while (true)
         {
-            Volatile.Write(ref _highPending.Value, 0); // before the take: a High pushed after it raises the flag again
-        }
-
-        var stack = Interlocked.Exchange(ref _inbox.Head, null);
-        Dpc? oldest = null;
-        while (stack is not null)
-        {
-            // The first touch of a DPC another core just wrote: an exchange fetches its line exclusive in
-            // one transfer (a read, then the writes below, would cost a second round trip).
-            var next = Interlocked.Exchange(ref stack.InboxNext, oldest);
-            oldest = stack;
-            stack = next;
-        }
-
-        while (oldest is not null)
-        {
-            var next = oldest.InboxNext;
-            oldest.InboxNext = null;
-            if (oldest.QueuedImportance == DpcImportance.High)
+            ref var slot = ref _shared.Ring![head & RingMask];
+            if (Volatile.Read(ref slot.Sequence) != head + 1)
             {
-                List.AddFirst(oldest);
-            }
-            else
-            {
-                List.AddLast(oldest);
+                break; // not published yet (or a claimed slot still being filled: its inserter wakes us after)
             }
 
-            oldest = next;
+            Link(slot.Dpc!);
+            head++;
+        }
+
+        Volatile.Write(ref _consumer.Head, head);
+        // The overflow is on the inserters' line: looked at only when an overflowing insert raised attention.
+        if (attention && Volatile.Read(ref _producer.Overflow) is not null)
+        {
+            // A stack (newest first): reverse it, then link oldest first.
+            var stack = Interlocked.Exchange(ref _producer.Overflow, null);
+            Dpc? oldest = null;
+            while (stack is not null)
+            {
+                var next = stack.InboxNext;
+                stack.InboxNext = oldest;
+                oldest = stack;
+                stack = next;
+            }
+
+            while (oldest is not null)
+            {
+                var next = oldest.InboxNext;
+                oldest.InboxNext = null;
+                Link(oldest);
+                oldest = next;
+            }
         }
 
         if (List.Count > HighWater)
         {
             HighWater = List.Count;
         }
-    }
 
-    /// <summary>
-    /// Under the core's lock, on the worker's dequeue: collects the inbox only when the list is empty or
-    /// a High DPC is waiting in it. Between those, the inbox fills without the worker touching its line,
-    /// so a burst costs the inserting core one transfer per batch, not one per DPC; the order run is the
-    /// same, since everything in the inbox was inserted after everything in the list.
-    /// </summary>
-    public void CollectForDequeueLocked()
-    {
-        if (List.Count == 0)
+        if (!forWorker && List.Count > before)
         {
-            CollectLocked();
-        }
-        else if (Volatile.Read(ref _highPending.Value) != 0)
-        {
-            CollectLocked();
+            Volatile.Write(ref _attention.Value, 1);
         }
     }
 
@@ -185,37 +227,40 @@ internal sealed class DpcLane : IDisposable
         Volatile.Write(ref _taken, _taken + 1);
     }
 
-    /// <summary>Asks the worker to drain (the "DPC interrupt"). Returns false when a request was already pending. Never blocks.</summary>
+    /// <summary>Asks the worker to drain (the "DPC interrupt"), waking it if it sleeps. Returns false when a request was already pending. Never blocks.</summary>
     public bool Request()
     {
-        // Read first: while the worker is busy the flag stays set and inserts leave the line shared.
-        if (Volatile.Read(ref _inbox.Requested) != 0 || Interlocked.Exchange(ref _inbox.Requested, 1) != 0)
+        // Read first: while a request is pending the line stays shared.
+        if (Volatile.Read(ref _requested.Value) != 0 || Interlocked.Exchange(ref _requested.Value, 1) != 0)
         {
             return false;
         }
 
-        if (Volatile.Read(ref _inbox.Sleeping) != 0)
+        if (Volatile.Read(ref _consumer.Sleeping) != 0)
         {
-            _event.Set();
+            _shared.Event!.Set();
         }
 
         return true;
     }
 
     /// <summary>Clears a pending request (manual kernels drain on the caller's thread).</summary>
-    public void ConsumeRequest() => Interlocked.Exchange(ref _inbox.Requested, 0);
+    public void ConsumeRequest() => Interlocked.Exchange(ref _requested.Value, 0);
+
+    /// <summary>Called once by the worker thread before its first wait: from now on it polls.</summary>
+    public void WorkerStarted() => Volatile.Write(ref _consumer.Sleeping, 0);
 
     public void Stop()
     {
         _stopping = true;
-        Volatile.Write(ref _inbox.Requested, 1);
-        _event.Set();
+        Volatile.Write(ref _requested.Value, 1);
+        _shared.Event!.Set();
     }
 
-    /// <summary>Waits until a drain is requested (and consumes the request) or the worker is stopped.</summary>
+    /// <summary>Waits until there is work (a published DPC, the overflow, a request) or the worker is stopped; consumes a request.</summary>
     public void Wait()
     {
-        if (Interlocked.Exchange(ref _inbox.Requested, 0) != 0)
+        if (TakeWork())
         {
             return;
         }
@@ -224,20 +269,15 @@ internal sealed class DpcLane : IDisposable
         {
             var until = _strategy == DpcWaitStrategy.BusySpin ? long.MaxValue : Platform.MonotonicClock.NowNs + _spinNs;
             var spins = 0;
-            while (true)
+            while (!_stopping)
             {
-                if (Volatile.Read(ref _inbox.Requested) != 0 && Interlocked.Exchange(ref _inbox.Requested, 0) != 0)
+                if (TakeWork())
                 {
                     return;
                 }
 
-                if (_stopping)
-                {
-                    return;
-                }
-
-                Thread.SpinWait(1); // one pause: check the flag as often as the raw floor does
-                if ((++spins & 255) == 0 && (Platform.MonotonicClock.NowNs >= until || (_yieldTo?.IsRequested ?? false)))
+                Thread.SpinWait(1); // one pause: look as often as the raw floor does
+                if ((++spins & 255) == 0 && (Platform.MonotonicClock.NowNs >= until || (_yieldTo?.HasWork ?? false)))
                 {
                     break;
                 }
@@ -246,20 +286,17 @@ internal sealed class DpcLane : IDisposable
 
         while (!_stopping)
         {
-            Interlocked.Exchange(ref _inbox.Sleeping, 1);
-            if (Interlocked.Exchange(ref _inbox.Requested, 0) != 0)
+            Volatile.Write(ref _consumer.Sleeping, 1);
+            Interlocked.MemoryBarrier();
+            if (TakeWork())
             {
-                Volatile.Write(ref _inbox.Sleeping, 0);
+                Volatile.Write(ref _consumer.Sleeping, 0);
                 return;
             }
 
-            _event.Wait();
-            _event.Reset();
-            Volatile.Write(ref _inbox.Sleeping, 0);
-            if (Interlocked.Exchange(ref _inbox.Requested, 0) != 0)
-            {
-                return;
-            }
+            _shared.Event!.Wait();
+            _shared.Event!.Reset();
+            Volatile.Write(ref _consumer.Sleeping, 0);
         }
     }
 
@@ -275,35 +312,133 @@ internal sealed class DpcLane : IDisposable
         }
     }
 
-    public void Dispose() => _event.Dispose();
+    public void Dispose() => _shared.Event!.Dispose();
 
-    [StructLayout(LayoutKind.Explicit, Size = 132)]
-    private struct PaddedFlag
+    /// <summary>Whether the worker has something to do; a pending request is consumed (the drain that follows answers it).</summary>
+    private bool TakeWork()
     {
-        [FieldOffset(64)]
-        public int Value;
+        var head = Volatile.Read(ref _consumer.Head);
+        if (Volatile.Read(ref _shared.Ring![head & RingMask].Sequence) == head + 1 || Volatile.Read(ref _attention.Value) != 0)
+        {
+            return true;
+        }
+
+        // A list left non-empty (a hold, or a drain that stopped) is answered by requests, which are consumed here.
+        return Volatile.Read(ref _requested.Value) != 0 && Interlocked.Exchange(ref _requested.Value, 0) != 0;
+    }
+
+    private bool TryPublish(Dpc dpc)
+    {
+        while (true)
+        {
+            var tail = Volatile.Read(ref _producer.Tail);
+            if (tail - Volatile.Read(ref _producer.CachedHead) >= RingSize)
+            {
+                var head = Volatile.Read(ref _consumer.Head);
+                Volatile.Write(ref _producer.CachedHead, head); // a hint shared by inserters; a stale one only costs a re-read
+                if (tail - head >= RingSize)
+                {
+                    return false;
+                }
+            }
+
+            if (Interlocked.CompareExchange(ref _producer.Tail, tail + 1, tail) == tail)
+            {
+                ref var slot = ref _shared.Ring![tail & RingMask];
+                slot.Dpc = dpc;
+                Volatile.Write(ref slot.Sequence, tail + 1);
+                return true;
+            }
+        }
+    }
+
+    private void PushOverflow(Dpc dpc)
+    {
+        var head = Volatile.Read(ref _producer.Overflow);
+        while (true)
+        {
+            dpc.InboxNext = head;
+            var seen = Interlocked.CompareExchange(ref _producer.Overflow, dpc, head);
+            if (ReferenceEquals(seen, head))
+            {
+                return;
+            }
+
+            head = seen;
+        }
+    }
+
+    private void Link(Dpc dpc)
+    {
+        // The first touch of a DPC another core just wrote: an exchange fetches its line exclusive in one
+        // transfer (a read, then the list writes, would cost a second round trip).
+        _ = Interlocked.Exchange(ref dpc.InboxNext, null);
+        if (dpc.QueuedImportance == DpcImportance.High)
+        {
+            List.AddFirst(dpc);
+        }
+        else
+        {
+            List.AddLast(dpc);
+        }
     }
 
     /// <summary>
-    /// What inserting threads write, alone in a cache line: 64 bytes of padding on each side keep the
-    /// worker's own fields (and whatever the allocator put next to this object) off it.
+    /// What both sides only read after construction, on a line of its own: the worker's per-run writes
+    /// to this object's other fields must not share a line with what every insert reads.
     /// </summary>
-    [StructLayout(LayoutKind.Explicit, Size = 160)]
-    private struct InboxLine
+    [StructLayout(LayoutKind.Explicit, Size = 144)]
+    private struct SharedLine
     {
         [FieldOffset(64)]
-        public Dpc? Head;
+        public Slot[]? Ring;
 
         [FieldOffset(72)]
-        public long Inserted;
+        public ManualResetEventSlim? Event;
+    }
+
+    /// <summary>One ring slot: the DPC and the claim number + 1 that publishes it (0: never used).</summary>
+    private struct Slot
+    {
+        public Dpc? Dpc;
+        public long Sequence;
+    }
+
+    /// <summary>What inserting threads write, alone in a cache line (64 bytes of padding each side).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 168)]
+    private struct ProducerLine
+    {
+        [FieldOffset(64)]
+        public Dpc? Overflow;
+
+        [FieldOffset(72)]
+        public long Tail;
 
         [FieldOffset(80)]
-        public long Coalesced;
+        public long CachedHead;
 
         [FieldOffset(88)]
-        public int Requested;
+        public long Inserted;
 
-        [FieldOffset(92)]
+        [FieldOffset(96)]
+        public long Coalesced;
+    }
+
+    /// <summary>What collectors write (under the lock) and inserters read only when the ring looks full or to wake.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 140)]
+    private struct ConsumerLine
+    {
+        [FieldOffset(64)]
+        public long Head;
+
+        [FieldOffset(72)]
         public int Sleeping;
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 132)]
+    private struct PaddedInt
+    {
+        [FieldOffset(64)]
+        public int Value;
     }
 }

@@ -12,6 +12,7 @@ internal struct DpcList
 
     public void AddFirst(Dpc dpc)
     {
+        dpc.Linked = true;
         dpc.Previous = null;
         dpc.Next = _head;
         if (_head is null)
@@ -29,6 +30,7 @@ internal struct DpcList
 
     public void AddLast(Dpc dpc)
     {
+        dpc.Linked = true;
         dpc.Next = null;
         dpc.Previous = _tail;
         if (_tail is null)
@@ -66,6 +68,7 @@ internal struct DpcList
 
         dpc.Next = null;
         dpc.Previous = null;
+        dpc.Linked = false;
         Count--;
     }
 

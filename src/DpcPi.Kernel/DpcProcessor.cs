@@ -150,7 +150,7 @@ internal sealed class DpcProcessor : IDisposable
             // Normal DPCs pre-empt threaded ones: do not start the next threaded routine while the
             // core has normal work (with SCHED_FIFO on one core the scheduler enforces this too).
             var spin = new SpinWait();
-            while ((Volatile.Read(ref Normal.RoutineActive) || (Normal.Depth > 0 && Normal.IsRequested && !IsHeld)) && !Threaded.IsStopping && _kernel.Options.StartThreads)
+            while ((Volatile.Read(ref Normal.RoutineActive) || (Normal.Depth > 0 && (Normal.IsRequested || !Normal.IsSleeping) && !IsHeld)) && !Threaded.IsStopping && _kernel.Options.StartThreads)
             {
                 spin.SpinOnce();
             }
@@ -360,8 +360,6 @@ internal sealed class DpcProcessor : IDisposable
             return false;
         }
 
-        // The inserter pushes before it publishes where the DPC is queued: wait out those few instructions.
-        _ = dpc.ReadQueuedOn();
         taken = new Dequeued(dpc, dpc.Argument1, dpc.Argument2, dpc.EventTimestampNs, dpc.QueuedNs, dpc.Cycle, dpc.SourceInterrupt, clock.NowNs);
         Volatile.Write(ref dpc.QueuedOn, null);
         return true;
