@@ -26,8 +26,12 @@ public sealed record BenchOptions
     /// <summary>Paced events measured per contender in the latency phase.</summary>
     public int LatencyEvents { get; init; } = 80_000;
 
-    /// <summary>Paced events run first and not measured (JIT tier-up, caches, page faults).</summary>
-    public int WarmupEvents { get; init; } = 5_000;
+    /// <summary>
+    /// Paced events run first and not measured (JIT tier-up, caches, page faults). 40,000 at 25 µs is one
+    /// second: long enough for the runtime's tiered JIT (tier-0, then instrumented, then optimised with PGO)
+    /// to replace the hand-off code, so each contender is measured in its steady state, not its first.
+    /// </summary>
+    public int WarmupEvents { get; init; } = 40_000;
 
     /// <summary>Spacing of latency-phase events (cyclictest's -i). Each event also waits for the previous one to be handled.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMicroseconds(25);
