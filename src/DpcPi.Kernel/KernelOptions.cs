@@ -81,6 +81,9 @@ public sealed class KernelOptions
 
     public IKernelClock Clock { get; set; } = MonotonicKernelClock.Instance;
 
+    /// <summary>A copy to adjust (a throwaway warm-up kernel, a second run): every setting, none shared but the clock.</summary>
+    public KernelOptions Clone() => (KernelOptions)MemberwiseClone();
+
     internal void Validate()
     {
         static void Positive(int value, string name)

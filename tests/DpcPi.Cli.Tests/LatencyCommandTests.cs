@@ -10,6 +10,7 @@ public sealed class LatencyCommandTests
         { ["latency", "-p"], "dpcpi latency: option -p needs a value" },
         { ["latency", "-i", "abc"], "dpcpi latency: -i/--interval 'abc' is not valid; allowed: a whole number from 10 to 10000000" },
         { ["latency", "-D", "soon"], "dpcpi latency: -D/--duration 'soon' is not a duration; allowed: a positive number with an optional unit ms, s, m, h or d (e.g. 10s, 5m)" },
+        { ["latency", "--warmup", "later"], "dpcpi latency: --warmup 'later' is not a duration; allowed: a positive number with an optional unit ms, s, m, h or d (e.g. 10s, 5m)" },
         { ["latency", "--source", "usb"], "dpcpi latency: --source 'usb' is not valid; allowed: timer, fake, gpio" },
         { ["latency", "--wait-strategy", "nap"], "dpcpi latency: --wait-strategy 'nap' is not valid; allowed: blocking, spin-then-block, busy-spin" },
         { ["latency", "-a", "0,x"], "dpcpi latency: -a/--affinity '0,x' is not a CPU list; allowed: numbers and ranges like 0,1 or 2-3" },

@@ -42,11 +42,36 @@ public sealed class LatencySessionTests
     }
 
     [Fact]
+    public void Session_Warmup_RunsFirstAndRecordsNothingInTheMeasuredKernel()
+    {
+        // 300 ms of warm-up at 200 µs is ~1,500 interrupts on a throwaway kernel; the measured kernel
+        // must hold only its own 100.
+        using var session = new LatencySession(new LatencySessionOptions
+        {
+            Source = LatencySource.Timer,
+            IntervalNs = 200_000,
+            Loops = 100,
+            Warmup = TimeSpan.FromMilliseconds(300),
+            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+        });
+
+        session.Start(TestContext.Current.CancellationToken);
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        Assert.True(session.WarmupElapsed >= TimeSpan.FromMilliseconds(300), $"warm-up took {session.WarmupElapsed}");
+        var device = session.Kernel.Interrupts.Single(i => i.Irql < Irql.Clock);
+        Assert.InRange(device.Count, 100, 110);
+        Assert.Equal(device.Count, session.Kernel.MergeStage(LatencyStage.EdgeToIsr).TotalCount);
+        Assert.Equal(device.Count, session.Completed + session.Kernel.GetProcessorStatistics().Sum(s => s.CoalescedInserts));
+    }
+
+    [Fact]
     public void Session_GpioSourceWithoutChip_ThrowsGpioErrorNamingChips()
     {
         using var session = new LatencySession(new LatencySessionOptions { Source = LatencySource.Gpio, Chip = "gpiochip9", Kernel = new KernelOptions { Realtime = false } });
 
-        var ex = Assert.Throws<Gpio.GpioException>(session.Start);
+        var ex = Assert.Throws<Gpio.GpioException>(() => session.Start());
         Assert.Contains("gpiochip9", ex.Message, StringComparison.Ordinal);
     }
 }

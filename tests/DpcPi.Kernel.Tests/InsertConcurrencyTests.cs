@@ -134,9 +134,11 @@ public sealed class InsertConcurrencyTests
         Assert.True(Task.WaitAll([inserter, remover], TimeSpan.FromSeconds(60)));
         kernel.FlushQueuedDpcs();
 
+        // How the race went depends on scheduling (under load one side may mostly win); what may never
+        // happen is an accepted insert that neither ran nor was removed, or one that did both.
         Assert.Equal(accepted, Interlocked.Read(ref runs) + removed);
         Assert.Empty(kernel.QueuedDpcs(0));
-        Assert.True(removed > 0 && runs > 0, $"the race did not happen both ways (runs {runs}, removed {removed})");
+        TestContext.Current.TestOutputHelper?.WriteLine($"accepted {accepted}, ran {runs}, removed {removed}");
     }
 
     [Fact]

@@ -88,7 +88,7 @@ internal sealed class BenchCommand : ICommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timer source vs cyclictest: -p {priority} -i {intervalUs} -l {loops}"));
         var kernel = new KernelOptions { IsrPriority = priority, DpcPriority = Math.Max(1, priority - 1), ThreadedDpcPriority = Math.Max(1, priority - 10) };
         using var session = new LatencySession(new LatencySessionOptions { Source = LatencySource.Timer, IntervalNs = intervalUs * 1000L, Loops = loops, Kernel = kernel });
-        session.Start();
+        session.Start(token);
         session.Wait(token);
         session.Stop();
         var edgeToIsr = session.Kernel.MergeStage(LatencyStage.EdgeToIsr);

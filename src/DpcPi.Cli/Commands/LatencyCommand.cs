@@ -44,13 +44,20 @@ internal sealed class LatencyCommand : ICommand
           --tick US                  clock interrupt period in µs (default 1000; Windows' classic tick is 15625)
           --deadline US              deadline for the verdict (default 1000)
           --no-realtime              do not ask for SCHED_FIFO (runs without the capability anyway)
+          --warmup TIME              run the same source on a throwaway kernel first, unmeasured, so the
+                                     JIT has compiled the path (default 500ms); --no-warmup skips it
         """;
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
         var (options, quiet, histogramUs, deadlineUs, requested) = Parse(args);
         using var session = new LatencySession(options);
-        session.Start();
+        if (!quiet && options.Warmup > TimeSpan.Zero)
+        {
+            output.WriteLine($"warm-up: {options.Warmup.TotalMilliseconds:0} ms on a throwaway kernel, so the JIT has compiled the path; not measured (--no-warmup to skip)");
+        }
+
+        session.Start(cancellationToken);
         var progress = quiet ? null : new Thread(() => LiveView(session, options, output, cancellationToken)) { IsBackground = true, Name = "live-view" };
         progress?.Start();
         session.Wait(cancellationToken);
@@ -70,6 +77,7 @@ internal sealed class LatencyCommand : ICommand
                 ["dpc_runs"] = session.Completed.ToString(CultureInfo.InvariantCulture),
                 ["edges_generated"] = session.Generated.ToString(CultureInfo.InvariantCulture),
                 ["interval_us"] = (options.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
+                ["warmup_ms"] = session.WarmupElapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
             },

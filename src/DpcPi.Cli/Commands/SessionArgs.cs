@@ -8,7 +8,7 @@ namespace DpcPi.Cli.Commands;
 /// <summary>The source and kernel flags that every measuring command (latency, soak) shares.</summary>
 internal static class SessionArgs
 {
-    /// <summary>Reads --source/--chip/--input-line/--output-line/--wiring, -p, -a, -m, --no-realtime, --wait-strategy and -i.</summary>
+    /// <summary>Reads --source/--chip/--input-line/--output-line/--wiring, -p, -a, -m, --no-realtime, --wait-strategy, -i and --warmup/--no-warmup.</summary>
     public static LatencySessionOptions Read(ArgReader r)
     {
         var kernel = new KernelOptions();
@@ -41,6 +41,16 @@ internal static class SessionArgs
         kernel.Realtime = !r.Flag(null, "no-realtime");
         kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
         options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
+        if (r.Duration(null, "warmup") is { } warmup)
+        {
+            options.Warmup = warmup;
+        }
+
+        if (r.Flag(null, "no-warmup"))
+        {
+            options.Warmup = TimeSpan.Zero;
+        }
+
         return options;
     }
 

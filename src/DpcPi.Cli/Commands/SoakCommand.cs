@@ -26,7 +26,7 @@ internal sealed class SoakCommand : ICommand
           -w, --window TIME          sampling window (default 60s; at least 1s, and the duration at least two windows)
               --json FILE            write the samples and the verdict as JSON
           --source timer|fake|gpio, --chip, --input-line, --output-line, --wiring,
-          -i/--interval US, -a/--affinity CPUS, -p/--priority N, -m/--mlockall, --no-realtime,
+          -i/--interval US, -a/--affinity CPUS, -p/--priority N, -m/--mlockall, --no-realtime, --warmup TIME/--no-warmup,
           --wait-strategy            as for 'dpcpi latency'
 
         Every window it records: working set, GC collections of gen0/gen1/gen2, bytes allocated, and
@@ -43,7 +43,7 @@ internal sealed class SoakCommand : ICommand
         var duration = options.Duration!.Value;
         options.Duration = null; // the soak loop decides when to stop
         using var session = new LatencySession(options);
-        session.Start();
+        session.Start(cancellationToken);
         var k = session.Kernel;
         var samples = new List<SoakSample>();
         // Two histograms reused for the whole run: sampling must not allocate what it is measuring.

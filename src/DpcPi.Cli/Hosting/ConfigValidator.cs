@@ -18,7 +18,7 @@ internal sealed class ConfigValidator
     private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "ExceptionPolicy", "Watchdog"];
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
     private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Wiring"];
-    private static readonly string[] s_runKeys = ["DurationSeconds"];
+    private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
     private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
 
     private readonly IConfiguration _config;
@@ -95,6 +95,8 @@ internal sealed class ConfigValidator
         {
             throw Bad("Source:OutputLine", session.OutputLine.ToString(CultureInfo.InvariantCulture), $"a line other than Source:InputLine ({session.InputLine})");
         }
+
+        session.Warmup = TimeSpan.FromMilliseconds(Int("Run:WarmupMs", (long)session.Warmup.TotalMilliseconds, 0, 60_000));
 
         var durationText = Raw("Run:DurationSeconds");
         TimeSpan? duration = null;

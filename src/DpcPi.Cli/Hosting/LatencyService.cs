@@ -72,7 +72,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
     {
         var session = new LatencySession(_settings.Session);
         Session = session;
-        session.Start();
+        session.Start(cancellationToken);
         var k = session.Kernel;
         _ = k.Faulted.ContinueWith(t => OnFault(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         _secondTimer = new Timer(_ => OnSecond(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -242,6 +242,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
                 ["interrupts"] = session.Interrupts.ToString(CultureInfo.InvariantCulture),
                 ["dpc_runs"] = session.Completed.ToString(CultureInfo.InvariantCulture),
                 ["interval_us"] = (_settings.Session.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
+                ["warmup_ms"] = (Session?.WarmupElapsed.TotalMilliseconds ?? 0).ToString("0", CultureInfo.InvariantCulture),
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
             },

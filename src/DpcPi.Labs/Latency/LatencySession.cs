@@ -65,9 +65,28 @@ public sealed class LatencySession : IDisposable
 
     public string SourceName => _options.Source.ToString().ToLowerInvariant();
 
-    /// <summary>Opens the source (GPIO errors surface here as <see cref="GpioException"/>), starts the kernel and the stimulus.</summary>
-    public void Start()
+    /// <summary>How long the warm-up ran before this session started measuring (0 when disabled).</summary>
+    public TimeSpan WarmupElapsed { get; private set; }
+
+    /// <summary>
+    /// Runs the warm-up (if any: a throwaway session of the same source, see <see cref="LatencySessionOptions.Warmup"/>),
+    /// then opens the source (GPIO errors surface here as <see cref="GpioException"/>), starts the kernel and the stimulus.
+    /// </summary>
+    public void Start(CancellationToken cancellationToken = default)
     {
+        if (_options.Warmup > TimeSpan.Zero)
+        {
+            var began = MonotonicClock.NowNs;
+            using (var warmup = new LatencySession(_options.ForWarmup()))
+            {
+                warmup.Start(cancellationToken);
+                warmup.Wait(cancellationToken);
+                warmup.Stop();
+            }
+
+            WarmupElapsed = TimeSpan.FromTicks((MonotonicClock.NowNs - began) / 100);
+        }
+
         _ = ConnectSource();
         // The clock interrupt: a periodic timerfd in the same epoll set, at CLOCK IRQL. Its tick
         // drains DPCs left queued (Low, remote Medium), adapts the drain thresholds, expires kernel

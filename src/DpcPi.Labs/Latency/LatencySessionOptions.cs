@@ -32,4 +32,32 @@ public sealed class LatencySessionOptions
     public string? WiringFile { get; set; }
 
     public KernelOptions Kernel { get; set; } = new();
+
+    /// <summary>
+    /// Before the measured run, the same source drives a throwaway kernel for this long, so the JIT has
+    /// compiled (and tiered up) the whole ISR→DPC path before anything is recorded: otherwise the first
+    /// interrupts of a .NET process pay milliseconds of compilation and the max says so. Nothing the
+    /// warm-up records is kept. <see cref="TimeSpan.Zero"/> disables it.
+    /// </summary>
+    public TimeSpan Warmup { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A copy for the warm-up run: same source and kernel settings, no memory locking, no warm-up of its own.</summary>
+    internal LatencySessionOptions ForWarmup()
+    {
+        var kernel = Kernel.Clone();
+        kernel.LockMemory = false; // process-wide: the measured kernel locks (and unlocks) memory itself
+        return new LatencySessionOptions
+        {
+            Source = Source,
+            IntervalNs = IntervalNs,
+            Duration = Warmup,
+            Chip = Chip,
+            InputLine = InputLine,
+            OutputLine = OutputLine,
+            DriveSysfs = DriveSysfs,
+            WiringFile = WiringFile,
+            Kernel = kernel,
+            Warmup = TimeSpan.Zero,
+        };
+    }
 }
