@@ -63,6 +63,7 @@ public static class BenchRunner
     private static Contender Create(string name, BenchOptions o) => name switch
     {
         "raw-spin" => new RawSpinContender(),
+        "raw-spin-stamped" => new RawSpinContender(stamped: true),
         "direct" => new DirectContender(),
         "dpc-spin-then-block" => new DpcKernelContender(DpcWaitStrategy.SpinThenBlock, o.Realtime, o.SpinDuration),
         "dpc-busy-spin" => new DpcKernelContender(DpcWaitStrategy.BusySpin, o.Realtime, o.SpinDuration),

@@ -13,7 +13,7 @@ public sealed class BenchRunnerTests
         TestContext.Current.TestOutputHelper?.WriteLine(BenchTableRenderer.ToText(result));
 
         Assert.Equal(BenchOptions.AllContenders, result.Results.Select(r => r.Name));
-        Assert.Equal(8, result.Results.Count);
+        Assert.Equal(9, result.Results.Count);
         Assert.All(result.Results, r =>
         {
             Assert.Equal(BenchOptions.Quick.LatencyEvents, r.Count);
@@ -26,7 +26,7 @@ public sealed class BenchRunnerTests
         var json = BenchJsonWriter.ToJson(result);
         using var doc = JsonDocument.Parse(json);
         Assert.Empty(JsonSchemaValidator.Validate(JsonSchemaValidator.LoadSchema("bench-report.schema.json"), doc.RootElement));
-        Assert.Equal(8, doc.RootElement.GetProperty("results").GetArrayLength());
+        Assert.Equal(9, doc.RootElement.GetProperty("results").GetArrayLength());
         Assert.Equal(4, doc.RootElement.GetProperty("goals").GetArrayLength());
     }
 }

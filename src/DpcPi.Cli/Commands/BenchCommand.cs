@@ -22,10 +22,11 @@ internal sealed class BenchCommand : ICommand
     public string Usage => """
         usage: dpcpi bench [options]
 
-          --quick                  small run (~5 s) instead of the full one (~35-60 s)
+          --quick                  small run (~5 s) instead of the full one (~1-2 min)
           --realtime               run producer and consumers SCHED_FIFO (needs CAP_SYS_NICE; holds both cores)
           --contenders LIST        comma-separated subset of: dpc-blocking, dpc-spin-then-block, dpc-busy-spin,
-                                   direct, channel, threadpool, blocking-collection, raw-spin
+                                   direct, channel, threadpool, blocking-collection, raw-spin,
+                                   raw-spin-stamped
           --json FILE              write {"results": [...]} (docs/bench-report.schema.json)
           --cyclictest             also run the timer source beside cyclictest (rt-tests) at the same
                                    priority and interval and report our p99 as a ratio to cyclictest's
