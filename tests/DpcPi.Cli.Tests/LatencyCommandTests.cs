@@ -10,6 +10,7 @@ public sealed class LatencyCommandTests
         { ["latency", "-p"], "dpcpi latency: option -p needs a value" },
         { ["latency", "-i", "abc"], "dpcpi latency: -i/--interval 'abc' is not valid; allowed: a whole number from 10 to 10000000" },
         { ["latency", "-D", "soon"], "dpcpi latency: -D/--duration 'soon' is not a duration; allowed: a positive number with an optional unit ms, s, m, h or d (e.g. 10s, 5m)" },
+        { ["latency", "--source", "fake", "--wiring", "w.json", "--input-line", "5"], "dpcpi latency: --input-line/--output-line: with --wiring the lines come from the wiring file (its wire from an output pin to an input pin)" },
         { ["latency", "--warmup", "later"], "dpcpi latency: --warmup 'later' is not a duration; allowed: a positive number with an optional unit ms, s, m, h or d (e.g. 10s, 5m)" },
         { ["latency", "--source", "usb"], "dpcpi latency: --source 'usb' is not valid; allowed: timer, fake, gpio" },
         { ["latency", "--wait-strategy", "nap"], "dpcpi latency: --wait-strategy 'nap' is not valid; allowed: blocking, spin-then-block, busy-spin" },

@@ -67,6 +67,35 @@ public sealed class LatencySessionTests
     }
 
     [Fact]
+    public void Session_FakeWithWiringFile_TakesItsLinesFromTheWiring()
+    {
+        // timer-jitter wires GPIO18 (output) to GPIO23 (input, rising edges): not the default 17/27.
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "DpcPi.sln")))
+        {
+            root = Path.GetDirectoryName(root)!;
+        }
+
+        using var session = new LatencySession(new LatencySessionOptions
+        {
+            Source = LatencySource.Fake,
+            IntervalNs = 200_000,
+            Loops = 50,
+            WiringFile = Path.Combine(root, "wiring", "timer-jitter", "wiring.json"),
+            Warmup = TimeSpan.Zero,
+            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+        });
+
+        session.Start(TestContext.Current.CancellationToken);
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        var device = session.Kernel.Interrupts.Single(i => i.Irql < Irql.Clock);
+        Assert.Equal("gpio gpiochip0:23", device.Name);
+        Assert.Equal(50, session.Interrupts + session.GpioStatistics.Lost);
+    }
+
+    [Fact]
     public void Session_GpioSourceWithoutChip_ThrowsGpioErrorNamingChips()
     {
         using var session = new LatencySession(new LatencySessionOptions { Source = LatencySource.Gpio, Chip = "gpiochip9", Kernel = new KernelOptions { Realtime = false } });

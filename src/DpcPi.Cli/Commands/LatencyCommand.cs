@@ -24,7 +24,8 @@ internal sealed class LatencyCommand : ICommand
           --input-line N             input line offset taking the edges (default 27)
           --output-line N            output line offset the tool toggles (default 17)
           --drive-sysfs FILE         drive the input through a gpio-sim pull file instead of an output
-          --wiring FILE              fake source: build the loopback from this wiring file
+          --wiring FILE              fake source: build the loopback from this wiring file (its wire from
+                             an output to an input pin gives the lines)
 
         cyclictest-compatible:
           -p, --priority N           SCHED_FIFO priority of the ISR thread (1-99, default 49; DPC workers run one below)

@@ -15,9 +15,15 @@ internal static class SessionArgs
         var options = new LatencySessionOptions { Kernel = kernel };
         options.Source = r.Enum<LatencySource>(null, "source") ?? LatencySource.Timer;
         options.Chip = r.String(null, "chip") ?? options.Chip;
-        options.InputLine = (int)(r.Integer(null, "input-line", 0, 1023) ?? options.InputLine);
-        options.OutputLine = (int)(r.Integer(null, "output-line", 0, 1023) ?? options.OutputLine);
+        var inputLine = r.Integer(null, "input-line", 0, 1023);
+        var outputLine = r.Integer(null, "output-line", 0, 1023);
+        options.InputLine = (int)(inputLine ?? options.InputLine);
+        options.OutputLine = (int)(outputLine ?? options.OutputLine);
         options.WiringFile = r.String(null, "wiring");
+        if (options.WiringFile is not null && (inputLine is not null || outputLine is not null))
+        {
+            throw r.Error("--input-line/--output-line: with --wiring the lines come from the wiring file (its wire from an output pin to an input pin)");
+        }
         if (r.Integer("p", "priority", 1, 99) is { } priority)
         {
             kernel.IsrPriority = (int)priority;

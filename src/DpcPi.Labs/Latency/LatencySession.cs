@@ -31,10 +31,14 @@ public sealed class LatencySession : IDisposable
     private volatile bool _stimulusDone;
     private long _startedNs;
     private long _stoppedNs;
+    private int _inputLine;
+    private int _outputLine;
 
     public LatencySession(LatencySessionOptions options)
     {
         _options = options;
+        _inputLine = options.InputLine;
+        _outputLine = options.OutputLine;
         Kernel = new DpcKernel(options.Kernel);
         Device = Kernel.CreateDevice("latency", static (_, ctx, _, _) => ((LatencySession)((DeviceObject)ctx!).Extension!).OnDpc(), this);
     }
@@ -210,11 +214,13 @@ public sealed class LatencySession : IDisposable
                 fake.AddChip("gpiochip0", "fake-loopback", 54);
                 if (_options.WiringFile is { } file)
                 {
-                    fake.AddWires(WiringLoader.Load(file), "gpiochip0");
+                    var wiring = WiringLoader.Load(file);
+                    fake.AddWires(wiring, "gpiochip0");
+                    (_outputLine, _inputLine) = LoopbackLines(wiring);
                 }
                 else
                 {
-                    fake.AddWire("gpiochip0", _options.OutputLine, "gpiochip0", _options.InputLine);
+                    fake.AddWire("gpiochip0", _outputLine, "gpiochip0", _inputLine);
                 }
 
                 _backend = fake;
@@ -225,18 +231,34 @@ public sealed class LatencySession : IDisposable
         }
     }
 
+    /// <summary>The loopback a wiring file describes: its first wire from an output pin to an input pin that takes edges.</summary>
+    private static (int Output, int Input) LoopbackLines(WiringDocument wiring)
+    {
+        foreach (var wire in wiring.Wires)
+        {
+            var from = wiring.Pin(wire.From);
+            var to = wiring.Pin(wire.To);
+            if (from.Direction == PinMode.Output && to.Direction == PinMode.Input && to.Edges != PinEventTypes.None)
+            {
+                return (from.Gpio, to.Gpio);
+            }
+        }
+
+        throw new WiringException($"Wiring \"{wiring.Name}\" has no wire from an output pin to an input pin with edges, so it is no loopback to measure.");
+    }
+
     private Interrupt OpenGpio(string chip, InterruptServiceRoutine isr, bool driveOutput)
     {
-        var input = new GpioLineRequestOptions("dpcpi-latency").Add(_options.InputLine, GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling));
+        var input = new GpioLineRequestOptions("dpcpi-latency").Add(_inputLine, GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling));
         _input = _backend!.RequestLines(chip, input);
         if (driveOutput)
         {
-            _output = _backend.RequestLines(chip, new GpioLineRequestOptions("dpcpi-stimulus").Add(_options.OutputLine, GpioLineSettings.Output()));
+            _output = _backend.RequestLines(chip, new GpioLineRequestOptions("dpcpi-stimulus").Add(_outputLine, GpioLineSettings.Output()));
         }
 
         _gpio = new GpioInterruptSource(_input);
         _controller.Register(_input.ReadinessHandle, Vector);
-        return Kernel.ConnectInterrupt(Vector, isr, Device, _gpio, Irql.Device, $"gpio {chip}:{_options.InputLine}");
+        return Kernel.ConnectInterrupt(Vector, isr, Device, _gpio, Irql.Device, $"gpio {chip}:{_inputLine}");
     }
 
     private void OnDpc() => Interlocked.Increment(ref _completed);
@@ -281,7 +303,7 @@ public sealed class LatencySession : IDisposable
                 }
                 else
                 {
-                    _output!.Write(_options.OutputLine, level ? PinValue.High : PinValue.Low);
+                    _output!.Write(_outputLine, level ? PinValue.High : PinValue.Low);
                     if (_backend is FakeGpioBackend fake && fake.NextScheduledNs is { } arrives)
                     {
                         // A wire with a propagation delay: the edge exists once the delay has passed.
