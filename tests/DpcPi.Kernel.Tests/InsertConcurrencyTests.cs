@@ -69,11 +69,7 @@ public sealed class InsertConcurrencyTests
         // that asks for no drain still runs. (Sleeping workers wait for a request: see the next test.)
         using var kernel = KernelFactory.Threaded(DpcWaitStrategy.SpinThenBlock, configure: o => o.SpinDuration = TimeSpan.FromMinutes(1));
         using var ran = new ManualResetEventSlim();
-        var low = kernel.InitializeDpc((_, _, _, _) => ran.Set(), name: "low");
-        low.SetImportance(DpcImportance.Low);
-        low.SetTargetProcessor(0);
-
-        kernel.InsertQueueDpc(low);
+        kernel.InsertQueueDpc(LowDpcOnCpu0(kernel, ran));
 
         Assert.True(ran.Wait(TimeSpan.FromSeconds(10)));
         Assert.False(kernel.IsDrainRequested(0));
@@ -84,16 +80,21 @@ public sealed class InsertConcurrencyTests
     {
         using var kernel = KernelFactory.Threaded(DpcWaitStrategy.Blocking, configure: o => o.MaximumDpcQueueDepth = 4);
         using var ran = new ManualResetEventSlim();
-        var low = kernel.InitializeDpc((_, _, _, _) => ran.Set(), name: "low");
-        low.SetImportance(DpcImportance.Low);
-        low.SetTargetProcessor(0);
-
-        kernel.InsertQueueDpc(low);
+        kernel.InsertQueueDpc(LowDpcOnCpu0(kernel, ran));
 
         Assert.False(ran.Wait(TimeSpan.FromMilliseconds(200)));
         Assert.Single(kernel.QueuedDpcs(0));
         kernel.FlushQueuedDpcs(); // the flush's own DPC asks for the drain
         Assert.True(ran.IsSet);
+    }
+
+    /// <summary>A Low DPC on CPU 0 that sets <paramref name="ran"/>: its insert asks for no drain (depth 1, minimum rate 0).</summary>
+    private static Dpc LowDpcOnCpu0(DpcKernel kernel, ManualResetEventSlim ran)
+    {
+        var low = kernel.InitializeDpc((_, _, _, _) => ran.Set(), name: "low");
+        low.SetImportance(DpcImportance.Low);
+        low.SetTargetProcessor(0);
+        return low;
     }
 
     [Fact]
