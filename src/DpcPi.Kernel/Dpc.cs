@@ -17,7 +17,7 @@ public sealed class Dpc
     // so for a moment a DPC can be queued and not yet in the list (Linked tells). Next/Previous/Linked
     // belong to the lane's list (under its lock); InboxNext chains the lane's overflow stack.
     internal object? QueuedOn;
-    internal Dpc? InboxNext;
+    internal Dpc? InboxNext; // the overflow stack's link
     internal Dpc? Next;
     internal Dpc? Previous;
     internal DpcImportance QueuedImportance;

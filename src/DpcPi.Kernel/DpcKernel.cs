@@ -618,10 +618,10 @@ public sealed partial class DpcKernel : IDisposable
     /// <summary>
     /// The insert itself. <paramref name="stamped"/>: the event time, ISR entry and cycle are given (an ISR or
     /// a timer expiry); otherwise the insert is its own event (now, and the lane's insert count as cycle).
-    /// Takes no lock and never waits (lock-free: only the inbox CAS can retry, when two inserts race): claim
-    /// the DPC (CAS on its queue state), fill it in, push it onto the target lane's inbox, publish where it is
-    /// queued, and request the worker if the Windows rules say so. The ISR thread therefore never blocks on
-    /// a worker that holds its core's lock.
+    /// Takes no lock and never waits (lock-free: only the slot claim can retry, when two inserts race): claim
+    /// the DPC (CAS on its queue state), fill it in, say where it is queued, publish it in a slot of the target
+    /// lane's ring, and wake the worker if it sleeps and the Windows rules ask for the drain. The ISR thread
+    /// therefore never blocks on a worker that holds its core's lock.
     /// </summary>
     private bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long isrEntryNs, long cycle, Interrupt? source)
     {

@@ -4,8 +4,8 @@ namespace DpcPi.Kernel;
 
 /// <summary>
 /// One core's DPC state (the PRCB's DPC data): a normal and a threaded <see cref="DpcLane"/>, the drain
-/// thresholds, the hold state and the counters. Inserts never take <see cref="Lock"/>: they push onto a
-/// lane's lock-free inbox. The lock guards the lanes' ordered lists and is taken by the worker for each
+/// thresholds, the hold state and the counters. Inserts never take <see cref="Lock"/>: they publish in a
+/// lane's lock-free ring. The lock guards the lanes' ordered lists and is taken by the worker for each
 /// dequeue (a line no other core writes in steady state) and by the rare list operations (remove,
 /// flush, hold, clock tick, statistics); it only ever covers O(1) work, never a DPC routine.
 /// </summary>
@@ -70,9 +70,10 @@ internal sealed class DpcProcessor : IDisposable
     public DpcLane LaneOf(Dpc dpc) => dpc.IsThreaded ? Threaded : Normal;
 
     /// <summary>
-    /// After an insert: whether to request the worker (the Windows rules). Threaded, High and MediumHigh
-    /// always; Medium on the inserting core; otherwise only once the queue is deep enough or the request
-    /// rate too low. Lock-free: the depth is inserted minus taken.
+    /// After an insert: whether the Windows rules ask for the drain, i.e. whether a sleeping worker is
+    /// woken (a spinning one polls anyway). Threaded, High and MediumHigh always; Medium on the inserting
+    /// core; otherwise only once the queue is deep enough or the request rate too low. Lock-free: the
+    /// depth is inserted minus taken.
     /// </summary>
     public bool ShouldRequestDrain(bool threaded, DpcImportance importance, bool local)
     {
@@ -347,7 +348,7 @@ internal sealed class DpcProcessor : IDisposable
     }
 
     /// <summary>
-    /// Under the lock: collects the lane's inbox, unlinks the head of its list and copies what its run
+    /// Under the lock: collects the lane's ring if needed, unlinks the head of its list and copies what its run
     /// needs, so a reinsert during the routine cannot change what this run sees. False when empty.
     /// </summary>
     private static bool TakeLocked(DpcLane lane, IKernelClock clock, out Dequeued taken)
