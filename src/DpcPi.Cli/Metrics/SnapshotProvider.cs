@@ -2,6 +2,7 @@ using DpcPi.Cli.Hosting;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
 using DpcPi.Platform;
+using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Metrics;
 
@@ -60,16 +61,6 @@ internal sealed class SnapshotProvider
         }
     }
 
-    public static string StageName(LatencyStage stage) => stage switch
-    {
-        LatencyStage.EdgeToIsr => "edge_to_isr",
-        LatencyStage.IsrDuration => "isr_duration",
-        LatencyStage.QueueWait => "queue_wait",
-        LatencyStage.DpcDuration => "dpc_duration",
-        LatencyStage.EdgeToDpcStart => "edge_to_dpc_start",
-        _ => stage.ToString().ToLowerInvariant(),
-    };
-
     private KernelSnapshot? Take()
     {
         var session = _service.Session;
@@ -121,7 +112,7 @@ internal sealed class SnapshotProvider
             ClockTicks = k.ClockTicks,
             Guarantees = new GuaranteesSnapshot(g.Realtime, g.Pinned, g.MemoryLocked, g.Notes),
             Timeline = Timeline(k),
-            AbsoluteMaxUs = stages.First(s => s.Stage == StageName(LatencyStage.EdgeToDpcStart)).MaxUs,
+            AbsoluteMaxUs = stages.First(s => s.Stage == StageReport.NameOf(LatencyStage.EdgeToDpcStart)).MaxUs,
             Stages = stages,
         };
     }
@@ -165,7 +156,7 @@ internal sealed class SnapshotProvider
 
         // Count comes from the buckets so that +Inf always equals _count, even while recording goes on.
         return new StageSnapshot(
-            StageName(stage),
+            StageReport.NameOf(stage),
             total,
             h.Sum / 1000.0,
             h.GetValueAtPercentile(50) / 1000.0,
