@@ -126,27 +126,11 @@ internal sealed class ConfigValidator
         return new RunSettings { Session = session, Duration = duration, JsonPath = json, DeadlineNs = deadlineUs * 1000, Metrics = metrics, Dashboard = dashboard };
     }
 
-    private static CliException Bad(string key, string value, string allowed) =>
-        new($"dpcpi run: configuration {key} = {value} is not valid; allowed: {allowed}");
+    private static CliException Bad(string key, string value, string allowed) => ConfigKeys.Bad(key, value, allowed);
 
     private string? Raw(string key) => _config[key];
 
-    private void Known(string section, string[] keys)
-    {
-        foreach (var child in _config.GetSection(section).GetChildren())
-        {
-            if (!keys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                throw new CliException($"dpcpi run: configuration {section}:{child.Key} is not a known setting; allowed: {string.Join(", ", keys)}");
-            }
-        }
-
-        var value = _config.GetSection(section).Value;
-        if (!string.IsNullOrEmpty(value))
-        {
-            throw Bad(section, value, $"a section with the settings {string.Join(", ", keys)}");
-        }
-    }
+    private void Known(string section, string[] keys) => ConfigKeys.Known(_config, section, keys);
 
     private long Int(string key, long defaultValue, long min, long max, string suffix = "")
     {
