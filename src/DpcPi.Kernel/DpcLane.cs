@@ -83,16 +83,7 @@ internal sealed class DpcLane : IDisposable
     public bool IsStopping => _stopping;
 
     /// <summary>Work the worker would find: a published slot, DPCs in the overflow, or a request.</summary>
-    public bool HasWork
-    {
-        get
-        {
-            var head = Volatile.Read(ref _consumer.Head);
-            return Volatile.Read(ref _shared.Ring![head & RingMask].Sequence) == head + 1
-                || Volatile.Read(ref _attention.Value) != 0
-                || Volatile.Read(ref _requested.Value) != 0;
-        }
-    }
+    public bool HasWork => HasQueuedWork() || Volatile.Read(ref _requested.Value) != 0;
 
     /// <summary>Counts an accepted insert; returns how many were accepted before it (the insert's cycle number).</summary>
     public long CountInsert() => Interlocked.Increment(ref _producer.Inserted) - 1;
@@ -191,8 +182,7 @@ internal sealed class DpcLane : IDisposable
             while (oldest is not null)
             {
                 var next = oldest.InboxNext;
-                oldest.InboxNext = null;
-                Link(oldest);
+                Link(oldest); // clears InboxNext
                 oldest = next;
             }
         }
@@ -314,17 +304,18 @@ internal sealed class DpcLane : IDisposable
 
     public void Dispose() => _shared.Event!.Dispose();
 
-    /// <summary>Whether the worker has something to do; a pending request is consumed (the drain that follows answers it).</summary>
-    private bool TakeWork()
+    /// <summary>
+    /// Whether the worker has something to do. A pending request (how a list left non-empty by a hold or a
+    /// stopped drain is answered) is consumed here: the drain that follows answers it.
+    /// </summary>
+    private bool TakeWork() =>
+        HasQueuedWork() || (Volatile.Read(ref _requested.Value) != 0 && Interlocked.Exchange(ref _requested.Value, 0) != 0);
+
+    /// <summary>A published slot at the head of the ring, or DPCs (overflow, collected by someone else) flagged for attention.</summary>
+    private bool HasQueuedWork()
     {
         var head = Volatile.Read(ref _consumer.Head);
-        if (Volatile.Read(ref _shared.Ring![head & RingMask].Sequence) == head + 1 || Volatile.Read(ref _attention.Value) != 0)
-        {
-            return true;
-        }
-
-        // A list left non-empty (a hold, or a drain that stopped) is answered by requests, which are consumed here.
-        return Volatile.Read(ref _requested.Value) != 0 && Interlocked.Exchange(ref _requested.Value, 0) != 0;
+        return Volatile.Read(ref _shared.Ring![head & RingMask].Sequence) == head + 1 || Volatile.Read(ref _attention.Value) != 0;
     }
 
     private bool TryPublish(Dpc dpc)
