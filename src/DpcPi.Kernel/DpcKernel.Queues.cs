@@ -1,0 +1,214 @@
+namespace DpcPi.Kernel;
+
+/// <summary>The DPC queue operations (KeInsertQueueDpc, KeRemoveQueueDpc, KeFlushQueuedDpcs) and their manual-kernel helpers.</summary>
+public sealed partial class DpcKernel
+{
+    /// <summary>
+    /// KeInsertQueueDpc. Queues <paramref name="dpc"/> on its target core (or the inserting core) with
+    /// these arguments. Returns false, changing nothing, if it is already queued. Allocates nothing.
+    /// </summary>
+    public bool InsertQueueDpc(Dpc dpc, nint systemArgument1 = 0, nint systemArgument2 = 0)
+    {
+        var interrupt = KernelThread.CurrentInterrupt;
+        return interrupt is not null
+            ? Insert(dpc, systemArgument1, systemArgument2, stamped: true, KernelThread.EventNs, KernelThread.IsrEntryNs, KernelThread.Cycle, interrupt)
+            : Insert(dpc, systemArgument1, systemArgument2, stamped: false, 0, 0, 0, null);
+    }
+
+    /// <summary>
+    /// Queues a DPC from a timer expiry with the programmed expiry as its event time, so expiry→DPC latency
+    /// is recorded like edge→DPC (and, inside an ISR, also in that interrupt's histogram). Used by the timer
+    /// table; allocation-free.
+    /// </summary>
+    internal bool InsertQueueDpcAt(Dpc dpc, long eventTimestampNs, long cycle, nint systemArgument1, nint systemArgument2)
+    {
+        var interrupt = KernelThread.CurrentInterrupt;
+        var isrEntryNs = interrupt is not null ? KernelThread.IsrEntryNs : Clock.NowNs;
+        return Insert(dpc, systemArgument1, systemArgument2, stamped: true, eventTimestampNs, isrEntryNs, cycle, interrupt);
+    }
+
+    /// <summary>KeRemoveQueueDpc: true only if the DPC was queued and is now removed before running.</summary>
+    public bool RemoveQueueDpc(Dpc dpc)
+    {
+        // An insert in progress is waited out (it has pushed, or is about to): removing then finds it.
+        var proc = dpc.ReadQueuedOn();
+        if (proc is null)
+        {
+            return false;
+        }
+
+        var spin = new SpinWait();
+        while (true)
+        {
+            using (proc.Lock.EnterScope())
+            {
+                if (!ReferenceEquals(Volatile.Read(ref dpc.QueuedOn), proc))
+                {
+                    return false; // dequeued meanwhile (or dequeued and being inserted again)
+                }
+
+                var lane = proc.LaneOf(dpc);
+                lane.CollectLocked();
+                if (dpc.Linked)
+                {
+                    lane.RemoveLocked(dpc);
+                    Volatile.Write(ref dpc.QueuedOn, null);
+                    return true;
+                }
+            }
+
+            // Queued but not yet published by its insert (a few instructions): look again.
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>
+    /// KeFlushQueuedDpcs: returns once every DPC queued before the call, on every core and in both
+    /// lists, has finished. PASSIVE_LEVEL only.
+    /// </summary>
+    public void FlushQueuedDpcs()
+    {
+        if (KernelThread.Irql >= Irql.Dispatch)
+        {
+            throw new InvalidOperationException($"FlushQueuedDpcs must be called at PASSIVE_LEVEL, not {KernelThread.Irql}.");
+        }
+
+        if (!Options.StartThreads || !_started)
+        {
+            foreach (var p in _processors)
+            {
+                RunDpcs(p.Cpu);
+            }
+
+            return;
+        }
+
+        using (_flushLock.EnterScope())
+        {
+            using var done = new CountdownEvent(_processors.Length * 2);
+            var markers = new List<Dpc>(_processors.Length * 2);
+            foreach (var p in _processors)
+            {
+                foreach (var threaded in new[] { false, true })
+                {
+                    var marker = new Dpc(this, static (_, ctx, _, _) => ((CountdownEvent)ctx!).Signal(), done, threaded, "FlushQueuedDpcs") { IsInternal = true };
+                    marker.SetTargetProcessor(p.Cpu);
+                    marker.SetImportance(DpcImportance.MediumHigh);
+                    markers.Add(marker);
+                    InsertQueueDpc(marker);
+                }
+            }
+
+            done.Wait();
+        }
+    }
+
+    /// <summary>Holds <paramref name="cpu"/> at DISPATCH until the returned object is disposed (tests and debugging).</summary>
+    public ProcessorHold HoldAtDispatch(int cpu) => new(GetProcessor(cpu));
+
+    /// <summary>The queued DPCs of <paramref name="cpu"/> in drain order (normal list, then threaded list). Not for the hot path.</summary>
+    public IReadOnlyList<Dpc> QueuedDpcs(int cpu, bool threaded = false)
+    {
+        var p = GetProcessor(cpu);
+        var list = new List<Dpc>();
+        using (p.Lock.EnterScope())
+        {
+            var lane = threaded ? p.Threaded : p.Normal;
+            lane.CollectLocked();
+            for (var d = lane.List.Head; d is not null; d = d.Next)
+            {
+                list.Add(d);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Whether a drain ("DPC interrupt") is pending for <paramref name="cpu"/>'s worker.</summary>
+    public bool IsDrainRequested(int cpu, bool threaded = false)
+    {
+        var p = GetProcessor(cpu);
+        return (threaded ? p.Threaded : p.Normal).IsRequested;
+    }
+
+    /// <summary>Manual kernels: runs the queued DPCs of <paramref name="cpu"/> on the calling thread, as its worker would.</summary>
+    public void RunDpcs(int cpu)
+    {
+        if (Options.StartThreads && _started)
+        {
+            throw new InvalidOperationException("RunDpcs is for kernels created with StartThreads = false.");
+        }
+
+        var p = GetProcessor(cpu);
+        var savedCpu = KernelThread.Cpu;
+        KernelThread.Cpu = cpu;
+        try
+        {
+            p.Normal.ConsumeRequest();
+            p.DrainNormal();
+            p.Threaded.ConsumeRequest();
+            p.DrainThreaded();
+        }
+        finally
+        {
+            KernelThread.Cpu = savedCpu;
+        }
+    }
+
+    /// <summary>
+    /// The insert itself. <paramref name="stamped"/>: the event time, ISR entry and cycle are given (an ISR or
+    /// a timer expiry); otherwise the insert is its own event (now, and the lane's insert count as cycle).
+    /// Takes no lock and never waits (lock-free: only the slot claim can retry, when two inserts race): claim
+    /// the DPC (CAS on its queue state), fill it in, say where it is queued, publish it in a slot of the target
+    /// lane's ring, and wake the worker if it sleeps and the Windows rules ask for the drain. The ISR thread
+    /// therefore never blocks on a worker that holds its core's lock.
+    /// </summary>
+    private bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long isrEntryNs, long cycle, Interrupt? source)
+    {
+        var here = CurrentProcessor();
+        var proc = dpc.TargetProcessor >= 0 ? _byCpu[dpc.TargetProcessor]! : here;
+        var lane = proc.LaneOf(dpc);
+        if (Interlocked.CompareExchange(ref dpc.QueuedOn, Dpc.Inserting, null) is not null)
+        {
+            Interlocked.Increment(ref dpc.CoalescedCount);
+            lane.CountCoalesced();
+            return false;
+        }
+
+        var now = Clock.NowNs;
+        var count = lane.CountInsert();
+        dpc.Argument1 = systemArgument1;
+        dpc.Argument2 = systemArgument2;
+        var importance = dpc.Importance;
+        dpc.QueuedImportance = importance;
+        dpc.Cycle = stamped ? cycle : count;
+        dpc.SourceInterrupt = source;
+        dpc.QueuedNs = now;
+        dpc.EventTimestampNs = stamped ? eventNs : now;
+        dpc.IsrEntryNs = stamped ? isrEntryNs : now;
+
+        // Every write to the DPC happens before the push: the worker that collects it takes its cache line
+        // once, and this core does not take it back. Where it is queued is said first, so the worker never
+        // meets a half-inserted DPC; RemoveQueueDpc waits out the moment between the two.
+        Volatile.Write(ref dpc.QueuedOn, proc);
+        lane.Push(dpc, importance == DpcImportance.High);
+        if (proc.ShouldRequestDrain(dpc.IsThreaded, importance, ReferenceEquals(proc, here)))
+        {
+            lane.WakeIfSleeping();
+        }
+
+        return true;
+    }
+
+    /// <summary>The processor of the calling thread: its bound core for kernel threads, else where it runs now.</summary>
+    private DpcProcessor CurrentProcessor()
+    {
+        var cpu = KernelThread.Cpu;
+        if (cpu < 0)
+        {
+            cpu = Thread.GetCurrentProcessorId();
+        }
+
+        return cpu >= 0 && cpu < _byCpu.Length && _byCpu[cpu] is { } p ? p : _processors[0];
+    }
+}
