@@ -8,31 +8,15 @@ namespace DpcPi.Kernel;
 /// </summary>
 public sealed class Dpc
 {
-    /// <summary>The <see cref="QueuedOn"/> value of a DPC whose insert has claimed it and not yet published where.</summary>
+    /// <summary>The <see cref="DpcQueueState.QueuedOn"/> value of a DPC whose insert has claimed it and not yet published where.</summary>
     internal static readonly object Inserting = new();
 
-    // Queue state: only the kernel touches these. QueuedOn is null (not queued), Inserting, or the
-    // DpcProcessor it is queued on; an insert claims it with a CAS from null and owns the fields below
-    // until the DPC is dequeued or removed. It says where before it publishes the DPC in the lane's ring,
-    // so for a moment a DPC can be queued and not yet in the list (Linked tells). Next/Previous/Linked
-    // belong to the lane's list (under its lock); InboxNext chains the lane's overflow stack.
-    internal object? QueuedOn;
-    internal Dpc? InboxNext; // the overflow stack's link
-    internal Dpc? Next;
-    internal Dpc? Previous;
-    internal DpcImportance QueuedImportance;
-    internal bool Linked;
-    internal nint Argument1;
-    internal nint Argument2;
-    internal long EventTimestampNs;
-    internal long IsrEntryNs;
-    internal long QueuedNs;
-    internal long Cycle;
-    internal Interrupt? SourceInterrupt;
+    /// <summary>The queue state, on cache lines of its own. Only the kernel touches it.</summary>
+    internal DpcQueueState Queue;
 
     // Statistics: written by workers, read by reports. Runs, total and maximum execution time are the
-    // ExecutionTime histogram's own count, sum and max (one set of interlocked updates per run, not two).
-    internal long CoalescedCount;
+    // ExecutionTime histogram's own count, sum and max (one set of interlocked updates per run, not two);
+    // the coalesced count lives in the queue state, where inserts write.
     internal long ExceptionCount;
     internal Exception? FirstException;
     internal bool IsInternal;
@@ -100,7 +84,7 @@ public sealed class Dpc
     public DpcStatistics GetStatistics() => new(
         Name,
         ExecutionTime.TotalCount,
-        Volatile.Read(ref CoalescedCount),
+        Volatile.Read(ref Queue.CoalescedCount),
         Volatile.Read(ref ExceptionCount),
         ExecutionTime.Sum,
         ExecutionTime.Max,
@@ -115,14 +99,14 @@ public sealed class Dpc
     /// </summary>
     internal DpcProcessor? ReadQueuedOn()
     {
-        var q = Volatile.Read(ref QueuedOn);
+        var q = Volatile.Read(ref Queue.QueuedOn);
         if (ReferenceEquals(q, Inserting))
         {
             var spin = new SpinWait();
             do
             {
                 spin.SpinOnce();
-                q = Volatile.Read(ref QueuedOn);
+                q = Volatile.Read(ref Queue.QueuedOn);
             }
             while (ReferenceEquals(q, Inserting));
         }

@@ -11,8 +11,8 @@ public sealed partial class DpcKernel
     {
         var interrupt = KernelThread.CurrentInterrupt;
         return interrupt is not null
-            ? Insert(dpc, systemArgument1, systemArgument2, stamped: true, KernelThread.EventNs, KernelThread.IsrEntryNs, KernelThread.Cycle, interrupt)
-            : Insert(dpc, systemArgument1, systemArgument2, stamped: false, 0, 0, 0, null);
+            ? Insert(dpc, systemArgument1, systemArgument2, stamped: true, KernelThread.EventNs, KernelThread.Cycle, interrupt)
+            : Insert(dpc, systemArgument1, systemArgument2, stamped: false, 0, 0, null);
     }
 
     /// <summary>
@@ -23,8 +23,7 @@ public sealed partial class DpcKernel
     internal bool InsertQueueDpcAt(Dpc dpc, long eventTimestampNs, long cycle, nint systemArgument1, nint systemArgument2)
     {
         var interrupt = KernelThread.CurrentInterrupt;
-        var isrEntryNs = interrupt is not null ? KernelThread.IsrEntryNs : Clock.NowNs;
-        return Insert(dpc, systemArgument1, systemArgument2, stamped: true, eventTimestampNs, isrEntryNs, cycle, interrupt);
+        return Insert(dpc, systemArgument1, systemArgument2, stamped: true, eventTimestampNs, cycle, interrupt);
     }
 
     /// <summary>KeRemoveQueueDpc: true only if the DPC was queued and is now removed before running.</summary>
@@ -42,22 +41,23 @@ public sealed partial class DpcKernel
         {
             using (proc.Lock.EnterScope())
             {
-                if (!ReferenceEquals(Volatile.Read(ref dpc.QueuedOn), proc))
+                if (!ReferenceEquals(Volatile.Read(ref dpc.Queue.QueuedOn), proc))
                 {
                     return false; // dequeued meanwhile (or dequeued and being inserted again)
                 }
 
                 var lane = proc.LaneOf(dpc);
                 lane.CollectLocked();
-                if (dpc.Linked)
+                if (dpc.Queue.Linked)
                 {
                     lane.RemoveLocked(dpc);
-                    Volatile.Write(ref dpc.QueuedOn, null);
+                    Volatile.Write(ref dpc.Queue.QueuedOn, null);
                     return true;
                 }
             }
 
-            // Queued but not yet published by its insert (a few instructions): look again.
+            // Queued and in no list: not yet published by its insert, or taken by the worker, which is about to
+            // say it is dequeued (a few instructions either way). Look again.
             spin.SpinOnce();
         }
     }
@@ -115,7 +115,7 @@ public sealed partial class DpcKernel
         {
             var lane = threaded ? p.Threaded : p.Normal;
             lane.CollectLocked();
-            for (var d = lane.List.Head; d is not null; d = d.Next)
+            for (var d = lane.List.Head; d is not null; d = d.Queue.Next)
             {
                 list.Add(d);
             }
@@ -156,42 +156,43 @@ public sealed partial class DpcKernel
     }
 
     /// <summary>
-    /// The insert itself. <paramref name="stamped"/>: the event time, ISR entry and cycle are given (an ISR or
+    /// The insert itself. <paramref name="stamped"/>: the event time and cycle are given (an ISR or
     /// a timer expiry); otherwise the insert is its own event (now, and the lane's insert count as cycle).
     /// Takes no lock and never waits (lock-free: only the slot claim can retry, when two inserts race): claim
     /// the DPC (CAS on its queue state), fill it in, say where it is queued, publish it in a slot of the target
     /// lane's ring, and wake the worker if it sleeps and the Windows rules ask for the drain. The ISR thread
     /// therefore never blocks on a worker that holds its core's lock.
     /// </summary>
-    private bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long isrEntryNs, long cycle, Interrupt? source)
+    private bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long cycle, Interrupt? source)
     {
         var here = CurrentProcessor();
         var proc = dpc.TargetProcessor >= 0 ? _byCpu[dpc.TargetProcessor]! : here;
         var lane = proc.LaneOf(dpc);
-        if (Interlocked.CompareExchange(ref dpc.QueuedOn, Dpc.Inserting, null) is not null)
+        if (Interlocked.CompareExchange(ref dpc.Queue.QueuedOn, Dpc.Inserting, null) is not null)
         {
-            Interlocked.Increment(ref dpc.CoalescedCount);
+            Interlocked.Increment(ref dpc.Queue.CoalescedCount);
             lane.CountCoalesced();
             return false;
         }
 
         var now = Clock.NowNs;
-        var count = lane.CountInsert();
-        dpc.Argument1 = systemArgument1;
-        dpc.Argument2 = systemArgument2;
         var importance = dpc.Importance;
-        dpc.QueuedImportance = importance;
-        dpc.Cycle = stamped ? cycle : count;
-        dpc.SourceInterrupt = source;
-        dpc.QueuedNs = now;
-        dpc.EventTimestampNs = stamped ? eventNs : now;
-        dpc.IsrEntryNs = stamped ? isrEntryNs : now;
+        dpc.Queue.QueuedImportance = importance;
+        var record = new InsertRecord
+        {
+            Source = source,
+            Argument1 = systemArgument1,
+            Argument2 = systemArgument2,
+            EventTimestampNs = stamped ? eventNs : now,
+            QueuedNs = now,
+            Cycle = cycle, // unstamped: the lane's insert count, given by the slot claim
+        };
 
-        // Every write to the DPC happens before the push: the worker that collects it takes its cache line
-        // once, and this core does not take it back. Where it is queued is said first, so the worker never
-        // meets a half-inserted DPC; RemoveQueueDpc waits out the moment between the two.
-        Volatile.Write(ref dpc.QueuedOn, proc);
-        lane.Push(dpc, importance == DpcImportance.High);
+        // The record travels in the ring slot: the worker reads the slot and the DPC's read-only fields, not
+        // the queue lines this core just claimed. Where the DPC is queued is said before it is published, so
+        // the worker never meets a half-inserted DPC; RemoveQueueDpc waits out the moment between the two.
+        Volatile.Write(ref dpc.Queue.QueuedOn, proc);
+        lane.Push(dpc, importance == DpcImportance.High, ref record, countIsCycle: !stamped);
         if (proc.ShouldRequestDrain(dpc.IsThreaded, importance, ReferenceEquals(proc, here)))
         {
             lane.WakeIfSleeping();

@@ -6,14 +6,16 @@ namespace DpcPi.Kernel;
 /// One of a core's two DPC queues (normal or threaded), laid out so that an insert from another core
 /// and the worker that runs it share as few cache lines as the hand-off allows.
 /// <list type="bullet">
-/// <item>The ring: inserts claim a slot (a CAS on the producers' own line) and publish the DPC in it;
-/// the worker polls the next slot and never writes the ring or any line the inserters write. An insert
-/// takes no lock and never waits. If the ring is full (more DPCs queued on one lane than it holds),
-/// inserts go to a lock-free overflow stack until the worker has taken it.</item>
+/// <item>The ring: inserts claim a slot (a CAS on the producers' own line) and publish the DPC in it with
+/// the insert's record (arguments and stamps); the worker polls the next slot and never writes the ring or
+/// any line the inserters write. An insert takes no lock and never waits. If the ring is full (more DPCs
+/// queued on one lane than it holds), inserts go to a lock-free overflow stack until the worker has taken it.</item>
 /// <item>The ordered list (Windows' DPC list: High at the head, the rest in insert order), touched only
 /// under the core's lock by the worker and by the rare callers that need the list itself (remove,
 /// flush, hold, clock tick, statistics). Each of them first collects the ring into the list, in insert
-/// order, so the list is exactly the one a lock-per-insert queue would hold.</item>
+/// order, so the list is exactly the one a lock-per-insert queue would hold. While the list is empty and
+/// no High DPC or overflow waits, the worker takes the oldest slot directly: the DPC it would have put at
+/// the head of the list, without linking it or reading its queue lines.</item>
 /// <item>The worker's own counters and drain state, written by that worker alone (plain stores).</item>
 /// </list>
 /// Waking follows Windows: a worker that is spinning polls its queue, as an idle processor's idle loop
@@ -29,6 +31,7 @@ internal sealed class DpcLane : IDisposable
     private readonly SharedLine _shared;
     private ProducerLine _producer;
     private ConsumerLine _consumer;
+    private PaddedInt _sleeping;
     private PaddedInt _requested;
     private PaddedInt _attention;
     private readonly DpcWaitStrategy _strategy;
@@ -36,12 +39,17 @@ internal sealed class DpcLane : IDisposable
     private readonly DpcLane? _yieldTo;
     private volatile bool _stopping;
     private long _taken;
+    private int _listHighWater; // under the lock
+    // Worker-owned: the slot of the last slot-taken run, how far the ring is known published, the deepest ring seen.
+    private long _takenFrom;
+    private long _published;
+    private int _ringHighWater;
 
     /// <summary>The ordered list. Only under <see cref="DpcProcessor.Lock"/>, after <see cref="CollectLocked"/>.</summary>
     public DpcList List;
 
-    /// <summary>The deepest the list has been when collected (under the lock).</summary>
-    public int HighWater;
+    /// <summary>The deepest the queue has been: the list when collected, or the ring as a slot-taken run saw it.</summary>
+    public int HighWater => Math.Max(_listHighWater, Volatile.Read(ref _ringHighWater));
 
     // Written only by this lane's worker (or the RunDpcs caller of a manual kernel).
     public bool RoutineActive;
@@ -62,43 +70,49 @@ internal sealed class DpcLane : IDisposable
         _yieldTo = yieldTo;
         _shared.Ring = new Slot[RingSize];
         _shared.Event = new ManualResetEventSlim(false, spinCount: 0);
-        _consumer.Sleeping = 1; // no worker polls until one starts (manual kernels never have one)
+        _sleeping.Value = 1; // no worker polls until one starts (manual kernels never have one)
     }
 
     /// <summary>Inserts accepted by this lane (the Windows DpcCount of one list).</summary>
-    public long Inserted => Volatile.Read(ref _producer.Inserted);
+    public long Inserted => Volatile.Read(ref _producer.Tail) + Volatile.Read(ref _producer.OverflowInserted);
 
     /// <summary>Inserts that found the DPC already queued.</summary>
     public long Coalesced => Volatile.Read(ref _producer.Coalesced);
 
     /// <summary>DPCs queued now, ring included: inserted minus dequeued or removed. Lock-free; exact once inserts are quiet.</summary>
-    public long Depth => Volatile.Read(ref _producer.Inserted) - Volatile.Read(ref _taken);
+    public long Depth => Inserted - Volatile.Read(ref _taken);
 
     /// <summary>Whether a drain was requested and not yet taken up (a spinning worker needs none: it polls).</summary>
     public bool IsRequested => Volatile.Read(ref _requested.Value) != 0;
 
     /// <summary>Whether the worker is asleep (or there is none): only a request wakes it.</summary>
-    public bool IsSleeping => Volatile.Read(ref _consumer.Sleeping) != 0;
+    public bool IsSleeping => Volatile.Read(ref _sleeping.Value) != 0;
 
     public bool IsStopping => _stopping;
 
     /// <summary>Work the worker would find: a published slot, DPCs in the overflow, or a request.</summary>
     public bool HasWork => HasQueuedWork() || Volatile.Read(ref _requested.Value) != 0;
 
-    /// <summary>Counts an accepted insert; returns how many were accepted before it (the insert's cycle number).</summary>
-    public long CountInsert() => Interlocked.Increment(ref _producer.Inserted) - 1;
-
     public void CountCoalesced() => Interlocked.Increment(ref _producer.Coalesced);
 
     /// <summary>
-    /// Publishes a claimed DPC (lock-free; the DPC is in no list). A High DPC also raises the attention
-    /// flag, so the worker — which collects only when its list runs dry — still runs it next, as Windows
-    /// runs a High DPC from the head of the queue.
+    /// Publishes a claimed DPC with its insert's record (lock-free; the DPC is in no list). A High DPC also
+    /// raises the attention flag, so the worker — which collects only when its list runs dry — still runs
+    /// it next, as Windows runs a High DPC from the head of the queue. The slot claim also counts the insert:
+    /// with <paramref name="countIsCycle"/> the record's cycle becomes the lane's insert count before it.
     /// </summary>
-    public void Push(Dpc dpc, bool high)
+    public void Push(Dpc dpc, bool high, ref InsertRecord record, bool countIsCycle)
     {
-        if (Volatile.Read(ref _producer.Overflow) is not null || !TryPublish(dpc))
+        if (Volatile.Read(ref _producer.Overflow) is not null || !TryPublish(dpc, ref record, countIsCycle))
         {
+            // Ring full: counted apart (an overflow insert's count can repeat a racing ring insert's; it is a label).
+            var overflowed = Interlocked.Increment(ref _producer.OverflowInserted) - 1;
+            if (countIsCycle)
+            {
+                record.Cycle = Volatile.Read(ref _producer.Tail) + overflowed;
+            }
+
+            dpc.Queue.Record = record;
             PushOverflow(dpc);
             Volatile.Write(ref _attention.Value, 1);
         }
@@ -115,7 +129,7 @@ internal sealed class DpcLane : IDisposable
     public void WakeIfSleeping()
     {
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _consumer.Sleeping) != 0)
+        if (Volatile.Read(ref _sleeping.Value) != 0)
         {
             Request();
         }
@@ -160,7 +174,9 @@ internal sealed class DpcLane : IDisposable
                 break; // not published yet (or a claimed slot still being filled: its inserter wakes us after)
             }
 
-            Link(slot.Dpc!);
+            var dpc = slot.Dpc!;
+            dpc.Queue.Record = slot.Record;
+            Link(dpc);
             head++;
         }
 
@@ -173,28 +189,75 @@ internal sealed class DpcLane : IDisposable
             Dpc? oldest = null;
             while (stack is not null)
             {
-                var next = stack.InboxNext;
-                stack.InboxNext = oldest;
+                var next = stack.Queue.InboxNext;
+                stack.Queue.InboxNext = oldest;
                 oldest = stack;
                 stack = next;
             }
 
             while (oldest is not null)
             {
-                var next = oldest.InboxNext;
-                Link(oldest); // clears InboxNext
+                var next = oldest.Queue.InboxNext;
+                oldest.Queue.InboxNext = null;
+                Link(oldest);
                 oldest = next;
             }
         }
 
-        if (List.Count > HighWater)
+        if (List.Count > _listHighWater)
         {
-            HighWater = List.Count;
+            _listHighWater = List.Count;
         }
 
         if (!forWorker && List.Count > before)
         {
             Volatile.Write(ref _attention.Value, 1);
+        }
+    }
+
+    /// <summary>
+    /// Under the core's lock, the worker's fast path: when its list is empty and nothing needs attention, the
+    /// oldest published slot is the DPC a collect would put at the head of the list, so it is taken straight
+    /// from the slot with its record. The DPC never enters the list and the worker never reads its queue
+    /// lines, which the inserting core has just written. False: use the list.
+    /// </summary>
+    public bool TryTakeSlotLocked(out Dpc dpc, out InsertRecord record)
+    {
+        var head = _consumer.Head;
+        ref var slot = ref _shared.Ring![head & RingMask];
+        if (List.Count != 0 || Volatile.Read(ref slot.Sequence) != head + 1 || Volatile.Read(ref _attention.Value) != 0)
+        {
+            dpc = null!;
+            record = default;
+            return false;
+        }
+
+        dpc = slot.Dpc!;
+        record = slot.Record;
+        Volatile.Write(ref _consumer.Head, head + 1);
+        Volatile.Write(ref _taken, _taken + 1);
+        _takenFrom = head;
+        return true;
+    }
+
+    /// <summary>
+    /// After the routine of a DPC taken from a slot (off the latency path; worker only): counts the published
+    /// slots from the one taken on, the depth of the queue that run saw, for the high-water mark. Each slot is
+    /// looked at once however long the backlog; in steady state it is the next slot, which the worker polls next.
+    /// </summary>
+    public void NoteRingDepth()
+    {
+        var from = _takenFrom;
+        var seen = Math.Max(_published, from + 1);
+        while (seen - from < RingSize && Volatile.Read(ref _shared.Ring![seen & RingMask].Sequence) == seen + 1)
+        {
+            seen++;
+        }
+
+        _published = seen;
+        if (seen - from > _ringHighWater)
+        {
+            Volatile.Write(ref _ringHighWater, (int)(seen - from));
         }
     }
 
@@ -226,7 +289,7 @@ internal sealed class DpcLane : IDisposable
             return false;
         }
 
-        if (Volatile.Read(ref _consumer.Sleeping) != 0)
+        if (Volatile.Read(ref _sleeping.Value) != 0)
         {
             _shared.Event!.Set();
         }
@@ -238,7 +301,7 @@ internal sealed class DpcLane : IDisposable
     public void ConsumeRequest() => Interlocked.Exchange(ref _requested.Value, 0);
 
     /// <summary>Called once by the worker thread before its first wait: from now on it polls.</summary>
-    public void WorkerStarted() => Volatile.Write(ref _consumer.Sleeping, 0);
+    public void WorkerStarted() => Volatile.Write(ref _sleeping.Value, 0);
 
     public void Stop()
     {
@@ -276,17 +339,17 @@ internal sealed class DpcLane : IDisposable
 
         while (!_stopping)
         {
-            Volatile.Write(ref _consumer.Sleeping, 1);
+            Volatile.Write(ref _sleeping.Value, 1);
             Interlocked.MemoryBarrier();
             if (TakeWork())
             {
-                Volatile.Write(ref _consumer.Sleeping, 0);
+                Volatile.Write(ref _sleeping.Value, 0);
                 return;
             }
 
             _shared.Event!.Wait();
             _shared.Event!.Reset();
-            Volatile.Write(ref _consumer.Sleeping, 0);
+            Volatile.Write(ref _sleeping.Value, 0);
         }
     }
 
@@ -318,7 +381,7 @@ internal sealed class DpcLane : IDisposable
         return Volatile.Read(ref _shared.Ring![head & RingMask].Sequence) == head + 1 || Volatile.Read(ref _attention.Value) != 0;
     }
 
-    private bool TryPublish(Dpc dpc)
+    private bool TryPublish(Dpc dpc, ref InsertRecord record, bool countIsCycle)
     {
         while (true)
         {
@@ -335,8 +398,14 @@ internal sealed class DpcLane : IDisposable
 
             if (Interlocked.CompareExchange(ref _producer.Tail, tail + 1, tail) == tail)
             {
+                if (countIsCycle)
+                {
+                    record.Cycle = tail + Volatile.Read(ref _producer.OverflowInserted);
+                }
+
                 ref var slot = ref _shared.Ring![tail & RingMask];
                 slot.Dpc = dpc;
+                slot.Record = record;
                 Volatile.Write(ref slot.Sequence, tail + 1);
                 return true;
             }
@@ -348,7 +417,7 @@ internal sealed class DpcLane : IDisposable
         var head = Volatile.Read(ref _producer.Overflow);
         while (true)
         {
-            dpc.InboxNext = head;
+            dpc.Queue.InboxNext = head;
             var seen = Interlocked.CompareExchange(ref _producer.Overflow, dpc, head);
             if (ReferenceEquals(seen, head))
             {
@@ -361,10 +430,7 @@ internal sealed class DpcLane : IDisposable
 
     private void Link(Dpc dpc)
     {
-        // The first touch of a DPC another core just wrote: an exchange fetches its line exclusive in one
-        // transfer (a read, then the list writes, would cost a second round trip).
-        _ = Interlocked.Exchange(ref dpc.InboxNext, null);
-        if (dpc.QueuedImportance == DpcImportance.High)
+        if (dpc.Queue.QueuedImportance == DpcImportance.High)
         {
             List.AddFirst(dpc);
         }
@@ -388,11 +454,12 @@ internal sealed class DpcLane : IDisposable
         public ManualResetEventSlim? Event;
     }
 
-    /// <summary>One ring slot: the DPC and the claim number + 1 that publishes it (0: never used).</summary>
+    /// <summary>One ring slot (64 bytes): the DPC, its insert's record and the claim number + 1 that publishes it (0: never used).</summary>
     private struct Slot
     {
         public Dpc? Dpc;
         public long Sequence;
+        public InsertRecord Record;
     }
 
     /// <summary>What inserting threads write, alone in a cache line (64 bytes of padding each side).</summary>
@@ -408,22 +475,20 @@ internal sealed class DpcLane : IDisposable
         [FieldOffset(80)]
         public long CachedHead;
 
+        /// <summary>Inserts that went to the overflow (those that went to the ring are <see cref="Tail"/>).</summary>
         [FieldOffset(88)]
-        public long Inserted;
+        public long OverflowInserted;
 
         [FieldOffset(96)]
         public long Coalesced;
     }
 
-    /// <summary>What collectors write (under the lock) and inserters read only when the ring looks full or to wake.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 140)]
+    /// <summary>What collectors write (under the lock) and inserters read only when the ring looks full.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 136)]
     private struct ConsumerLine
     {
         [FieldOffset(64)]
         public long Head;
-
-        [FieldOffset(72)]
-        public int Sleeping;
     }
 
     [StructLayout(LayoutKind.Explicit, Size = 132)]

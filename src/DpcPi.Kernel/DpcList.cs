@@ -12,16 +12,16 @@ internal struct DpcList
 
     public void AddFirst(Dpc dpc)
     {
-        dpc.Linked = true;
-        dpc.Previous = null;
-        dpc.Next = _head;
+        dpc.Queue.Linked = true;
+        dpc.Queue.Previous = null;
+        dpc.Queue.Next = _head;
         if (_head is null)
         {
             _tail = dpc;
         }
         else
         {
-            _head.Previous = dpc;
+            _head.Queue.Previous = dpc;
         }
 
         _head = dpc;
@@ -30,16 +30,16 @@ internal struct DpcList
 
     public void AddLast(Dpc dpc)
     {
-        dpc.Linked = true;
-        dpc.Next = null;
-        dpc.Previous = _tail;
+        dpc.Queue.Linked = true;
+        dpc.Queue.Next = null;
+        dpc.Queue.Previous = _tail;
         if (_tail is null)
         {
             _head = dpc;
         }
         else
         {
-            _tail.Next = dpc;
+            _tail.Queue.Next = dpc;
         }
 
         _tail = dpc;
@@ -48,27 +48,27 @@ internal struct DpcList
 
     public void Remove(Dpc dpc)
     {
-        if (dpc.Previous is null)
+        if (dpc.Queue.Previous is null)
         {
-            _head = dpc.Next;
+            _head = dpc.Queue.Next;
         }
         else
         {
-            dpc.Previous.Next = dpc.Next;
+            dpc.Queue.Previous.Queue.Next = dpc.Queue.Next;
         }
 
-        if (dpc.Next is null)
+        if (dpc.Queue.Next is null)
         {
-            _tail = dpc.Previous;
+            _tail = dpc.Queue.Previous;
         }
         else
         {
-            dpc.Next.Previous = dpc.Previous;
+            dpc.Queue.Next.Queue.Previous = dpc.Queue.Previous;
         }
 
-        dpc.Next = null;
-        dpc.Previous = null;
-        dpc.Linked = false;
+        dpc.Queue.Next = null;
+        dpc.Queue.Previous = null;
+        dpc.Queue.Linked = false;
         Count--;
     }
 
@@ -85,7 +85,7 @@ internal struct DpcList
 
     public readonly bool Contains(Dpc dpc)
     {
-        for (var d = _head; d is not null; d = d.Next)
+        for (var d = _head; d is not null; d = d.Queue.Next)
         {
             if (ReferenceEquals(d, dpc))
             {

@@ -348,27 +348,42 @@ internal sealed class DpcProcessor : IDisposable
     }
 
     /// <summary>
-    /// Under the lock: collects the lane's ring if needed, unlinks the head of its list and copies what its run
-    /// needs, so a reinsert during the routine cannot change what this run sees. False when empty.
+    /// Under the lock: takes the next DPC — straight from its ring slot when the list is empty, else the head of
+    /// the list after collecting the ring if needed — with a copy of its insert's record, so a reinsert during
+    /// the routine cannot change what this run sees. The DPC stays marked queued until <see cref="Run"/>. False when empty.
     /// </summary>
     private static bool TakeLocked(DpcLane lane, IKernelClock clock, out Dequeued taken)
     {
-        lane.CollectForDequeueLocked();
-        var dpc = lane.RemoveFirstLocked();
-        if (dpc is null)
+        var fromSlot = lane.TryTakeSlotLocked(out var dpc, out var record);
+        if (!fromSlot)
         {
-            taken = default;
-            return false;
+            lane.CollectForDequeueLocked();
+            var first = lane.RemoveFirstLocked();
+            if (first is null)
+            {
+                taken = default;
+                return false;
+            }
+
+            dpc = first;
+            record = dpc.Queue.Record;
         }
 
-        taken = new Dequeued(dpc, dpc.Argument1, dpc.Argument2, dpc.EventTimestampNs, dpc.QueuedNs, dpc.Cycle, dpc.SourceInterrupt, clock.NowNs);
-        Volatile.Write(ref dpc.QueuedOn, null);
+        taken = new Dequeued(dpc, record, clock.NowNs, fromSlot);
         return true;
     }
 
     private void Run(in Dequeued taken, DpcLane lane, LatencyRecorder recorder, Irql irql)
     {
-        var (dpc, a1, a2, eventNs, queuedNs, cycle, source, start) = taken;
+        var dpc = taken.Dpc;
+        var start = taken.StartNs;
+
+        // Dequeued: from now on an insert queues it again. Done here, after the lock is released, because
+        // this store goes to a line the inserting core owns: it waits in the store buffer while the routine
+        // starts, where under the lock the lock's release would first wait for that line to arrive.
+        // RemoveQueueDpc meanwhile sees a DPC queued and in no list, and waits for this store.
+        Volatile.Write(ref dpc.Queue.QueuedOn, null);
+        var eventNs = taken.Record.EventTimestampNs;
         // The routine starts first; the bookkeeping of its start (three histograms, one of them
         // interlocked) happens after it, so it never delays the DPC it measures.
         var clock = _kernel.Clock;
@@ -377,7 +392,7 @@ internal sealed class DpcProcessor : IDisposable
         KernelThread.Irql = irql;
         try
         {
-            dpc.Routine(dpc, dpc.DeferredContext, a1, a2);
+            dpc.Routine(dpc, dpc.DeferredContext, taken.Record.Argument1, taken.Record.Argument2);
         }
         catch (Exception ex)
         {
@@ -392,20 +407,25 @@ internal sealed class DpcProcessor : IDisposable
         }
 
         var end = clock.NowNs;
+        if (taken.FromSlot)
+        {
+            lane.NoteRingDepth();
+        }
+
         if (internalDpc)
         {
             return;
         }
 
-        recorder.Record(LatencyStage.QueueWait, start - queuedNs);
-        recorder.RecordEdgeToDpcStart(eventNs, start, cycle);
-        source?.EdgeToDpcStart.RecordConcurrent(start - eventNs);
+        recorder.Record(LatencyStage.QueueWait, start - taken.Record.QueuedNs);
+        recorder.RecordEdgeToDpcStart(eventNs, start, taken.Record.Cycle);
+        taken.Record.Source?.EdgeToDpcStart.RecordConcurrent(start - eventNs);
         var duration = end - start;
         recorder.Record(LatencyStage.DpcDuration, duration);
         dpc.ExecutionTime.RecordConcurrent(duration); // also the DPC's run count, total and maximum
         lane.CountRun(dpc, duration);
     }
 
-    /// <summary>One dequeued run: the DPC and a copy of its queue-time state (a stack value, never allocated).</summary>
-    private readonly record struct Dequeued(Dpc Dpc, nint Argument1, nint Argument2, long EventNs, long QueuedNs, long Cycle, Interrupt? Source, long StartNs);
+    /// <summary>One dequeued run: the DPC, a copy of its insert's record and its start (a stack value, never allocated).</summary>
+    private readonly record struct Dequeued(Dpc Dpc, InsertRecord Record, long StartNs, bool FromSlot);
 }

@@ -63,6 +63,59 @@ public sealed class InsertConcurrencyTests
     }
 
     [Fact]
+    public void RunDpcs_QueueNeverCollected_RunsStraightFromTheRingInOrderWithArgumentsAndDepth()
+    {
+        // Nothing collects the ring into the list: every DPC is taken from its slot with the record it was inserted with.
+        using var kernel = KernelFactory.Manual();
+        var seen = new List<(int, int)>();
+        var dpcs = Enumerable.Range(0, 10).Select(i =>
+        {
+            var d = kernel.InitializeDpc((_, _, a1, a2) => seen.Add(((int)a1, (int)a2)), name: $"d{i}");
+            d.SetTargetProcessor(0);
+            return d;
+        }).ToArray();
+        for (var i = 0; i < dpcs.Length; i++)
+        {
+            Assert.True(kernel.InsertQueueDpc(dpcs[i], i, 100 + i));
+        }
+
+        kernel.RunDpcs(0);
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (i, 100 + i)), seen);
+        var stats = kernel.GetProcessorStatistics(0);
+        Assert.Equal(10, stats.QueueDepthHighWater);
+        Assert.Equal(0, stats.QueueDepth);
+        Assert.Equal(10, stats.DpcsRun);
+    }
+
+    [Fact]
+    public void RunDpcs_PartlyCollectedIntoTheList_RunsTheListBeforeTheRing()
+    {
+        using var kernel = KernelFactory.Manual();
+        var seen = new List<int>();
+        var dpcs = Enumerable.Range(0, 10).Select(i =>
+        {
+            var d = kernel.InitializeDpc((_, _, a1, _) => seen.Add((int)a1), name: $"d{i}");
+            d.SetTargetProcessor(0);
+            return d;
+        }).ToArray();
+        for (var i = 0; i < 5; i++)
+        {
+            kernel.InsertQueueDpc(dpcs[i], i);
+        }
+
+        Assert.Equal(5, kernel.QueuedDpcs(0).Count); // collects the first five into the list
+        for (var i = 5; i < 10; i++)
+        {
+            kernel.InsertQueueDpc(dpcs[i], i);
+        }
+
+        kernel.RunDpcs(0);
+
+        Assert.Equal(Enumerable.Range(0, 10), seen);
+    }
+
+    [Fact]
     public void SpinningWorker_LowDpcOnAnotherCore_RunsWithoutARequest()
     {
         // A spinning worker polls its queue, as Windows' idle loop retires what is queued: a Low DPC

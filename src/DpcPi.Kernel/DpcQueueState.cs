@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace DpcPi.Kernel;
+
+/// <summary>
+/// A DPC's queue state: what an insert claims and writes and what the lane's list links. It sits alone
+/// in its own cache lines (64 bytes of padding each side), apart from the DPC's read-only fields
+/// (routine, context, name, histogram): the line an insert takes exclusive to claim the DPC is then not
+/// the line the worker reads to call the routine, so each hand-off moves one DPC line between cores, not two.
+/// <para>
+/// <see cref="QueuedOn"/> is null (not queued), <see cref="Dpc.Inserting"/>, or the <see cref="DpcProcessor"/>
+/// it is queued on. An insert claims it with a CAS from null and owns the other fields until the DPC is
+/// dequeued or removed. The insert's <see cref="Record"/> is here only while the DPC sits in a list or the
+/// overflow; a DPC waiting in a ring slot carries it in the slot.
+/// </para>
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 224)]
+internal struct DpcQueueState
+{
+    [FieldOffset(64)]
+    public object? QueuedOn;
+
+    /// <summary>The lane's overflow stack link.</summary>
+    [FieldOffset(72)]
+    public Dpc? InboxNext;
+
+    [FieldOffset(80)]
+    public Dpc? Next;
+
+    [FieldOffset(88)]
+    public Dpc? Previous;
+
+    /// <summary>The arguments and stamps of the insert, while the DPC is in the list or the overflow.</summary>
+    [FieldOffset(96)]
+    public InsertRecord Record;
+
+    /// <summary>Inserts that found the DPC queued (written by inserters, on the line they already own).</summary>
+    [FieldOffset(144)]
+    public long CoalescedCount;
+
+    [FieldOffset(152)]
+    public DpcImportance QueuedImportance;
+
+    /// <summary>Whether the DPC is in its lane's list (not the ring, not the overflow).</summary>
+    [FieldOffset(156)]
+    public bool Linked;
+}
