@@ -37,6 +37,13 @@ public static class BenchJsonWriter
             w.WriteNumber("bytes_per_interrupt", Math.Round(r.BytesPerInterrupt, 4));
             WriteRatio(w, "p50_ratio_to_raw", result.RatioToRaw(r, x => x.P50Ns));
             WriteRatio(w, "p99_ratio_to_raw", result.RatioToRaw(r, x => x.P99Ns));
+            w.WriteStartArray("round_p50_ns");
+            foreach (var p in r.RoundP50Ns)
+            {
+                w.WriteNumberValue(p);
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("notes");
             foreach (var n in r.Notes)
             {

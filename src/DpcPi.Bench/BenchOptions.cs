@@ -18,12 +18,13 @@ public sealed record BenchOptions
         WarmupEvents = 500,
         Interval = TimeSpan.FromMicroseconds(20),
         ThroughputDuration = TimeSpan.FromMilliseconds(150),
+        Rounds = 1,
     };
 
     /// <summary>"full" or "quick" (reported, not interpreted).</summary>
     public string Mode { get; init; } = "full";
 
-    /// <summary>Paced events measured per contender in the latency phase.</summary>
+    /// <summary>Paced events measured per contender in the latency phase (in all, over the rounds).</summary>
     public int LatencyEvents { get; init; } = 80_000;
 
     /// <summary>
@@ -36,7 +37,14 @@ public sealed record BenchOptions
     /// <summary>Spacing of latency-phase events (cyclictest's -i). Each event also waits for the previous one to be handled.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMicroseconds(25);
 
-    /// <summary>How long the throughput phase bursts.</summary>
+    /// <summary>
+    /// Rounds the run is split into: each runs every contender for its share of the events and throughput time,
+    /// in a rotated order, and each contender's figures pool its rounds. More than one keeps a drifting host
+    /// (vCPUs that move, other tenants, thermal limits) from favouring whichever contender ran in a fast stretch.
+    /// </summary>
+    public int Rounds { get; init; } = 4;
+
+    /// <summary>How long the throughput phase bursts (in all, over the rounds).</summary>
     public TimeSpan ThroughputDuration { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Most events in flight (produced, not yet handled): the producer waits above it, so nothing is dropped and memory stays bounded. Also the DPC ring size.</summary>
@@ -73,6 +81,8 @@ public sealed record BenchOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LatencyEvents);
         ArgumentOutOfRangeException.ThrowIfNegative(WarmupEvents);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(InFlightLimit);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Rounds);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Rounds, LatencyEvents);
         if (Contenders is not null)
         {
             foreach (var c in Contenders)

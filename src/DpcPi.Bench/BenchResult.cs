@@ -50,7 +50,7 @@ public sealed record BenchResult
                 var stampedDetail = stamped is null || stamped.P50Ns == 0 ? string.Empty
                     : $" (vs {StampedFloor}, the floor with the two stage timestamps, {stamped.P50Ns} ns = {Fmt((double)dpc.P50Ns / stamped.P50Ns)}x)";
                 goals.Add(new BenchGoal("DPC p50 <= 1.5x raw floor (default strategy)", ratio is <= 1.5,
-                    $"{DefaultDpc} p50 {dpc.P50Ns} ns vs raw-spin {raw.P50Ns} ns = {Fmt(ratio)}x{stampedDetail}"));
+                    $"{DefaultDpc} p50 {dpc.P50Ns} ns vs raw-spin {raw.P50Ns} ns = {Fmt(ratio)}x{stampedDetail}{RoundRatios(dpc, raw)}"));
             }
 
             var queues = Results.Where(r => r.Name is "channel" or "threadpool" or "blocking-collection").ToArray();
@@ -67,6 +67,19 @@ public sealed record BenchResult
                 $"{DefaultDpc} {dpc.BytesPerInterrupt:0.0000} B/interrupt (process-wide GC.GetTotalAllocatedBytes delta / events)"));
             return goals;
         }
+    }
+
+    /// <summary>"; by round: 1.41x 1.52x ..." when the run had rounds (each ratio within one round).</summary>
+    private static string RoundRatios(ContenderResult r, ContenderResult floor)
+    {
+        var n = Math.Min(r.RoundP50Ns.Count, floor.RoundP50Ns.Count);
+        if (n < 2)
+        {
+            return string.Empty;
+        }
+
+        var ratios = Enumerable.Range(0, n).Select(i => floor.RoundP50Ns[i] == 0 ? "n/a" : Fmt((double)r.RoundP50Ns[i] / floor.RoundP50Ns[i]) + "x");
+        return $"; by round: {string.Join(" ", ratios)}";
     }
 
     private static string Fmt(double? v) => v is null ? "n/a" : v.Value.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DpcPi.Bench.Contenders;
 using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Bench;
@@ -10,6 +11,12 @@ namespace DpcPi.Bench;
 /// (each event stamped by the producer, then handed over; latency = handler start − stamp) and a burst
 /// throughput phase (as fast as the consumer keeps up, at most <see cref="BenchOptions.InFlightLimit"/>
 /// in flight; handled must equal produced). The producer is pinned to one CPU, consumers to the other.
+/// <para>
+/// The run is split into <see cref="BenchOptions.Rounds"/> rounds, each running every contender for its
+/// share of the events, in an order that rotates from round to round. A contender's figures pool its rounds.
+/// On a host whose speed drifts (a VM whose vCPUs move, thermal limits, other tenants) every contender thus
+/// samples the same stretches of time, so the ratios compare hand-offs, not moments.
+/// </para>
 /// </summary>
 public static class BenchRunner
 {
@@ -42,13 +49,37 @@ public static class BenchRunner
             notes.Add($"RT throttling is on (sched_rt_runtime_us={runtimeUs}): busy-spinning FIFO threads are paused for up to {(1_000_000 - runtimeUs) / 1000} ms per second, which shows up in their max");
         }
 
+        var rounds = options.Rounds;
+        var pooled = names.ToDictionary(n => n, _ => new Pool());
+        for (var round = 0; round < rounds; round++)
+        {
+            // Rotate the order, so no contender always runs first (or right after the same neighbour).
+            for (var k = 0; k < names.Count; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var name = names[(k + round) % names.Count];
+                var label = rounds > 1 ? $"bench: round {round + 1}/{rounds}: {name}" : $"bench: {name}";
+                progress?.Invoke($"{label} ...");
+                var share = new RoundShare(
+                    // The first round warms the JIT up in full; later rounds reuse the compiled code and only warm the caches.
+                    round == 0 ? options.WarmupEvents : options.WarmupEvents / 8,
+                    round == 0 && options.WarmupEvents > 0 ? TierUpPause : TimeSpan.Zero,
+                    Share(options.LatencyEvents, rounds, round),
+                    options.ThroughputDuration / rounds);
+                var figures = RunOne(Create(name, options), options, share);
+                pooled[name].Add(figures);
+                progress?.Invoke($"{label} p50 {figures.Histogram.GetValueAtPercentile(50)} ns p99 {figures.Histogram.GetValueAtPercentile(99)} ns, {figures.ThroughputPerSecond / 1e6:0.00} M/s");
+            }
+        }
+
         foreach (var name in names)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            progress?.Invoke($"bench: {name} ...");
-            var result = RunOne(Create(name, options), options);
-            results.Add(result);
-            progress?.Invoke($"bench: {name} p50 {result.P50Ns} ns p99 {result.P99Ns} ns, {result.ThroughputPerSecond / 1e6:0.00} M/s");
+            results.Add(pooled[name].ToResult(name));
+        }
+
+        if (rounds > 1)
+        {
+            notes.Add($"{rounds} rounds, each running every contender in a rotated order; figures pool the rounds (round_p50_ns gives each round's p50)");
         }
 
         return new BenchResult
@@ -74,11 +105,17 @@ public static class BenchRunner
         _ => throw new ArgumentException($"Unknown contender '{name}'.", nameof(name)),
     };
 
-    private static ContenderResult RunOne(Contender contender, BenchOptions o)
+    /// <summary>How long the first round's warm-up leaves the producer's core to the runtime's background JIT.</summary>
+    private static readonly TimeSpan TierUpPause = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Round <paramref name="round"/>'s share of <paramref name="total"/> events (the shares add up to it).</summary>
+    private static int Share(int total, int rounds, int round) => (int)((long)total * (round + 1) / rounds - (long)total * round / rounds);
+
+    private static RoundFigures RunOne(Contender contender, BenchOptions o, RoundShare share)
     {
         var sink = new BenchSink(contender.ConcurrentHandler);
         contender.RealtimePriority = o.Realtime ? BenchOptions.ConsumerPriority : 0;
-        ContenderResult? result = null;
+        RoundFigures? result = null;
         Exception? failure = null;
         contender.Start(sink, o.ConsumerCpu, o.InFlightLimit);
         try
@@ -99,7 +136,7 @@ public static class BenchRunner
                         contender.Notes.Add($"producer: SCHED_FIFO refused ({ThreadControl.Describe(e)})");
                     }
 
-                    result = Measure(contender, sink, o);
+                    result = Measure(contender, sink, o, share);
                 }
                 catch (Exception ex)
                 {
@@ -123,19 +160,28 @@ public static class BenchRunner
         return result! with { Notes = [.. contender.Notes] };
     }
 
-    private static ContenderResult Measure(Contender c, BenchSink sink, BenchOptions o)
+    private static RoundFigures Measure(Contender c, BenchSink sink, BenchOptions o, RoundShare share)
     {
         var intervalNs = (long)(o.Interval.TotalMilliseconds * 1_000_000);
         long produced = 0;
 
         // Warm-up: same paced path, not recorded.
-        produced = Paced(c, sink, produced, o.WarmupEvents, intervalNs, o);
+        produced = Paced(c, sink, produced, share.WarmupEvents, intervalNs, o);
         WaitDrained(sink, produced, o.DrainTimeout);
+        if (share.TierUpPause > TimeSpan.Zero)
+        {
+            // While the producer and a spinning consumer hold both cores at FIFO, the runtime's background JIT
+            // (a normal thread) barely runs, and the warmed-up code may still wait to be replaced by its
+            // optimised tier. Free the producer's core for a moment, then warm the caches up again.
+            Thread.Sleep(share.TierUpPause);
+            produced = Paced(c, sink, produced, Math.Max(1, share.WarmupEvents / 8), intervalNs, o);
+            WaitDrained(sink, produced, o.DrainTimeout);
+        }
 
         var allocBefore = GC.GetTotalAllocatedBytes(precise: true);
         sink.Recording = true;
         var latencyStart = produced;
-        produced = Paced(c, sink, produced, o.LatencyEvents, intervalNs, o);
+        produced = Paced(c, sink, produced, share.LatencyEvents, intervalNs, o);
         WaitDrained(sink, produced, o.DrainTimeout);
         sink.Recording = false;
         var latencyLost = produced - sink.Handled;
@@ -144,7 +190,7 @@ public static class BenchRunner
         // Throughput: burst for the configured time, never more than InFlightLimit ahead of the consumer.
         var handledBefore = sink.Handled;
         var producedBefore = produced;
-        var durationNs = (long)(o.ThroughputDuration.TotalMilliseconds * 1_000_000);
+        var durationNs = (long)(share.ThroughputDuration.TotalMilliseconds * 1_000_000);
         var limit = o.InFlightLimit;
         var start = Stopwatch.GetTimestamp();
         var end = start + durationNs;
@@ -175,25 +221,15 @@ public static class BenchRunner
         var allocAfter = GC.GetTotalAllocatedBytes(precise: true);
         var tpProduced = produced - producedBefore;
         var tpHandled = sink.Handled - handledBefore;
-        var h = sink.Histogram;
-        var measuredEvents = latencyEvents + tpProduced;
-        return new ContenderResult
-        {
-            Name = c.Name,
-            Count = h.TotalCount,
-            MinNs = h.Min,
-            AvgNs = h.Mean,
-            P50Ns = h.GetValueAtPercentile(50),
-            P90Ns = h.GetValueAtPercentile(90),
-            P99Ns = h.GetValueAtPercentile(99),
-            P999Ns = h.GetValueAtPercentile(99.9),
-            MaxNs = h.Max,
-            Lost = Math.Max(0, latencyLost),
-            ThroughputProduced = tpProduced,
-            ThroughputHandled = tpHandled,
-            ThroughputPerSecond = tpHandled / Math.Max(1e-9, (finished - start) / 1e9),
-            BytesPerInterrupt = measuredEvents == 0 ? 0 : Math.Max(0, allocAfter - allocBefore) / (double)measuredEvents,
-        };
+        return new RoundFigures(
+            sink.Histogram,
+            Math.Max(0, latencyLost),
+            tpProduced,
+            tpHandled,
+            (finished - start) / 1e9,
+            Math.Max(0, allocAfter - allocBefore),
+            latencyEvents + tpProduced,
+            []);
     }
 
     /// <summary>Publishes <paramref name="count"/> events, one per interval and each only once the previous one was handled.</summary>
@@ -244,4 +280,71 @@ public static class BenchRunner
 
     private static void WaitDrained(BenchSink sink, long produced, TimeSpan timeout) =>
         WaitBelow(sink, produced, Stopwatch.GetTimestamp() + (long)(timeout.TotalMilliseconds * 1_000_000));
+
+    /// <summary>How much of the run one round of one contender gets.</summary>
+    private readonly record struct RoundShare(int WarmupEvents, TimeSpan TierUpPause, int LatencyEvents, TimeSpan ThroughputDuration);
+
+    /// <summary>One round of one contender: its latency histogram and the counts that pool into its result.</summary>
+    private sealed record RoundFigures(
+        LatencyHistogram Histogram,
+        long LatencyLost,
+        long ThroughputProduced,
+        long ThroughputHandled,
+        double ThroughputSeconds,
+        long AllocatedBytes,
+        long MeasuredEvents,
+        IReadOnlyList<string> Notes)
+    {
+        public double ThroughputPerSecond => ThroughputHandled / Math.Max(1e-9, ThroughputSeconds);
+    }
+
+    /// <summary>A contender's rounds, pooled: histograms merged, counts and times summed, notes kept once.</summary>
+    private sealed class Pool
+    {
+        private readonly LatencyHistogram _histogram = new();
+        private readonly List<long> _roundP50 = [];
+        private readonly List<string> _notes = [];
+        private long _lost;
+        private long _produced;
+        private long _handled;
+        private double _seconds;
+        private long _bytes;
+        private long _events;
+
+        public void Add(RoundFigures f)
+        {
+            _histogram.Add(f.Histogram);
+            _roundP50.Add(f.Histogram.GetValueAtPercentile(50));
+            _lost += f.LatencyLost;
+            _produced += f.ThroughputProduced;
+            _handled += f.ThroughputHandled;
+            _seconds += f.ThroughputSeconds;
+            _bytes += f.AllocatedBytes;
+            _events += f.MeasuredEvents;
+            foreach (var n in f.Notes.Where(n => !_notes.Contains(n)))
+            {
+                _notes.Add(n);
+            }
+        }
+
+        public ContenderResult ToResult(string name) => new()
+        {
+            Name = name,
+            Count = _histogram.TotalCount,
+            MinNs = _histogram.Min,
+            AvgNs = _histogram.Mean,
+            P50Ns = _histogram.GetValueAtPercentile(50),
+            P90Ns = _histogram.GetValueAtPercentile(90),
+            P99Ns = _histogram.GetValueAtPercentile(99),
+            P999Ns = _histogram.GetValueAtPercentile(99.9),
+            MaxNs = _histogram.Max,
+            Lost = _lost,
+            ThroughputProduced = _produced,
+            ThroughputHandled = _handled,
+            ThroughputPerSecond = _handled / Math.Max(1e-9, _seconds),
+            BytesPerInterrupt = _events == 0 ? 0 : _bytes / (double)_events,
+            RoundP50Ns = [.. _roundP50],
+            Notes = [.. _notes],
+        };
+    }
 }

@@ -35,6 +35,9 @@ public sealed record ContenderResult
     /// <summary>Bytes allocated by the whole process per measured interrupt (both phases, after warm-up).</summary>
     public required double BytesPerInterrupt { get; init; }
 
+    /// <summary>The p50 of each round (ns), in round order; one entry when the run had one round.</summary>
+    public IReadOnlyList<long> RoundP50Ns { get; init; } = [];
+
     public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>Nothing lost in either phase.</summary>

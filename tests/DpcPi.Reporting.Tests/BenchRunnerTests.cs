@@ -29,6 +29,33 @@ public sealed class BenchRunnerTests
         Assert.Equal(9, doc.RootElement.GetProperty("results").GetArrayLength());
         Assert.Equal(4, doc.RootElement.GetProperty("goals").GetArrayLength());
     }
+
+    [Fact]
+    public void Run_ThreeRounds_PoolsEveryRoundAndRotatesTheOrder()
+    {
+        var options = BenchOptions.Quick with { Rounds = 3, LatencyEvents = 1_000, Contenders = ["raw-spin", "dpc-spin-then-block"] };
+        var progress = new List<string>();
+
+        var result = BenchRunner.Run(options, progress.Add, TestContext.Current.CancellationToken);
+
+        Assert.All(result.Results, r =>
+        {
+            Assert.Equal(1_000, r.Count); // the rounds' shares add up to the whole latency phase
+            Assert.Equal(3, r.RoundP50Ns.Count);
+            Assert.All(r.RoundP50Ns, p => Assert.True(p > 0));
+            Assert.Equal(r.ThroughputProduced, r.ThroughputHandled);
+        });
+        var starts = progress.Where(l => l.EndsWith(" ...", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(
+            ["bench: round 1/3: raw-spin ...", "bench: round 1/3: dpc-spin-then-block ...",
+             "bench: round 2/3: dpc-spin-then-block ...", "bench: round 2/3: raw-spin ...",
+             "bench: round 3/3: raw-spin ...", "bench: round 3/3: dpc-spin-then-block ..."],
+            starts);
+        Assert.Contains("; by round: ", result.Goals[0].Detail, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(BenchJsonWriter.ToJson(result));
+        Assert.Empty(JsonSchemaValidator.Validate(JsonSchemaValidator.LoadSchema("bench-report.schema.json"), doc.RootElement));
+        Assert.Equal(3, doc.RootElement.GetProperty("results")[0].GetProperty("round_p50_ns").GetArrayLength());
+    }
 }
 
 /// <summary>The bench measures the machine: it runs alone, never beside other test classes.</summary>

@@ -23,6 +23,9 @@ internal sealed class BenchCommand : ICommand
         usage: dpcpi bench [options]
 
           --quick                  small run (~5 s) instead of the full one (~1-2 min)
+          --rounds N               split the run into N rounds, each running every contender in a rotated
+                                   order, and pool them (default 4 full, 1 quick): a host whose speed
+                                   drifts then favours no contender
           --realtime               run producer and consumers SCHED_FIFO (needs CAP_SYS_NICE; holds both cores)
           --contenders LIST        comma-separated subset of: dpc-blocking, dpc-spin-then-block, dpc-busy-spin,
                                    direct, channel, threadpool, blocking-collection, raw-spin,
@@ -40,6 +43,7 @@ internal sealed class BenchCommand : ICommand
         var r = new ArgReader(Name, args);
         var quick = r.Flag(null, "quick");
         var realtime = r.Flag(null, "realtime");
+        var rounds = (int?)r.Integer(null, "rounds", 1, 100);
         var contenders = r.String(null, "contenders")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var json = r.String(null, "json");
         var cyclictest = r.Flag(null, "cyclictest");
@@ -52,7 +56,8 @@ internal sealed class BenchCommand : ICommand
             throw r.Error($"--contenders: '{unknown}' is not a contender; allowed: {string.Join(", ", BenchOptions.AllContenders)}");
         }
 
-        var options = (quick ? BenchOptions.Quick : BenchOptions.Full) with { Realtime = realtime, Contenders = contenders };
+        var preset = quick ? BenchOptions.Quick : BenchOptions.Full;
+        var options = preset with { Realtime = realtime, Contenders = contenders, Rounds = rounds ?? preset.Rounds };
         var result = BenchRunner.Run(options, line => output.WriteLine(line), cancellationToken);
         output.Write(BenchTableRenderer.ToText(result));
         Dictionary<string, object?>? comparison = null;
