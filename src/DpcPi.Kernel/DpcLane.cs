@@ -23,7 +23,7 @@ namespace DpcPi.Kernel;
 /// for the drain, or later by the clock tick. The sleep handshake is Dekker's: the worker says it
 /// sleeps and then looks once more; an insert publishes and then looks whether the worker sleeps.
 /// </summary>
-internal sealed class DpcLane : IDisposable
+internal sealed class DpcLane
 {
     private const int RingSize = 1024;
     private const int RingMask = RingSize - 1;
@@ -69,7 +69,7 @@ internal sealed class DpcLane : IDisposable
         _spinNs = spinNs;
         _yieldTo = yieldTo;
         _shared.Ring = new Slot[RingSize];
-        _shared.Event = new ManualResetEventSlim(false, spinCount: 0);
+        _shared.Signal = new WakeSignal();
         _sleeping.Value = 1; // no worker polls until one starts (manual kernels never have one)
     }
 
@@ -291,7 +291,7 @@ internal sealed class DpcLane : IDisposable
 
         if (Volatile.Read(ref _sleeping.Value) != 0)
         {
-            _shared.Event!.Set();
+            _shared.Signal!.Set();
         }
 
         return true;
@@ -307,7 +307,7 @@ internal sealed class DpcLane : IDisposable
     {
         _stopping = true;
         Volatile.Write(ref _requested.Value, 1);
-        _shared.Event!.Set();
+        _shared.Signal!.Set();
     }
 
     /// <summary>Waits until there is work (a published DPC, the overflow, a request) or the worker is stopped; consumes a request.</summary>
@@ -347,8 +347,8 @@ internal sealed class DpcLane : IDisposable
                 return;
             }
 
-            _shared.Event!.Wait();
-            _shared.Event!.Reset();
+            _shared.Signal!.Wait();
+            _shared.Signal!.Reset();
             Volatile.Write(ref _sleeping.Value, 0);
         }
     }
@@ -364,8 +364,6 @@ internal sealed class DpcLane : IDisposable
             Volatile.Write(ref MaxExecutionNs, durationNs);
         }
     }
-
-    public void Dispose() => _shared.Event!.Dispose();
 
     /// <summary>
     /// Whether the worker has something to do. A pending request (how a list left non-empty by a hold or a
@@ -451,7 +449,7 @@ internal sealed class DpcLane : IDisposable
         public Slot[]? Ring;
 
         [FieldOffset(72)]
-        public ManualResetEventSlim? Event;
+        public WakeSignal? Signal;
     }
 
     /// <summary>One ring slot (64 bytes): the DPC, its insert's record and the claim number + 1 that publishes it (0: never used).</summary>

@@ -342,8 +342,6 @@ internal sealed class DpcProcessor : IDisposable
 
     public void Dispose()
     {
-        Normal.Dispose();
-        Threaded.Dispose();
         _holdReleased.Dispose();
     }
 

@@ -51,6 +51,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "timerfd_settime", SetLastError = true)]
     public static partial int TimerFdSetTime(int fd, int flags, ITimerSpec* newValue, ITimerSpec* oldValue);
 
+    // syscall is variadic in C; its implementation only moves registers, so fixed long arguments bind it on
+    // every Linux ABI .NET runs on (the same convention as ioctl above).
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static partial nint Syscall(nint number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6);
+
     [LibraryImport(Lib, EntryPoint = "clock_gettime", SetLastError = true)]
     public static partial int ClockGetTime(int clockid, TimeSpec* tp);
 
