@@ -96,17 +96,20 @@ public static class BenchRunner
         "raw-spin" => new RawSpinContender(),
         "raw-spin-stamped" => new RawSpinContender(stamped: true),
         "direct" => new DirectContender(),
-        "dpc-spin-then-block" => new DpcKernelContender(DpcWaitStrategy.SpinThenBlock, o.Realtime, o.SpinDuration),
-        "dpc-busy-spin" => new DpcKernelContender(DpcWaitStrategy.BusySpin, o.Realtime, o.SpinDuration),
-        "dpc-blocking" => new DpcKernelContender(DpcWaitStrategy.Blocking, o.Realtime, o.SpinDuration),
+        "dpc-spin-then-block" => new DpcKernelContender(DpcWaitStrategy.SpinThenBlock, o.Realtime, o.SpinDuration, o.ProducerCpu),
+        "dpc-busy-spin" => new DpcKernelContender(DpcWaitStrategy.BusySpin, o.Realtime, o.SpinDuration, o.ProducerCpu),
+        "dpc-blocking" => new DpcKernelContender(DpcWaitStrategy.Blocking, o.Realtime, o.SpinDuration, o.ProducerCpu),
         "channel" => new ChannelContender(),
         "threadpool" => new ThreadPoolContender(),
         "blocking-collection" => new BlockingCollectionContender(),
         _ => throw new ArgumentException($"Unknown contender '{name}'.", nameof(name)),
     };
 
-    /// <summary>How long the first round's warm-up leaves the producer's core to the runtime's background JIT.</summary>
-    private static readonly TimeSpan TierUpPause = TimeSpan.FromMilliseconds(300);
+    /// <summary>How long, after each of its chunks, the first round's warm-up leaves the producer's core to the runtime's background JIT.</summary>
+    private static readonly TimeSpan TierUpPause = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The chunks the first round's warm-up is split into (one per tiering step, and one to spare).</summary>
+    private const int TierUpChunks = 4;
 
     /// <summary>Round <paramref name="round"/>'s share of <paramref name="total"/> events (the shares add up to it).</summary>
     private static int Share(int total, int rounds, int round) => (int)((long)total * (round + 1) / rounds - (long)total * round / rounds);
@@ -165,16 +168,24 @@ public static class BenchRunner
         var intervalNs = (long)(o.Interval.TotalMilliseconds * 1_000_000);
         long produced = 0;
 
-        // Warm-up: same paced path, not recorded.
-        produced = Paced(c, sink, produced, share.WarmupEvents, intervalNs, o);
-        WaitDrained(sink, produced, o.DrainTimeout);
+        // Warm-up: same paced path, not recorded. While the producer and a spinning consumer hold both cores at
+        // FIFO, the runtime's background JIT (a normal thread) barely runs, and tiering goes in steps (call
+        // counting after a quiet spell, then the optimised compile), each needing calls and then CPU time. So
+        // the first round warms up in chunks with the producer's core left idle after each.
+        var chunks = share.TierUpPause > TimeSpan.Zero ? TierUpChunks : 1;
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            produced = Paced(c, sink, produced, Math.Max(1, share.WarmupEvents / chunks), intervalNs, o);
+            WaitDrained(sink, produced, o.DrainTimeout);
+            if (share.TierUpPause > TimeSpan.Zero)
+            {
+                Thread.Sleep(share.TierUpPause);
+            }
+        }
+
         if (share.TierUpPause > TimeSpan.Zero)
         {
-            // While the producer and a spinning consumer hold both cores at FIFO, the runtime's background JIT
-            // (a normal thread) barely runs, and the warmed-up code may still wait to be replaced by its
-            // optimised tier. Free the producer's core for a moment, then warm the caches up again.
-            Thread.Sleep(share.TierUpPause);
-            produced = Paced(c, sink, produced, Math.Max(1, share.WarmupEvents / 8), intervalNs, o);
+            produced = Paced(c, sink, produced, Math.Max(1, share.WarmupEvents / 8), intervalNs, o); // the caches again
             WaitDrained(sink, produced, o.DrainTimeout);
         }
 

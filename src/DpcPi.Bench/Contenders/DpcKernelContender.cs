@@ -7,8 +7,10 @@ namespace DpcPi.Bench.Contenders;
 /// producer thread plays the ISR and calls <see cref="DpcKernel.InsertQueueDpc"/> with its timestamp as
 /// the first system argument; the DPC routine is the handler. Inserts cycle through a ring of distinct
 /// DPC objects (one per in-flight slot), so no insert coalesces and every event runs its own DPC.
+/// The kernel's own ISR thread, which here only takes the clock tick, runs on the producer's CPU: the producer
+/// plays the ISR, and a tick on the consumer's core would pre-empt the worker it measures every millisecond.
 /// </summary>
-internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime, TimeSpan? spinDuration) : Contender(BenchResult.StrategyName(strategy))
+internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime, TimeSpan? spinDuration, int producerCpu) : Contender(BenchResult.StrategyName(strategy))
 {
     private DpcKernel? _kernel;
     private Dpc[] _ring = [];
@@ -26,6 +28,7 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
         var options = new KernelOptions
         {
             Processors = [consumerCpu],
+            IsrProcessor = producerCpu,
             Realtime = realtime,
             Pin = true,
             WaitStrategy = strategy,
@@ -48,7 +51,7 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
         }
 
         _kernel.Start();
-        Notes.Add($"kernel guarantees: {_kernel.Guarantees}");
+        Notes.Add($"kernel guarantees: {_kernel.Guarantees}; its ISR thread (the clock tick) on CPU {_kernel.IsrProcessor}, the producer's");
     }
 
     public override void Publish(long stampNs)
