@@ -18,7 +18,7 @@ internal sealed class DpcProcessor : IDisposable
     public readonly LatencyRecorder ThreadedRecorder;
 
     // Thresholds (Windows: MaximumDpcQueueDepth, MinimumDpcRate, DpcRequestRate, AdjustDpcThreshold).
-    // Written by the clock tick under the lock, read by inserts without it.
+    // Written by the clock tick under its own lock, read by inserts and statistics without it.
     public int MaximumDpcQueueDepth;
     public long DpcRequestRate;
     private long _lastDpcCount;
@@ -31,6 +31,7 @@ internal sealed class DpcProcessor : IDisposable
     private long _cumulativeFlaggedDrain;
     private int _holdCount;
     private readonly ManualResetEventSlim _holdReleased = new(true, spinCount: 0);
+    private readonly Lock _tickLock = new(); // the tick state (a tick may come from any thread calling ClockTick)
 
     // Counters.
     public long Exceptions;
@@ -224,16 +225,21 @@ internal sealed class DpcProcessor : IDisposable
     /// <summary>
     /// The clock tick's work for this core, as KeUpdateRunTime: request a drain of DPCs left queued,
     /// adapt the maximum depth towards the ideal request rate, update the request rate, check the watchdog.
+    /// It takes neither the core's list lock nor a line the worker needs exclusive unless something is left
+    /// queued or a limit may be crossed: a tick every millisecond must not make the worker's next dequeue
+    /// wait for its own lock (on the tick's core) or refetch its lines. The tick state has its own lock.
     /// </summary>
     public void OnClockTick(long nowNs)
     {
         var o = _kernel.Options;
         bool request = false;
-        using (Lock.EnterScope())
+        using (_tickLock.EnterScope())
         {
-            Ticks++;
-            Normal.CollectLocked();
-            if (Normal.List.Count > 0 && !Normal.RoutineActive && !Normal.IsRequested)
+            Volatile.Write(ref Ticks, Ticks + 1);
+
+            // Left queued: DPCs in the ring, list or overflow while no routine runs and no drain is pending
+            // (a worker that takes one meanwhile turns the request into a spurious, harmless one).
+            if (Normal.Depth > 0 && !Volatile.Read(ref Normal.RoutineActive) && !Normal.IsRequested)
             {
                 _adjustCountdown = o.AdjustDpcThreshold;
                 request = true;
@@ -274,6 +280,18 @@ internal sealed class DpcProcessor : IDisposable
     public void CheckWatchdog(long nowNs)
     {
         var o = _kernel.Options;
+
+        // Without the lock first: in the steady state no routine is over its limit and no drain over the
+        // cumulative one, and the tick leaves the worker's lock alone. A possible violation (a torn read can
+        // only make one look possible) is confirmed under the lock.
+        var maybeSingle = Volatile.Read(ref Normal.RoutineActive) && nowNs - Volatile.Read(ref Normal.RoutineStartNs) > o.WatchdogDpcLimitNs;
+        var drainStarted = Volatile.Read(ref Normal.DrainStartNs);
+        var maybeCumulative = drainStarted != 0 && nowNs - drainStarted > o.WatchdogCumulativeLimitNs;
+        if (!maybeSingle && !maybeCumulative)
+        {
+            return;
+        }
+
         WatchdogEvent? single = null;
         WatchdogEvent? cumulative = null;
         using (Lock.EnterScope())
@@ -332,9 +350,9 @@ internal sealed class DpcProcessor : IDisposable
                 Volatile.Read(ref Normal.TimeInDpcNs) + Volatile.Read(ref Threaded.TimeInDpcNs),
                 Volatile.Read(ref maxLane.MaxExecutionNs),
                 Volatile.Read(ref maxLane.MaxExecutionDpc)?.Name,
-                MaximumDpcQueueDepth,
-                DpcRequestRate,
-                Ticks,
+                Volatile.Read(ref MaximumDpcQueueDepth),
+                Volatile.Read(ref DpcRequestRate),
+                Volatile.Read(ref Ticks),
                 Volatile.Read(ref WatchdogPerDpc),
                 Volatile.Read(ref WatchdogCumulative));
         }

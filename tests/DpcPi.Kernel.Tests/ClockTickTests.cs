@@ -19,6 +19,35 @@ public sealed class ClockTickTests
     }
 
     [Fact]
+    public void ClockTick_NothingLeftQueuedNoLimitCrossed_LeavesTheListLockToTheWorker()
+    {
+        // A tick every millisecond must not make the worker wait for its own lock: with nothing left over and no
+        // watchdog limit near, the tick completes while another thread holds the core's list lock.
+        using var kernel = KernelFactory.Manual(minimumRate: 0);
+        var proc = kernel.GetProcessor(0);
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            using (proc.Lock.EnterScope())
+            {
+                held.Set();
+                release.Wait();
+            }
+        });
+        holder.Start();
+        held.Wait();
+
+        var tick = Task.Run(kernel.ClockTick);
+        var finished = tick.Wait(TimeSpan.FromSeconds(5));
+        release.Set();
+        holder.Join();
+
+        Assert.True(finished, "the tick waited for the list lock");
+        Assert.Equal(1, kernel.GetProcessorStatistics(0).ClockTicks);
+    }
+
+    [Fact]
     public void ClockTick_PendingAndRateBelowIdeal_LowersMaximumDepthDownToOne()
     {
         using var kernel = KernelFactory.Manual(minimumRate: 0, maxDepth: 4);
