@@ -19,6 +19,7 @@ public sealed record BenchOptions
         Interval = TimeSpan.FromMicroseconds(20),
         ThroughputDuration = TimeSpan.FromMilliseconds(150),
         Rounds = 1,
+        TierUpPause = TimeSpan.Zero,
     };
 
     /// <summary>"full" or "quick" (reported, not interpreted).</summary>
@@ -33,6 +34,13 @@ public sealed record BenchOptions
     /// to replace the hand-off code, so each contender is measured in its steady state, not its first.
     /// </summary>
     public int WarmupEvents { get; init; } = 40_000;
+
+    /// <summary>
+    /// How long, after each quarter of the first round's warm-up, the producer's core is left idle for the runtime's
+    /// background JIT (zero: one warm-up, no pauses). While the producer and a spinning consumer hold both cores at
+    /// FIFO that thread can hardly run, and tiering goes in steps that each need calls and then CPU time.
+    /// </summary>
+    public TimeSpan TierUpPause { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Spacing of latency-phase events (cyclictest's -i). Each event also waits for the previous one to be handled.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMicroseconds(25);

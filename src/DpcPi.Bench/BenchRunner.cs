@@ -63,7 +63,7 @@ public static class BenchRunner
                 var share = new RoundShare(
                     // The first round warms the JIT up in full; later rounds reuse the compiled code and only warm the caches.
                     round == 0 ? options.WarmupEvents : options.WarmupEvents / 8,
-                    round == 0 && options.WarmupEvents > 0 ? TierUpPause : TimeSpan.Zero,
+                    round == 0 && options.WarmupEvents > 0 ? options.TierUpPause : TimeSpan.Zero,
                     Share(options.LatencyEvents, rounds, round),
                     options.ThroughputDuration / rounds);
                 var figures = RunOne(Create(name, options), options, share);
@@ -104,9 +104,6 @@ public static class BenchRunner
         "blocking-collection" => new BlockingCollectionContender(),
         _ => throw new ArgumentException($"Unknown contender '{name}'.", nameof(name)),
     };
-
-    /// <summary>How long, after each of its chunks, the first round's warm-up leaves the producer's core to the runtime's background JIT.</summary>
-    private static readonly TimeSpan TierUpPause = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The chunks the first round's warm-up is split into (one per tiering step, and one to spare).</summary>
     private const int TierUpChunks = 4;
