@@ -37,6 +37,8 @@ public static class BenchJsonWriter
             w.WriteNumber("bytes_per_interrupt", Math.Round(r.BytesPerInterrupt, 4));
             WriteRatio(w, "p50_ratio_to_raw", result.RatioToRaw(r, x => x.P50Ns));
             WriteRatio(w, "p99_ratio_to_raw", result.RatioToRaw(r, x => x.P99Ns));
+            WriteOptional(w, "queue_wait_p50_ns", r.QueueWaitP50Ns);
+            WriteOptional(w, "queue_wait_p99_ns", r.QueueWaitP99Ns);
             w.WriteStartArray("round_p50_ns");
             foreach (var p in r.RoundP50Ns)
             {
@@ -82,6 +84,18 @@ public static class BenchJsonWriter
         using var ms = new MemoryStream();
         Write(ms, result);
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
     }
 
     private static void WriteRatio(Utf8JsonWriter w, string name, double? ratio)

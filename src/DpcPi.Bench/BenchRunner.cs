@@ -187,11 +187,15 @@ public static class BenchRunner
         }
 
         var allocBefore = GC.GetTotalAllocatedBytes(precise: true);
+        Thread.Sleep(1); // the consumer finishes its bookkeeping of the last warm-up event (its handler already counted it)
+        c.LatencyPhase(starting: true);
         sink.Recording = true;
         var latencyStart = produced;
         produced = Paced(c, sink, produced, share.LatencyEvents, intervalNs, o);
         WaitDrained(sink, produced, o.DrainTimeout);
         sink.Recording = false;
+        Thread.Sleep(1);
+        c.LatencyPhase(starting: false);
         var latencyLost = produced - sink.Handled;
         var latencyEvents = produced - latencyStart;
 
@@ -231,6 +235,7 @@ public static class BenchRunner
         var tpHandled = sink.Handled - handledBefore;
         return new RoundFigures(
             sink.Histogram,
+            c.QueueWait,
             Math.Max(0, latencyLost),
             tpProduced,
             tpHandled,
@@ -295,6 +300,7 @@ public static class BenchRunner
     /// <summary>One round of one contender: its latency histogram and the counts that pool into its result.</summary>
     private sealed record RoundFigures(
         LatencyHistogram Histogram,
+        LatencyHistogram? QueueWait,
         long LatencyLost,
         long ThroughputProduced,
         long ThroughputHandled,
@@ -310,6 +316,7 @@ public static class BenchRunner
     private sealed class Pool
     {
         private readonly LatencyHistogram _histogram = new();
+        private LatencyHistogram? _queueWait;
         private readonly List<long> _roundP50 = [];
         private readonly List<string> _notes = [];
         private long _lost;
@@ -322,6 +329,11 @@ public static class BenchRunner
         public void Add(RoundFigures f)
         {
             _histogram.Add(f.Histogram);
+            if (f.QueueWait is not null)
+            {
+                (_queueWait ??= new LatencyHistogram()).Add(f.QueueWait);
+            }
+
             _roundP50.Add(f.Histogram.GetValueAtPercentile(50));
             _lost += f.LatencyLost;
             _produced += f.ThroughputProduced;
@@ -352,6 +364,8 @@ public static class BenchRunner
             ThroughputPerSecond = _handled / Math.Max(1e-9, _seconds),
             BytesPerInterrupt = _events == 0 ? 0 : _bytes / (double)_events,
             RoundP50Ns = [.. _roundP50],
+            QueueWaitP50Ns = _queueWait?.GetValueAtPercentile(50),
+            QueueWaitP99Ns = _queueWait?.GetValueAtPercentile(99),
             Notes = [.. _notes],
         };
     }

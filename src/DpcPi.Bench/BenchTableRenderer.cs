@@ -45,6 +45,14 @@ public static class BenchTableRenderer
             }
         }
 
+        foreach (var r in result.Results.Where(r => r.QueueWaitP50Ns is not null))
+        {
+            var line = string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"{r.Name}: queued→DPC start by the kernel's own stamps p50 {r.QueueWaitP50Ns} ns, p99 {r.QueueWaitP99Ns} ns (end to end {r.P50Ns} / {r.P99Ns} ns); the difference is mostly the insert before its queued stamp and the call after the start stamp");
+            console.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
+        }
+
         foreach (var n in result.Notes)
         {
             console.MarkupLine($"[yellow]{Markup.Escape(n)}[/]");

@@ -35,6 +35,14 @@ public sealed record ContenderResult
     /// <summary>Bytes allocated by the whole process per measured interrupt (both phases, after warm-up).</summary>
     public required double BytesPerInterrupt { get; init; }
 
+    /// <summary>
+    /// For the DPC kernel: its own queued→DPC start stamps over the latency phases (p50, p99, ns). The rest of the
+    /// hand-off is the insert up to its queued stamp and the call after the start stamp. Null for the others.
+    /// </summary>
+    public long? QueueWaitP50Ns { get; init; }
+
+    public long? QueueWaitP99Ns { get; init; }
+
     /// <summary>The p50 of each round (ns), in round order; one entry when the run had one round.</summary>
     public IReadOnlyList<long> RoundP50Ns { get; init; } = [];
 

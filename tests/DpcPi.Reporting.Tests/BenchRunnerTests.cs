@@ -52,6 +52,13 @@ public sealed class BenchRunnerTests
              "bench: round 3/3: raw-spin ...", "bench: round 3/3: dpc-spin-then-block ..."],
             starts);
         Assert.Contains("; by round: ", result.Goals[0].Detail, StringComparison.Ordinal);
+
+        // The kernel's own queued→start stage lies inside each event's end-to-end latency, so at every percentile it is lower.
+        var dpc = result["dpc-spin-then-block"]!;
+        Assert.NotNull(dpc.QueueWaitP50Ns);
+        Assert.InRange(dpc.QueueWaitP50Ns!.Value, 1, dpc.P50Ns);
+        Assert.InRange(dpc.QueueWaitP99Ns!.Value, dpc.QueueWaitP50Ns.Value, dpc.P99Ns);
+        Assert.Null(result["raw-spin"]!.QueueWaitP50Ns);
         using var doc = JsonDocument.Parse(BenchJsonWriter.ToJson(result));
         Assert.Empty(JsonSchemaValidator.Validate(JsonSchemaValidator.LoadSchema("bench-report.schema.json"), doc.RootElement));
         Assert.Equal(3, doc.RootElement.GetProperty("results")[0].GetProperty("round_p50_ns").GetArrayLength());

@@ -1,3 +1,5 @@
+using DpcPi.Kernel.Measurement;
+
 namespace DpcPi.Bench.Contenders;
 
 /// <summary>One way of handing an event from the ISR side (the producer thread) to a handler.</summary>
@@ -18,6 +20,17 @@ internal abstract class Contender : IDisposable
 
     /// <summary>Hands one event stamped at <paramref name="stampNs"/> to the consumer. Called on the producer thread only.</summary>
     public abstract void Publish(long stampNs);
+
+    /// <summary>
+    /// Called on the producer thread as the paced latency phase starts and after it has drained (the consumer is
+    /// idle both times). Must not allocate: the phase's allocations are measured.
+    /// </summary>
+    public virtual void LatencyPhase(bool starting)
+    {
+    }
+
+    /// <summary>The hand-off's own queued→start stage over the last latency phase, for contenders that stamp it; else null.</summary>
+    public virtual LatencyHistogram? QueueWait => null;
 
     /// <summary>Stops and joins the consumer side.</summary>
     public abstract void Stop();

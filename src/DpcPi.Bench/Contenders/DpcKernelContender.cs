@@ -1,4 +1,5 @@
 using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
 
 namespace DpcPi.Bench.Contenders;
 
@@ -17,6 +18,8 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
     private long _sequence;
     private long _rejected;
     private BenchSink? _sink;
+    private readonly LatencyHistogram _queueWait = new();
+    private int _cpu;
 
     public DpcKernel? Kernel => _kernel;
 
@@ -25,6 +28,7 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
     public override void Start(BenchSink sink, int consumerCpu, int capacity)
     {
         _sink = sink;
+        _cpu = consumerCpu;
         var options = new KernelOptions
         {
             Processors = [consumerCpu],
@@ -52,6 +56,22 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
 
         _kernel.Start();
         Notes.Add($"kernel guarantees: {_kernel.Guarantees}; its ISR thread (the clock tick) on CPU {_kernel.IsrProcessor}, the producer's");
+    }
+
+    public override LatencyHistogram? QueueWait => _queueWait;
+
+    public override void LatencyPhase(bool starting)
+    {
+        var stage = _kernel!.GetRecorder(_cpu)[LatencyStage.QueueWait];
+        if (starting)
+        {
+            stage.Reset();
+        }
+        else
+        {
+            _queueWait.Reset();
+            _queueWait.Add(stage);
+        }
     }
 
     public override void Publish(long stampNs)
