@@ -187,14 +187,12 @@ public static class BenchRunner
         }
 
         var allocBefore = GC.GetTotalAllocatedBytes(precise: true);
-        Thread.Sleep(1); // the consumer finishes its bookkeeping of the last warm-up event (its handler already counted it)
         c.LatencyPhase(starting: true);
         sink.Recording = true;
         var latencyStart = produced;
         produced = Paced(c, sink, produced, share.LatencyEvents, intervalNs, o);
         WaitDrained(sink, produced, o.DrainTimeout);
         sink.Recording = false;
-        Thread.Sleep(1);
         c.LatencyPhase(starting: false);
         var latencyLost = produced - sink.Handled;
         var latencyEvents = produced - latencyStart;
@@ -366,6 +364,7 @@ public static class BenchRunner
             RoundP50Ns = [.. _roundP50],
             QueueWaitP50Ns = _queueWait?.GetValueAtPercentile(50),
             QueueWaitP99Ns = _queueWait?.GetValueAtPercentile(99),
+            QueueWaitCount = _queueWait?.TotalCount,
             Notes = [.. _notes],
         };
     }

@@ -43,6 +43,9 @@ public sealed record ContenderResult
 
     public long? QueueWaitP99Ns { get; init; }
 
+    /// <summary>How many runs the queued→DPC start figures cover: every latency-phase event, when the phases were fenced right.</summary>
+    public long? QueueWaitCount { get; init; }
+
     /// <summary>The p50 of each round (ns), in round order; one entry when the run had one round.</summary>
     public IReadOnlyList<long> RoundP50Ns { get; init; } = [];
 

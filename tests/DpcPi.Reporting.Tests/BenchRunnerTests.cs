@@ -56,6 +56,7 @@ public sealed class BenchRunnerTests
         // The kernel's own queued→start stage lies inside each event's end-to-end latency, so at every percentile it is lower.
         var dpc = result["dpc-spin-then-block"]!;
         Assert.NotNull(dpc.QueueWaitP50Ns);
+        Assert.Equal(dpc.Count, dpc.QueueWaitCount); // each phase's stage holds its own events: none from the warm-up, none missed
         Assert.InRange(dpc.QueueWaitP50Ns!.Value, 1, dpc.P50Ns);
         Assert.InRange(dpc.QueueWaitP99Ns!.Value, dpc.QueueWaitP50Ns.Value, dpc.P99Ns);
         Assert.Null(result["raw-spin"]!.QueueWaitP50Ns);

@@ -23,7 +23,8 @@ internal abstract class Contender : IDisposable
 
     /// <summary>
     /// Called on the producer thread as the paced latency phase starts and after it has drained (the consumer is
-    /// idle both times). Must not allocate: the phase's allocations are measured.
+    /// done with its handlers both times, though it may still be recording their stages: a contender that reads
+    /// those waits for them). Must not allocate: the phase's allocations are measured.
     /// </summary>
     public virtual void LatencyPhase(bool starting)
     {

@@ -17,7 +17,7 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
     private Dpc[] _ring = [];
     private long _sequence;
     private long _rejected;
-    private BenchSink? _sink;
+    private long _acceptedAtReset;
     private readonly LatencyHistogram _queueWait = new();
     private int _cpu;
 
@@ -27,7 +27,6 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
 
     public override void Start(BenchSink sink, int consumerCpu, int capacity)
     {
-        _sink = sink;
         _cpu = consumerCpu;
         var options = new KernelOptions
         {
@@ -63,9 +62,21 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
     public override void LatencyPhase(bool starting)
     {
         var stage = _kernel!.GetRecorder(_cpu)[LatencyStage.QueueWait];
+
+        // The handler counts an event before the worker records its stages, so wait (bounded) until the stage has
+        // every accepted insert since the last reset; a reset must not race the last warm-up record.
+        var accepted = _sequence - _rejected;
+        var deadline = Environment.TickCount64 + 1_000;
+        var spin = new SpinWait();
+        while (stage.TotalCount < accepted - _acceptedAtReset && Environment.TickCount64 < deadline)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
         if (starting)
         {
             stage.Reset();
+            _acceptedAtReset = accepted;
         }
         else
         {
@@ -97,6 +108,5 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
 
         _kernel.Dispose();
         _kernel = null;
-        _ = _sink;
     }
 }
