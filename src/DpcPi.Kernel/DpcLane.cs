@@ -168,12 +168,12 @@ internal sealed class DpcLane
         var head = _consumer.Head;
         while (true)
         {
-            ref var slot = ref _shared.Ring![head & RingMask];
-            if (Volatile.Read(ref slot.Sequence) != head + 1)
+            if (!IsPublished(head))
             {
                 break; // not published yet (or a claimed slot still being filled: its inserter wakes us after)
             }
 
+            ref var slot = ref _shared.Ring![head & RingMask];
             var dpc = slot.Dpc!;
             dpc.Queue.Record = slot.Record;
             Link(dpc);
@@ -224,14 +224,14 @@ internal sealed class DpcLane
     public bool TryTakeSlotLocked(out Dpc dpc, out InsertRecord record)
     {
         var head = _consumer.Head;
-        ref var slot = ref _shared.Ring![head & RingMask];
-        if (List.Count != 0 || Volatile.Read(ref slot.Sequence) != head + 1 || Volatile.Read(ref _attention.Value) != 0)
+        if (List.Count != 0 || !IsPublished(head) || Volatile.Read(ref _attention.Value) != 0)
         {
             dpc = null!;
             record = default;
             return false;
         }
 
+        ref var slot = ref _shared.Ring![head & RingMask];
         dpc = slot.Dpc!;
         record = slot.Record;
         Volatile.Write(ref _consumer.Head, head + 1);
@@ -249,7 +249,7 @@ internal sealed class DpcLane
     {
         var from = _takenFrom;
         var seen = Math.Max(_published, from + 1);
-        while (seen - from < RingSize && Volatile.Read(ref _shared.Ring![seen & RingMask].Sequence) == seen + 1)
+        while (seen - from < RingSize && IsPublished(seen))
         {
             seen++;
         }
@@ -376,8 +376,11 @@ internal sealed class DpcLane
     private bool HasQueuedWork()
     {
         var head = Volatile.Read(ref _consumer.Head);
-        return Volatile.Read(ref _shared.Ring![head & RingMask].Sequence) == head + 1 || Volatile.Read(ref _attention.Value) != 0;
+        return IsPublished(head) || Volatile.Read(ref _attention.Value) != 0;
     }
+
+    /// <summary>Whether the slot of ring position <paramref name="index"/> holds that position's insert, complete (its sequence is index + 1).</summary>
+    private bool IsPublished(long index) => Volatile.Read(ref _shared.Ring![index & RingMask].Sequence) == index + 1;
 
     private bool TryPublish(Dpc dpc, ref InsertRecord record, bool countIsCycle)
     {
