@@ -59,6 +59,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "clock_gettime", SetLastError = true)]
     public static partial int ClockGetTime(int clockid, TimeSpec* tp);
 
+    // Returns the error number itself (0 on success) and leaves errno alone.
+    [LibraryImport(Lib, EntryPoint = "clock_nanosleep")]
+    public static partial int ClockNanosleep(int clockid, int flags, TimeSpec* request, TimeSpec* remain);
+
     [LibraryImport(Lib, EntryPoint = "sched_setaffinity", SetLastError = true)]
     public static partial int SchedSetAffinity(int pid, nuint cpusetsize, void* mask);
 

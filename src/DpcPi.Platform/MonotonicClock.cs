@@ -36,4 +36,25 @@ public static unsafe class MonotonicClock
             return ts.ToNanoseconds();
         }
     }
+
+    /// <summary>
+    /// Sleeps until CLOCK_MONOTONIC reaches <paramref name="deadlineNs"/> (clock_nanosleep, TIMER_ABSTIME:
+    /// no drift from loop to loop; the wake-up is as late as the scheduler and the thread's timer slack make it).
+    /// Returns at once for a deadline in the past; a signal does not cut the sleep short.
+    /// </summary>
+    public static void SleepUntil(long deadlineNs)
+    {
+        var request = Libc.TimeSpec.FromNanoseconds(Math.Max(0, deadlineNs));
+        int error;
+        do
+        {
+            error = Libc.ClockNanosleep(1, 1, &request, null); // CLOCK_MONOTONIC, TIMER_ABSTIME
+        }
+        while (error == Errnos.EINTR);
+
+        if (error != 0)
+        {
+            throw PlatformException.FromErrno("clock_nanosleep", error);
+        }
+    }
 }

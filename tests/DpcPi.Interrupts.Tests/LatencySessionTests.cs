@@ -67,6 +67,48 @@ public sealed class LatencySessionTests
     }
 
     [Fact]
+    public void Session_WarmupWhoseSourceStartsLate_CountsFromTheFirstDpcRun()
+    {
+        // The first expiry is 400 ms away: a warm-up timed from its start would end before any interrupt.
+        using var session = new LatencySession(new LatencySessionOptions
+        {
+            Source = LatencySource.Timer,
+            IntervalNs = 400_000_000,
+            Loops = 1,
+            Warmup = TimeSpan.FromMilliseconds(300),
+            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+        });
+
+        session.Start(TestContext.Current.CancellationToken);
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        Assert.True(session.WarmupDpcRuns >= 1, $"warm-up saw {session.WarmupDpcRuns} DPC runs");
+        Assert.True(session.WarmupElapsed >= TimeSpan.FromMilliseconds(700), $"warm-up took {session.WarmupElapsed}");
+    }
+
+    [Fact]
+    public void Session_WarmupWithoutInterrupts_GivesUpAfterItsGrace()
+    {
+        using var session = new LatencySession(new LatencySessionOptions
+        {
+            Source = LatencySource.Timer,
+            IntervalNs = 60_000_000_000,
+            Duration = TimeSpan.FromMilliseconds(50),
+            Warmup = TimeSpan.FromMilliseconds(100),
+            WarmupGrace = TimeSpan.FromMilliseconds(400),
+            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+        });
+
+        session.Start(TestContext.Current.CancellationToken);
+        session.Wait(TestContext.Current.CancellationToken);
+        session.Stop();
+
+        Assert.Equal(0, session.WarmupDpcRuns);
+        Assert.InRange(session.WarmupElapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public void Session_FakeWithWiringFile_TakesItsLinesFromTheWiring()
     {
         // timer-jitter wires GPIO18 (output) to GPIO23 (input, rising edges): not the default 17/27.

@@ -55,10 +55,14 @@ internal sealed class LatencyCommand : ICommand
         using var session = new LatencySession(options);
         if (!quiet && options.Warmup > TimeSpan.Zero)
         {
-            output.WriteLine($"warm-up: {options.Warmup.TotalMilliseconds:0} ms on a throwaway kernel, so the JIT has compiled the path; not measured (--no-warmup to skip)");
+            output.WriteLine($"warm-up: {options.Warmup.TotalMilliseconds:0} ms of interrupts on a throwaway kernel, so the JIT has compiled the path; not measured (--no-warmup to skip)");
         }
 
         session.Start(cancellationToken);
+        if (options.Warmup > TimeSpan.Zero && session.WarmupDpcRuns == 0)
+        {
+            output.WriteLine($"warm-up: no interrupt reached a DPC within {options.WarmupGrace.TotalSeconds:0} s, so the measured run starts cold (its first interrupts include JIT compilation)");
+        }
         var progress = quiet ? null : new Thread(() => LiveView(session, options, output, cancellationToken)) { IsBackground = true, Name = "live-view" };
         progress?.Start();
         session.Wait(cancellationToken);
@@ -79,6 +83,7 @@ internal sealed class LatencyCommand : ICommand
                 ["edges_generated"] = session.Generated.ToString(CultureInfo.InvariantCulture),
                 ["interval_us"] = (options.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
                 ["warmup_ms"] = session.WarmupElapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),
+                ["warmup_dpc_runs"] = session.WarmupDpcRuns.ToString(CultureInfo.InvariantCulture),
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
             },

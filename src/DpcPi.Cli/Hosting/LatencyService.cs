@@ -73,6 +73,11 @@ internal sealed class LatencyService : IHostedService, IDisposable
         var session = new LatencySession(_settings.Session);
         Session = session;
         session.Start(cancellationToken);
+        if (_settings.Session.Warmup > TimeSpan.Zero && session.WarmupDpcRuns == 0)
+        {
+            _log.LogWarning("warm-up: no interrupt reached a DPC within {GraceSeconds} s, so the measured run starts cold (its first interrupts include JIT compilation)", _settings.Session.WarmupGrace.TotalSeconds);
+        }
+
         var k = session.Kernel;
         _ = k.Faulted.ContinueWith(t => OnFault(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         _secondTimer = new Timer(_ => OnSecond(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -243,6 +248,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
                 ["dpc_runs"] = session.Completed.ToString(CultureInfo.InvariantCulture),
                 ["interval_us"] = (_settings.Session.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
                 ["warmup_ms"] = (Session?.WarmupElapsed.TotalMilliseconds ?? 0).ToString("0", CultureInfo.InvariantCulture),
+                ["warmup_dpc_runs"] = (Session?.WarmupDpcRuns ?? 0).ToString(CultureInfo.InvariantCulture),
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
             },

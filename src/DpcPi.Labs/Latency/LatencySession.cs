@@ -72,6 +72,9 @@ public sealed class LatencySession : IDisposable
     /// <summary>How long the warm-up ran before this session started measuring (0 when disabled).</summary>
     public TimeSpan WarmupElapsed { get; private set; }
 
+    /// <summary>DPC runs the warm-up saw: 0 means it ended at its grace period with nothing warmed.</summary>
+    public long WarmupDpcRuns { get; private set; }
+
     /// <summary>
     /// Runs the warm-up (if any: a throwaway session of the same source, see <see cref="LatencySessionOptions.Warmup"/>),
     /// then opens the source (GPIO errors surface here as <see cref="GpioException"/>), starts the kernel and the stimulus.
@@ -84,8 +87,9 @@ public sealed class LatencySession : IDisposable
             using (var warmup = new LatencySession(_options.ForWarmup()))
             {
                 warmup.Start(cancellationToken);
-                warmup.Wait(cancellationToken);
+                warmup.WaitWarm(_options.Warmup, _options.WarmupGrace, cancellationToken);
                 warmup.Stop();
+                WarmupDpcRuns = warmup.Completed;
             }
 
             WarmupElapsed = TimeSpan.FromTicks((MonotonicClock.NowNs - began) / 100);
@@ -159,6 +163,31 @@ public sealed class LatencySession : IDisposable
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// A warm-up's end: <paramref name="warm"/> after the first DPC run (the whole path has run once and keeps
+    /// running), or <paramref name="grace"/> after the start when no DPC has run by then.
+    /// </summary>
+    private void WaitWarm(TimeSpan warm, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var graceEnds = _startedNs + (long)grace.TotalMilliseconds * 1_000_000;
+        var firstRunNs = 0L;
+        while (!cancellationToken.IsCancellationRequested && !_done.IsSet)
+        {
+            var now = MonotonicClock.NowNs;
+            if (firstRunNs == 0 && Completed > 0)
+            {
+                firstRunNs = now;
+            }
+
+            if (firstRunNs != 0 ? now - firstRunNs >= (long)warm.TotalMilliseconds * 1_000_000 : now >= graceEnds)
+            {
+                return;
+            }
+
+            _done.Wait(5, CancellationToken.None);
         }
     }
 
@@ -281,16 +310,13 @@ public sealed class LatencySession : IDisposable
         using var sysfs = _options.DriveSysfs is { } path && _options.Source == LatencySource.Gpio ? new StreamWriter(path) { AutoFlush = true } : null;
         while (!token.IsCancellationRequested)
         {
-            var wait = next - MonotonicClock.NowNs;
-            if (wait > 2_000_000)
+            // Sleep, do not spin: each edge's latency counts from its own kernel timestamp, so the stimulus's
+            // wake-up jitter moves the edge, not the figure, and a spinning stimulus would take a whole core
+            // from the runtime's JIT and GC threads (on a 2-core machine, half of it).
+            MonotonicClock.SleepUntil(next);
+            if (token.IsCancellationRequested)
             {
-                Thread.Sleep(TimeSpan.FromTicks((wait - 1_000_000) / 100));
-                continue;
-            }
-
-            while (MonotonicClock.NowNs < next)
-            {
-                Thread.SpinWait(20);
+                break;
             }
 
             level = !level;

@@ -36,10 +36,16 @@ public sealed class LatencySessionOptions
     /// <summary>
     /// Before the measured run, the same source drives a throwaway kernel for this long, so the JIT has
     /// compiled (and tiered up) the whole ISR→DPC path before anything is recorded: otherwise the first
-    /// interrupts of a .NET process pay milliseconds of compilation and the max says so. Nothing the
-    /// warm-up records is kept. <see cref="TimeSpan.Zero"/> disables it.
+    /// interrupts of a .NET process pay milliseconds of compilation and the max says so. The time counts from
+    /// the warm-up's first DPC run, not from its start: on a slow machine (a Pi Zero, an emulator) the source
+    /// itself may take seconds to produce its first edge, and a warm-up that saw no interrupt warmed nothing.
+    /// It gives up <see cref="WarmupGrace"/> after its start if no DPC ran. Nothing the warm-up records is kept.
+    /// <see cref="TimeSpan.Zero"/> disables it.
     /// </summary>
     public TimeSpan Warmup { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long the warm-up waits for its first DPC run before it gives up (the measured run then starts cold).</summary>
+    public TimeSpan WarmupGrace { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>A copy for the warm-up run: same source and kernel settings, no memory locking, no warm-up of its own.</summary>
     internal LatencySessionOptions ForWarmup()
@@ -50,7 +56,7 @@ public sealed class LatencySessionOptions
         {
             Source = Source,
             IntervalNs = IntervalNs,
-            Duration = Warmup,
+            Duration = null, // the warm-up's own wait ends it: see LatencySession.WaitWarm
             Chip = Chip,
             InputLine = InputLine,
             OutputLine = OutputLine,
