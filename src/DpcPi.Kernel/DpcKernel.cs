@@ -73,8 +73,11 @@ public sealed partial class DpcKernel : IDisposable
 
     public IKernelClock Clock { get; }
 
-    /// <summary>When the kernel was created (the origin of the per-second timeline).</summary>
-    public long EpochNs { get; }
+    /// <summary>
+    /// When the kernel started (until <see cref="Start"/>: when it was created): the origin of the per-second
+    /// timeline, so time spent between creation and start (a warm-up, opening devices) is no empty seconds.
+    /// </summary>
+    public long EpochNs { get; private set; }
 
     /// <summary>The CPUs with a DPC queue.</summary>
     public IReadOnlyList<int> Processors { get; }
@@ -310,6 +313,14 @@ public sealed partial class DpcKernel : IDisposable
 
         _started = true;
         _controller = controller;
+        EpochNs = Clock.NowNs;
+        _isrRecorder.Rebase(EpochNs);
+        foreach (var p in _processors)
+        {
+            p.Recorder.Rebase(EpochNs);
+            p.ThreadedRecorder.Rebase(EpochNs);
+        }
+
         if (Options.LockMemory)
         {
             var e = ThreadControl.LockAllMemory();

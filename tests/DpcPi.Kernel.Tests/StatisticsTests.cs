@@ -34,4 +34,24 @@ public sealed class StatisticsTests
         Assert.Equal(9_000, slow.GetStatistics().MaxExecutionNs);
         Assert.Equal(2, fast.ExecutionTime.TotalCount);
     }
+
+    [Fact]
+    public void Timeline_KernelStartedLateAfterCreation_CountsSecondsFromTheStart()
+    {
+        var clock = new VirtualClock();
+        using var kernel = KernelFactory.Manual(clock: clock);
+        var dpc = kernel.InitializeDpc((_, _, _, _) => { });
+        dpc.SetTargetProcessor(0);
+        clock.Advance(3_500_000_000); // e.g. a warm-up between creating the kernel and starting it
+
+        kernel.Start();
+        clock.Advance(200_000_000);
+        kernel.InsertQueueDpc(dpc);
+        clock.Advance(5_000);
+        kernel.RunDpcs(0);
+
+        var recorder = kernel.GetRecorder(0);
+        Assert.Equal(1, recorder.TimelineLength);
+        Assert.Equal(5_000, recorder.MaxInSecond(0));
+    }
 }

@@ -13,7 +13,7 @@ public sealed class LatencyRecorder
     private readonly long[] _perSecondMax;
     private readonly long[] _outlierCycles;
     private readonly long[] _outlierValues;
-    private readonly long _epochNs;
+    private long _epochNs;
     private long _lastSecond = -1;
     private int _outlierCount;
     private long _outlierTotal;
@@ -36,6 +36,9 @@ public sealed class LatencyRecorder
     public long OutlierThresholdNs { get; set; } = 1_000_000;
 
     public LatencyHistogram this[LatencyStage stage] => _stages[(int)stage];
+
+    /// <summary>Moves the timeline's origin (before any value is recorded: the kernel's start).</summary>
+    internal void Rebase(long epochNs) => _epochNs = epochNs;
 
     /// <summary>How many values reached <see cref="OutlierThresholdNs"/> (including those beyond the stored list).</summary>
     public long OutlierCount => Volatile.Read(ref _outlierTotal);
