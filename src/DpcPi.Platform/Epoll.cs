@@ -4,8 +4,8 @@ namespace DpcPi.Platform;
 
 /// <summary>
 /// An epoll instance. Each registered descriptor carries a 64-bit cookie (DpcPi uses the interrupt
-/// vector). <c>struct epoll_event</c> is packed (12 bytes) on x86_64 and naturally aligned
-/// (16 bytes) on arm64; <see cref="Wait"/> reads whichever layout the running architecture uses.
+/// vector). <c>struct epoll_event</c> is packed (12 bytes) on x86 and x86_64 and naturally aligned
+/// (16 bytes) on arm and arm64; <see cref="Wait"/> reads whichever layout the running architecture uses.
 /// </summary>
 public sealed unsafe class Epoll : IDisposable
 {
@@ -17,7 +17,7 @@ public sealed unsafe class Epoll : IDisposable
     private const int CtlAdd = 1;
     private const int CtlDel = 2;
 
-    private static readonly int s_eventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+    private static readonly int s_eventSize = RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86 ? 12 : 16;
     private readonly FileDescriptorHandle _fd;
     private readonly byte[] _buffer;
 

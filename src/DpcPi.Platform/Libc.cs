@@ -93,15 +93,16 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "gettid", SetLastError = true)]
     public static partial int GetTid();
 
+    // time_t and long are the word size in the ABI of these (non-_TIME_BITS=64) symbols, on 32-bit glibc too.
     [StructLayout(LayoutKind.Sequential)]
     public struct TimeSpec
     {
-        public long Seconds;
-        public long Nanoseconds;
+        public nint Seconds;
+        public nint Nanoseconds;
 
-        public static TimeSpec FromNanoseconds(long ns) => new() { Seconds = ns / 1_000_000_000, Nanoseconds = ns % 1_000_000_000 };
+        public static TimeSpec FromNanoseconds(long ns) => new() { Seconds = (nint)(ns / 1_000_000_000), Nanoseconds = (nint)(ns % 1_000_000_000) };
 
-        public readonly long ToNanoseconds() => (Seconds * 1_000_000_000) + Nanoseconds;
+        public readonly long ToNanoseconds() => ((long)Seconds * 1_000_000_000) + Nanoseconds;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -120,7 +121,7 @@ internal static unsafe partial class Libc
     [StructLayout(LayoutKind.Sequential)]
     public struct RLimit
     {
-        public ulong Current;
-        public ulong Maximum;
+        public nuint Current; // rlim_t: unsigned long
+        public nuint Maximum;
     }
 }

@@ -154,6 +154,11 @@ public static unsafe class ThreadControl
         }
 
         Libc.RLimit lim;
-        return Libc.GetRLimit(resource, &lim) == 0 ? lim.Current : 0;
+        if (Libc.GetRLimit(resource, &lim) != 0)
+        {
+            return 0;
+        }
+
+        return lim.Current == nuint.MaxValue ? ulong.MaxValue : lim.Current; // RLIM_INFINITY is all ones in the word size
     }
 }
