@@ -61,7 +61,8 @@ internal sealed class LatencyCommand : ICommand
         session.Start(cancellationToken);
         if (options.Warmup > TimeSpan.Zero && session.WarmupDpcRuns == 0)
         {
-            output.WriteLine($"warm-up: no interrupt reached a DPC within {options.WarmupGrace.TotalSeconds:0} s, so the measured run starts cold (its first interrupts include JIT compilation)");
+            var hint = options.Source == LatencySource.Gpio && options.DriveSysfs is null ? $"; is output line {options.OutputLine} wired to input line {options.InputLine}?" : string.Empty;
+            output.WriteLine($"warm-up: no interrupt reached a DPC within {options.WarmupGrace.TotalSeconds:0} s, so the measured run starts cold (its first interrupts include JIT compilation){hint}");
         }
         var progress = quiet ? null : new Thread(() => LiveView(session, options, output, cancellationToken)) { IsBackground = true, Name = "live-view" };
         progress?.Start();
