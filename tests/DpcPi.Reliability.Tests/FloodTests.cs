@@ -124,10 +124,17 @@ public sealed class FloodTests(ITestOutputHelper output)
             if (round % 40 == 0 && physical[0] < perLine - 300)
             {
                 // Forced loss: stall the ISR thread inside line 0's ISR, then push more than the buffer holds.
-                Volatile.Write(ref stall, 1);
+                // Clear "stalled" before arming the stall: the ISR thread may still be dispatching the previous
+                // round's last batch, and an entry between the two writes must not be wiped out.
                 Volatile.Write(ref stalled, 0);
+                Volatile.Write(ref stall, 1);
                 Edge(0);
-                Assert.True(Dpcpi.SpinUntil(() => Volatile.Read(ref stalled) == 1, TimeSpan.FromSeconds(10)), "the ISR never entered the stall");
+                if (!Dpcpi.SpinUntil(() => Volatile.Read(ref stalled) == 1, TimeSpan.FromSeconds(10)))
+                {
+                    var s0 = requests[0].GetStatistics(offsets[0]);
+                    Assert.Fail($"round {round}: the ISR never entered the stall (line {offsets[0]}: events {events[0]}, delivered {s0.Delivered}, lost {s0.Lost}, " +
+                        $"dispatched {sources[0].Dispatched}, ISR calls {interrupts[0].Count}; ISR thread on CPU {kernel.IsrProcessor}; {kernel.Guarantees})");
+                }
                 Burst(BufferSize * 3);
                 Volatile.Write(ref stall, 0);
                 stallRounds++;
