@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace DpcPi.Kernel;
@@ -103,7 +104,7 @@ internal sealed class DpcLane
     /// </summary>
     public void Push(Dpc dpc, bool high, ref InsertRecord record, bool countIsCycle)
     {
-        if (Volatile.Read(ref _producer.Overflow) is not null || !TryPublish(dpc, ref record, countIsCycle))
+        if (Volatile.Read(ref _producer.Overflow) is not null || !TryClaim(out var ticket))
         {
             // Ring full: counted apart (an overflow insert's count can repeat a racing ring insert's; it is a label).
             var overflowed = Interlocked.Increment(ref _producer.OverflowInserted) - 1;
@@ -115,11 +116,10 @@ internal sealed class DpcLane
             dpc.Queue.Record = record;
             PushOverflow(dpc);
             Volatile.Write(ref _attention.Value, 1);
+            return;
         }
-        else if (high)
-        {
-            Volatile.Write(ref _attention.Value, 1);
-        }
+
+        Publish(ticket, dpc, high, ref record, countIsCycle);
     }
 
     /// <summary>
@@ -382,7 +382,9 @@ internal sealed class DpcLane
     /// <summary>Whether the slot of ring position <paramref name="index"/> holds that position's insert, complete (its sequence is index + 1).</summary>
     private bool IsPublished(long index) => Volatile.Read(ref _shared.Ring![index & RingMask].Sequence) == index + 1;
 
-    private bool TryPublish(Dpc dpc, ref InsertRecord record, bool countIsCycle)
+    /// <summary>Claims the next ring slot (its position in <paramref name="ticket"/>); false when the ring is full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryClaim(out long ticket)
     {
         while (true)
         {
@@ -393,23 +395,47 @@ internal sealed class DpcLane
                 Volatile.Write(ref _producer.CachedHead, head); // a hint shared by inserters; a stale one only costs a re-read
                 if (tail - head >= RingSize)
                 {
+                    ticket = 0;
                     return false;
                 }
             }
 
             if (Interlocked.CompareExchange(ref _producer.Tail, tail + 1, tail) == tail)
             {
-                if (countIsCycle)
-                {
-                    record.Cycle = tail + Volatile.Read(ref _producer.OverflowInserted);
-                }
-
-                ref var slot = ref _shared.Ring![tail & RingMask];
-                slot.Dpc = dpc;
-                slot.Record = record;
-                Volatile.Write(ref slot.Sequence, tail + 1);
+                ticket = tail;
                 return true;
             }
+        }
+    }
+
+    /// <summary>
+    /// Fills the claimed slot, publishes it, and raises the attention flag for a High DPC (after the publish:
+    /// a collect clears the flag before it takes, so a flag raised before the slot is visible could be lost).
+    /// If a later slot was claimed meanwhile (the tail moved past this one), that insert's wake-up may have
+    /// come while this slot still held the worker back (it stops at the first unpublished slot), so this
+    /// publish wakes a sleeping worker itself, whatever its own DPC's importance. With one inserter the tail is
+    /// on this core's own line: one cached read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Publish(long ticket, Dpc dpc, bool high, ref InsertRecord record, bool countIsCycle)
+    {
+        if (countIsCycle)
+        {
+            record.Cycle = ticket + Volatile.Read(ref _producer.OverflowInserted);
+        }
+
+        ref var slot = ref _shared.Ring![ticket & RingMask];
+        slot.Dpc = dpc;
+        slot.Record = record;
+        Volatile.Write(ref slot.Sequence, ticket + 1);
+        if (high)
+        {
+            Volatile.Write(ref _attention.Value, 1);
+        }
+
+        if (Volatile.Read(ref _producer.Tail) != ticket + 1)
+        {
+            WakeIfSleeping();
         }
     }
 
