@@ -120,7 +120,13 @@ public sealed class CyclictestRunTests
         var t = Assert.Single(r.Threads);
         Assert.Equal(200, t.Cycles);
         Assert.Equal(200, t.Histogram.Sum() + t.Overflows);
-        Assert.NotNull(r.P99Us);
-        Assert.InRange(r.P99Us!.Value, t.MinUs, t.MaxUs);
+        // The p99 is known only while it lies inside the histogram: with more than 1% of the cycles beyond
+        // its limit (a host that stalls for milliseconds), it is null rather than a made-up value.
+        var target = (long)Math.Ceiling(0.99 * 200);
+        Assert.Equal(t.Histogram.Sum() < target, r.P99Us is null);
+        if (r.P99Us is { } p99)
+        {
+            Assert.InRange(p99, t.MinUs, t.MaxUs);
+        }
     }
 }
