@@ -45,7 +45,7 @@ public sealed class LatencySessionOptions
     public TimeSpan Warmup { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long the warm-up waits for its first DPC run before it gives up (the measured run then starts cold).</summary>
-    public TimeSpan WarmupGrace { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan WarmupGrace { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A copy for the warm-up run: same source and kernel settings, no memory locking, no warm-up of its own.</summary>
     internal LatencySessionOptions ForWarmup()
