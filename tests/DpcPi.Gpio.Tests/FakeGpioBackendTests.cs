@@ -1,4 +1,5 @@
 using DpcPi.Platform;
+using DpcPi.TestSupport;
 
 namespace DpcPi.Gpio.Tests;
 
@@ -270,26 +271,17 @@ public sealed class FakeGpioBackendTests : IDisposable
             _ = r.ReadEdgeEvents(buffer);
         }
 
-        // Steady state = three consecutive rounds of 2,000 edges with zero bytes (the JIT may allocate on this
-        // thread while it tiers the loop up); a real per-edge allocation makes every round allocate.
-        var rounds = new List<long>();
-        var zeroRun = 0;
         var edge = 16;
-        while (zeroRun < 3 && rounds.Count < 20)
+        var rounds = AllocationRounds.Measure(() =>
         {
-            var before = GC.GetAllocatedBytesForCurrentThread();
             for (var end = edge + 2000; edge < end; edge++)
             {
                 _fake.InjectEdge("gpiochip0", 27, edge % 2 == 0 ? PinEventTypes.Rising : PinEventTypes.Falling, edge);
                 _ = r.ReadEdgeEvents(buffer);
             }
+        });
 
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            rounds.Add(allocated);
-            zeroRun = allocated == 0 ? zeroRun + 1 : 0;
-        }
-
-        Assert.True(zeroRun == 3, $"bytes allocated per round of 2,000 edges: {string.Join(", ", rounds)}");
+        Assert.True(rounds.Steady, $"bytes allocated per round of 2,000 edges: {rounds}");
         Assert.Equal(new GpioLineStatistics(edge, 0, 0), r.TotalStatistics);
     }
 

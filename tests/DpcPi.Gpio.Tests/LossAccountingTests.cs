@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using DpcPi.Platform;
+using DpcPi.TestSupport;
 
 namespace DpcPi.Gpio.Tests;
 
@@ -103,7 +104,7 @@ public sealed class LossAccountingTests
     {
         var options = new GpioLineRequestOptions("t").Add(5, GpioLineSettings.Input(Both));
         using var r = new ScriptedRequest(options, []);
-        Span<GpioEdgeEvent> buffer = stackalloc GpioEdgeEvent[8];
+        var buffer = new GpioEdgeEvent[8];
         uint seq = 0;
         for (var warm = 0; warm < 8; warm++)
         {
@@ -113,26 +114,17 @@ public sealed class LossAccountingTests
 
         _ = r.ReadEdgeEvents(buffer);
 
-        // Steady state = three consecutive rounds of 1,000 reads with zero bytes (the JIT may allocate on this
-        // thread while it tiers the loop up); a real per-read allocation makes every round allocate.
-        var rounds = new List<long>();
-        var zeroRun = 0;
-        while (zeroRun < 3 && rounds.Count < 20)
+        var rounds = AllocationRounds.Measure(() =>
         {
-            var before = GC.GetAllocatedBytesForCurrentThread();
             for (var i = 0; i < 1000; i++)
             {
                 seq++;
                 r.Enqueue(new(seq, (seq & 1) == 1 ? PinEventTypes.Rising : PinEventTypes.Falling, 5, seq, seq));
                 _ = r.ReadEdgeEvents(buffer);
             }
+        });
 
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            rounds.Add(allocated);
-            zeroRun = allocated == 0 ? zeroRun + 1 : 0;
-        }
-
-        Assert.True(zeroRun == 3, $"bytes allocated per round of 1,000 reads: {string.Join(", ", rounds)}");
+        Assert.True(rounds.Steady, $"bytes allocated per round of 1,000 reads: {rounds}");
         Assert.Equal(new GpioLineStatistics(8 + (1000L * rounds.Count), 0, 0), r.TotalStatistics);
     }
 

@@ -1,5 +1,6 @@
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
+using DpcPi.TestSupport;
 
 namespace DpcPi.Kernel.Tests;
 
@@ -31,18 +32,9 @@ public sealed class AllocationTests
         // rounds of 10,000 interrupts with zero bytes. A real per-interrupt allocation makes every
         // round allocate at least 10,000 × its size, so this cannot pass by luck.
         Cycle(2_000);
-        var rounds = new List<long>();
-        var zeroRun = 0;
-        while (zeroRun < 3 && rounds.Count < 20)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            Cycle(10_000);
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            rounds.Add(allocated);
-            zeroRun = allocated == 0 ? zeroRun + 1 : 0;
-        }
+        var rounds = AllocationRounds.Measure(() => Cycle(10_000));
 
-        Assert.True(zeroRun == 3, $"bytes allocated per round of 10,000 interrupts: {string.Join(", ", rounds)}");
+        Assert.True(rounds.Steady, $"bytes allocated per round of 10,000 interrupts: {rounds}");
         Assert.Equal(2_000 + (rounds.Count * 10_000), runs);
         Assert.Equal(runs, kernel.MergeStage(LatencyStage.EdgeToDpcStart).TotalCount);
     }

@@ -1,4 +1,5 @@
 using DpcPi.Kernel.Measurement;
+using DpcPi.TestSupport;
 
 namespace DpcPi.Kernel.Tests;
 
@@ -119,23 +120,10 @@ public sealed class LatencyHistogramTests
             }
         }
 
-        // Steady state = after the JIT has compiled and tiered the loop up (on-stack replacement and code
-        // installation may allocate on this thread, more often on a busy machine): three consecutive rounds of
-        // 10,000 records with zero bytes. A real per-record allocation makes every round allocate at least
-        // 10,000 times its size, so this cannot pass by luck.
         RecordMany(h, 10_000);
-        var rounds = new List<long>();
-        var zeroRun = 0;
-        while (zeroRun < 3 && rounds.Count < 20)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            RecordMany(h, 10_000);
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            rounds.Add(allocated);
-            zeroRun = allocated == 0 ? zeroRun + 1 : 0;
-        }
+        var rounds = AllocationRounds.Measure(() => RecordMany(h, 10_000));
 
-        Assert.True(zeroRun == 3, $"bytes allocated per round of 10,000 records: {string.Join(", ", rounds)}");
+        Assert.True(rounds.Steady, $"bytes allocated per round of 10,000 records: {rounds}");
     }
 }
 

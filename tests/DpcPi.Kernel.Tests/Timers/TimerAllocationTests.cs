@@ -1,5 +1,6 @@
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
+using DpcPi.TestSupport;
 
 namespace DpcPi.Kernel.Tests.Timers;
 
@@ -47,18 +48,9 @@ public sealed class TimerAllocationTests
 
         // Steady state as in AllocationTests: three consecutive zero-byte rounds after tier-up.
         Cycle(2_000);
-        var rounds = new List<long>();
-        var zeroRun = 0;
-        while (zeroRun < 3 && rounds.Count < 20)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            Cycle(5_000);
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            rounds.Add(allocated);
-            zeroRun = allocated == 0 ? zeroRun + 1 : 0;
-        }
+        var rounds = AllocationRounds.Measure(() => Cycle(5_000));
 
-        Assert.True(zeroRun == 3, $"bytes allocated per round of 5,000 expiry passes: {string.Join(", ", rounds)}");
+        Assert.True(rounds.Steady, $"bytes allocated per round of 5,000 expiry passes: {rounds}");
         Assert.True(runs >= (2_000 + (rounds.Count * 5_000)) * 8L - 8, $"runs {runs}");
         Assert.Equal(runs, kernel.MergeStage(LatencyStage.EdgeToDpcStart).TotalCount);
     }
