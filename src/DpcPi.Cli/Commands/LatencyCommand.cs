@@ -59,11 +59,11 @@ internal sealed class LatencyCommand : ICommand
         }
 
         session.Start(cancellationToken);
-        if (options.Warmup > TimeSpan.Zero && session.WarmupDpcRuns == 0)
+        if (session.ColdStartWarning is { } cold)
         {
-            var hint = options.Source == LatencySource.Gpio && options.DriveSysfs is null ? $"; is output line {options.OutputLine} wired to input line {options.InputLine}?" : string.Empty;
-            output.WriteLine($"warm-up: no interrupt reached a DPC within {options.WarmupGrace.TotalSeconds:0} s, so the measured run starts cold (its first interrupts include JIT compilation){hint}");
+            output.WriteLine(cold);
         }
+
         var progress = quiet ? null : new Thread(() => LiveView(session, options, output, cancellationToken)) { IsBackground = true, Name = "live-view" };
         progress?.Start();
         session.Wait(cancellationToken);

@@ -73,9 +73,9 @@ internal sealed class LatencyService : IHostedService, IDisposable
         var session = new LatencySession(_settings.Session);
         Session = session;
         session.Start(cancellationToken);
-        if (_settings.Session.Warmup > TimeSpan.Zero && session.WarmupDpcRuns == 0)
+        if (session.ColdStartWarning is { } cold)
         {
-            _log.LogWarning("warm-up: no interrupt reached a DPC within {GraceSeconds} s, so the measured run starts cold (its first interrupts include JIT compilation)", _settings.Session.WarmupGrace.TotalSeconds);
+            _log.LogWarning("{ColdStart}", cold);
         }
 
         var k = session.Kernel;

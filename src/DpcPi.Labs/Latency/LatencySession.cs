@@ -76,6 +76,26 @@ public sealed class LatencySession : IDisposable
     public long WarmupDpcRuns { get; private set; }
 
     /// <summary>
+    /// After <see cref="Start"/>: one line for the user when a warm-up ran but no interrupt reached a DPC in it
+    /// (on a gpio loopback, asking whether the lines are wired); null when the run starts warm or without one.
+    /// </summary>
+    public string? ColdStartWarning
+    {
+        get
+        {
+            if (_options.Warmup <= TimeSpan.Zero || WarmupElapsed == TimeSpan.Zero || WarmupDpcRuns != 0)
+            {
+                return null;
+            }
+
+            var hint = _options.Source == LatencySource.Gpio && _options.DriveSysfs is null
+                ? $"; is output line {_options.OutputLine} wired to input line {_options.InputLine}?"
+                : string.Empty;
+            return $"warm-up: no interrupt reached a DPC within {_options.WarmupGrace.TotalSeconds:0} s, so the measured run starts cold (its first interrupts include JIT compilation){hint}";
+        }
+    }
+
+    /// <summary>
     /// Runs the warm-up (if any: a throwaway session of the same source, see <see cref="LatencySessionOptions.Warmup"/>),
     /// then opens the source (GPIO errors surface here as <see cref="GpioException"/>), starts the kernel and the stimulus.
     /// </summary>
