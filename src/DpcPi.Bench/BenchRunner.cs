@@ -202,6 +202,7 @@ public static class BenchRunner
         var producedBefore = produced;
         var durationNs = (long)(share.ThroughputDuration.TotalMilliseconds * 1_000_000);
         var limit = o.InFlightLimit;
+        c.ThroughputPhase(starting: true);
         var start = Stopwatch.GetTimestamp();
         var end = start + durationNs;
         var stalled = false;
@@ -228,6 +229,7 @@ public static class BenchRunner
 
         WaitDrained(sink, produced, o.DrainTimeout);
         var finished = Stopwatch.GetTimestamp();
+        c.ThroughputPhase(starting: false);
         var allocAfter = GC.GetTotalAllocatedBytes(precise: true);
         var tpProduced = produced - producedBefore;
         var tpHandled = sink.Handled - handledBefore;

@@ -30,6 +30,14 @@ internal abstract class Contender : IDisposable
     {
     }
 
+    /// <summary>
+    /// Called on the producer thread as the burst throughput phase starts (before its first event) and after it has
+    /// drained; every other event is paced (one in flight). Must not allocate: the phase's allocations are measured.
+    /// </summary>
+    public virtual void ThroughputPhase(bool starting)
+    {
+    }
+
     /// <summary>The hand-off's own queued→start stage over the last latency phase, for contenders that stamp it; else null.</summary>
     public virtual LatencyHistogram? QueueWait => null;
 

@@ -6,15 +6,19 @@ namespace DpcPi.Bench.Contenders;
 /// <summary>
 /// The DPC kernel: a real threaded <see cref="DpcKernel"/> with one DPC queue on the consumer CPU. The
 /// producer thread plays the ISR and calls <see cref="DpcKernel.InsertQueueDpc"/> with its timestamp as
-/// the first system argument; the DPC routine is the handler. Inserts cycle through a ring of distinct
-/// DPC objects (one per in-flight slot), so no insert coalesces and every event runs its own DPC.
+/// the first system argument; the DPC routine is the handler. Paced events (one in flight) all go through one
+/// DPC, as an ISR queues its device's DpcForIsr: the routine runs after the DPC is dequeued, so each event finds
+/// it free again. The burst throughput phase cycles through a ring of distinct DPCs (one per in-flight slot), so
+/// no insert coalesces there either and every event runs its own DPC.
 /// The kernel's own ISR thread, which here only takes the clock tick, runs on the producer's CPU: the producer
 /// plays the ISR, and a tick on the consumer's core would pre-empt the worker it measures every millisecond.
 /// </summary>
 internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime, TimeSpan? spinDuration, int producerCpu) : Contender(BenchResult.StrategyName(strategy))
 {
     private DpcKernel? _kernel;
+    private Dpc? _dpcForIsr;
     private Dpc[] _ring = [];
+    private bool _burst;
     private long _sequence;
     private long _rejected;
     private long _acceptedAtReset;
@@ -24,6 +28,12 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
     public DpcKernel? Kernel => _kernel;
 
     public long Rejected => _rejected;
+
+    /// <summary>The DPC every paced event is queued through.</summary>
+    internal Dpc? DpcForIsr => _dpcForIsr;
+
+    /// <summary>The DPCs the burst cycles through.</summary>
+    internal IReadOnlyList<Dpc> BurstRing => _ring;
 
     public override void Start(BenchSink sink, int consumerCpu, int capacity)
     {
@@ -44,16 +54,15 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
         }
 
         _kernel = new DpcKernel(options);
+        _dpcForIsr = NewDpc(_kernel, sink, consumerCpu);
         _ring = new Dpc[capacity];
         for (var i = 0; i < capacity; i++)
         {
-            var dpc = _kernel.InitializeDpc(static (_, ctx, a1, _) => ((BenchSink)ctx!).Handle(a1), sink, "bench-handler");
-            dpc.SetTargetProcessor(consumerCpu);
-            dpc.SetImportance(DpcImportance.MediumHigh);
-            _ring[i] = dpc;
+            _ring[i] = NewDpc(_kernel, sink, consumerCpu);
         }
 
         _kernel.Start();
+        Notes.Add($"paced events: one DPC (an ISR's DpcForIsr); burst: a ring of {capacity} DPCs, one per event in flight");
         Notes.Add($"kernel guarantees: {_kernel.Guarantees}; its ISR thread (the clock tick) on CPU {_kernel.IsrProcessor}, the producer's");
     }
 
@@ -85,13 +94,24 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
         }
     }
 
+    public override void ThroughputPhase(bool starting) => _burst = starting;
+
     public override void Publish(long stampNs)
     {
-        var dpc = _ring[_sequence++ % _ring.Length];
+        var dpc = _burst ? _ring[_sequence % _ring.Length] : _dpcForIsr!;
+        _sequence++;
         if (!_kernel!.InsertQueueDpc(dpc, (nint)stampNs))
         {
             _rejected++;
         }
+    }
+
+    private static Dpc NewDpc(DpcKernel kernel, BenchSink sink, int cpu)
+    {
+        var dpc = kernel.InitializeDpc(static (_, ctx, a1, _) => ((BenchSink)ctx!).Handle(a1), sink, "bench-handler");
+        dpc.SetTargetProcessor(cpu);
+        dpc.SetImportance(DpcImportance.MediumHigh);
+        return dpc;
     }
 
     public override void Stop()
