@@ -39,6 +39,14 @@ public static class BenchJsonWriter
             WriteRatio(w, "p99_ratio_to_raw", result.RatioToRaw(r, x => x.P99Ns));
             WriteOptional(w, "queue_wait_p50_ns", r.QueueWaitP50Ns);
             WriteOptional(w, "queue_wait_p99_ns", r.QueueWaitP99Ns);
+            if (r.StealPercent is { } steal)
+            {
+                w.WriteNumber("steal_percent", Math.Round(steal, 2));
+            }
+            else
+            {
+                w.WriteNull("steal_percent");
+            }
             w.WriteStartArray("round_p50_ns");
             foreach (var p in r.RoundP50Ns)
             {

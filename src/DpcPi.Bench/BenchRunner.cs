@@ -77,6 +77,14 @@ public static class BenchRunner
             results.Add(pooled[name].ToResult(name));
         }
 
+        var stolen = results.Where(r => r.StealPercent >= BenchResult.StealWorthNoting).ToArray();
+        if (stolen.Length > 0)
+        {
+            notes.Add($"the hypervisor took CPUs {Math.Min(options.ProducerCpu, options.ConsumerCpu)} and {Math.Max(options.ProducerCpu, options.ConsumerCpu)} from this VM for part of the run (steal: "
+                + string.Join(", ", stolen.Select(r => $"{r.Name} {CpuTimes.Format(r.StealPercent)}"))
+                + "); time the host takes shows up as latency and lost throughput, so those figures measure the host too");
+        }
+
         if (rounds > 1)
         {
             notes.Add($"{rounds} rounds, each running every contender in a rotated order; figures pool the rounds (round_p50_ns gives each round's p50)");
@@ -117,6 +125,8 @@ public static class BenchRunner
         contender.RealtimePriority = o.Realtime ? BenchOptions.ConsumerPriority : 0;
         RoundFigures? result = null;
         Exception? failure = null;
+        int[] cpus = [o.ProducerCpu, o.ConsumerCpu];
+        var cpuBefore = CpuTimes.Read(cpus);
         contender.Start(sink, o.ConsumerCpu, o.InFlightLimit);
         try
         {
@@ -157,7 +167,8 @@ public static class BenchRunner
             throw new InvalidOperationException($"bench contender {contender.Name} failed: {failure.Message}", failure);
         }
 
-        return result! with { Notes = [.. contender.Notes] };
+        var cpuAfter = CpuTimes.Read(cpus);
+        return result! with { Notes = [.. contender.Notes], Cpu = cpuAfter is { } a && cpuBefore is { } b ? a.Since(b) : null };
     }
 
     private static RoundFigures Measure(Contender c, BenchSink sink, BenchOptions o, RoundShare share)
@@ -309,6 +320,9 @@ public static class BenchRunner
         long MeasuredEvents,
         IReadOnlyList<string> Notes)
     {
+        /// <summary>CPU time of the producer's and consumer's CPUs over the round, and the hypervisor's steal of it (null: unknown).</summary>
+        public CpuTimes? Cpu { get; init; }
+
         public double ThroughputPerSecond => ThroughputHandled / Math.Max(1e-9, ThroughputSeconds);
     }
 
@@ -325,6 +339,7 @@ public static class BenchRunner
         private double _seconds;
         private long _bytes;
         private long _events;
+        private CpuTimes? _cpu = new CpuTimes(0, 0);
 
         public void Add(RoundFigures f)
         {
@@ -341,6 +356,7 @@ public static class BenchRunner
             _seconds += f.ThroughputSeconds;
             _bytes += f.AllocatedBytes;
             _events += f.MeasuredEvents;
+            _cpu = _cpu is { } c && f.Cpu is { } r ? new CpuTimes(c.TotalTicks + r.TotalTicks, c.StealTicks + r.StealTicks) : null;
             foreach (var n in f.Notes.Where(n => !_notes.Contains(n)))
             {
                 _notes.Add(n);
@@ -367,6 +383,7 @@ public static class BenchRunner
             QueueWaitP50Ns = _queueWait?.GetValueAtPercentile(50),
             QueueWaitP99Ns = _queueWait?.GetValueAtPercentile(99),
             QueueWaitCount = _queueWait?.TotalCount,
+            StealPercent = _cpu?.StealPercent,
             Notes = [.. _notes],
         };
     }

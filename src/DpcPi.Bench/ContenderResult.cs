@@ -46,6 +46,12 @@ public sealed record ContenderResult
     /// <summary>How many runs the queued→DPC start figures cover: every latency-phase event, when the phases were fenced right.</summary>
     public long? QueueWaitCount { get; init; }
 
+    /// <summary>
+    /// The share of the producer's and consumer's CPU time the hypervisor gave to others during this contender's rounds
+    /// (/proc/stat steal, %): on a VM, figures taken under steal measure the host too. Null where unknown.
+    /// </summary>
+    public double? StealPercent { get; init; }
+
     /// <summary>The p50 of each round (ns), in round order; one entry when the run had one round.</summary>
     public IReadOnlyList<long> RoundP50Ns { get; init; } = [];
 

@@ -46,6 +46,48 @@ public sealed class BenchGoalsTests
         Assert.Equal("dpc-spin-then-block p50 800 ns vs raw-spin 600 ns = 1.33x", p50.Detail);
     }
 
+    [Fact]
+    public void Goals_ComparedContenderRanUnderSteal_DetailSaysHowMuchForEachSide()
+    {
+        var result = new BenchResult
+        {
+            Mode = "full",
+            ProcessorCount = 2,
+            Notes = [],
+            Results =
+            [
+                Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6) with { StealPercent = 0.4 },
+                Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6) with { StealPercent = 12.34 },
+                Figures("threadpool", p50: 1_500, p99: 3_000, perSecond: 2e6) with { StealPercent = 0.2 },
+            ],
+        };
+
+        var goals = result.Goals;
+
+        Assert.EndsWith("; hypervisor steal: dpc-spin-then-block 12.3%, raw-spin 0.4%", goals[0].Detail, StringComparison.Ordinal);
+        Assert.EndsWith("; hypervisor steal: dpc-spin-then-block 12.3%, threadpool 0.2%", goals[1].Detail, StringComparison.Ordinal);
+        Assert.EndsWith("; hypervisor steal: dpc-spin-then-block 12.3%", goals[2].Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("steal", goals[3].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Goals_StealBelowOnePercentOrUnknown_DetailLeavesItOut()
+    {
+        var result = new BenchResult
+        {
+            Mode = "full",
+            ProcessorCount = 2,
+            Notes = [],
+            Results =
+            [
+                Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6) with { StealPercent = null },
+                Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6) with { StealPercent = 0.9 },
+            ],
+        };
+
+        Assert.All(result.Goals, g => Assert.DoesNotContain("steal", g.Detail, StringComparison.Ordinal));
+    }
+
     private static ContenderResult Figures(string name, long p50, long p99, double perSecond, double bytes = 0) => new()
     {
         Name = name,

@@ -21,6 +21,10 @@ public sealed class BenchRunnerTests
             Assert.True(r.ThroughputProduced > 0, $"{r.Name}: nothing produced in the throughput phase");
             Assert.Equal(r.ThroughputProduced, r.ThroughputHandled);
             Assert.True(r.MaxNs >= r.P50Ns);
+            if (File.Exists("/proc/stat"))
+            {
+                Assert.InRange(r.StealPercent!.Value, 0, 100); // read from /proc/stat around each round
+            }
         });
 
         var json = BenchJsonWriter.ToJson(result);
