@@ -5,6 +5,7 @@ using DpcPi.Cli.CommandLine;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
 using DpcPi.Labs.Latency;
+using DpcPi.Platform;
 
 namespace DpcPi.Cli.Commands;
 
@@ -88,18 +89,27 @@ internal sealed class BenchCommand : ICommand
         return Task.FromResult(ExitCodes.Ok);
     }
 
+    /// <summary>The steal share of the CPUs' time between two readings, rounded to 0.01%; null when either is unknown.</summary>
+    private static double? Steal(CpuTimes? before, CpuTimes? after) =>
+        before is { } b && after is { } a && a.Since(b).StealPercent is { } p ? Math.Round(p, 2) : null;
+
     private static Dictionary<string, object?> CompareWithCyclictest(int priority, int intervalUs, int loops, TextWriter output, CancellationToken token)
     {
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timer source vs cyclictest: -p {priority} -i {intervalUs} -l {loops}"));
         var kernel = new KernelOptions { IsrPriority = priority, DpcPriority = Math.Max(1, priority - 1), ThreadedDpcPriority = Math.Max(1, priority - 10) };
+        var cpus = ThreadControl.GetAllowedCpus();
         using var session = new LatencySession(new LatencySessionOptions { Source = LatencySource.Timer, IntervalNs = intervalUs * 1000L, Loops = loops, Kernel = kernel });
+        var before = CpuTimes.Read(cpus);
         session.Start(token);
         session.Wait(token);
         session.Stop();
+        var oursSteal = Steal(before, CpuTimes.Read(cpus));
         var edgeToIsr = session.Kernel.MergeStage(LatencyStage.EdgeToIsr);
         var edgeToDpc = session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart);
+        before = CpuTimes.Read(cpus);
         var ct = CyclictestComparison.Run(priority, intervalUs, loops);
+        var cyclictestSteal = Steal(before, CpuTimes.Read(cpus));
         var ours = new Dictionary<string, object?>
         {
             ["realtime"] = session.Kernel.Guarantees.Realtime,
@@ -107,21 +117,22 @@ internal sealed class BenchCommand : ICommand
             ["expiry_to_dpc_p99_us"] = edgeToDpc.GetValueAtPercentile(99) / 1000.0,
             ["expiry_to_isr_max_us"] = edgeToIsr.Max / 1000.0,
             ["expiry_to_dpc_max_us"] = edgeToDpc.Max / 1000.0,
+            ["steal_percent"] = oursSteal,
         };
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  DpcPi timer: expiry→ISR p99 {edgeToIsr.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToIsr.Max / 1000.0:F1} µs; expiry→DPC p99 {edgeToDpc.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToDpc.Max / 1000.0:F1} µs ({session.Kernel.Guarantees})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  DpcPi timer: expiry→ISR p99 {edgeToIsr.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToIsr.Max / 1000.0:F1} µs; expiry→DPC p99 {edgeToDpc.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToDpc.Max / 1000.0:F1} µs ({session.Kernel.Guarantees}; hypervisor steal {CpuTimes.Format(oursSteal)})"));
         if (!ct.Succeeded)
         {
             output.WriteLine($"  cyclictest: unavailable ({ct.Error ?? "not installed"}; apt-get install rt-tests)");
             return new() { ["ours"] = ours, ["cyclictest"] = null, ["error"] = ct.Error ?? "unavailable" };
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cyclictest {ct.Version}: p99 {ct.P99Us} µs max {ct.MaxUs} µs  ({ct.CommandLine})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cyclictest {ct.Version}: p99 {ct.P99Us} µs max {ct.MaxUs} µs (hypervisor steal {CpuTimes.Format(cyclictestSteal)})  ({ct.CommandLine})"));
         output.WriteLine("  " + CyclictestComparison.FormatP99(edgeToIsr.GetValueAtPercentile(99) / 1000.0, ct) + "  [expiry→ISR, the figure cyclictest measures]");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  our p99 expiry→DPC start / cyclictest p99 = {edgeToDpc.GetValueAtPercentile(99) / 1000.0:F1} µs / {ct.P99Us} µs = {edgeToDpc.GetValueAtPercentile(99) / 1000.0 / Math.Max(1, ct.P99Us ?? 1):F2}x  [the whole ISR→DPC path against cyclictest's wake-up]"));
         return new()
         {
             ["ours"] = ours,
-            ["cyclictest"] = new Dictionary<string, object?> { ["version"] = ct.Version, ["p99_us"] = ct.P99Us, ["max_us"] = ct.MaxUs, ["command"] = ct.CommandLine },
+            ["cyclictest"] = new Dictionary<string, object?> { ["version"] = ct.Version, ["p99_us"] = ct.P99Us, ["max_us"] = ct.MaxUs, ["command"] = ct.CommandLine, ["steal_percent"] = cyclictestSteal },
             ["ratio_isr_p99"] = ct.P99Us is > 0 ? edgeToIsr.GetValueAtPercentile(99) / 1000.0 / ct.P99Us : null,
             ["ratio_dpc_p99"] = ct.P99Us is > 0 ? edgeToDpc.GetValueAtPercentile(99) / 1000.0 / ct.P99Us : null,
         };
