@@ -49,6 +49,14 @@ public static class LatencyJsonWriter
         w.WriteNumber("merged", report.Merged);
         w.WriteNumber("coalesced", report.Coalesced);
         w.WriteNumber("watchdog", report.Watchdog);
+        if (report.StealPercent is { } steal)
+        {
+            w.WriteNumber("steal_percent", Math.Round(steal, 2));
+        }
+        else
+        {
+            w.WriteNull("steal_percent");
+        }
 
         w.WriteStartObject("verdict");
         w.WriteBoolean("suitable", report.Suitable);

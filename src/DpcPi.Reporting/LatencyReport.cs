@@ -27,6 +27,12 @@ public sealed class LatencyReport
 
     public required GuaranteesReport Guarantees { get; init; }
 
+    /// <summary>The hypervisor's steal of the measured CPUs' time during the run (%), null where unknown (see <see cref="ReportContext.StealPercent"/>).</summary>
+    public double? StealPercent { get; init; }
+
+    /// <summary>The least steal the verdict mentions: below it the host's share is within the figures' noise.</summary>
+    public const double StealWorthNoting = 1.0;
+
     /// <summary>The five stages in <see cref="LatencyStage"/> order.</summary>
     public required IReadOnlyList<StageReport> Stages { get; init; }
 
@@ -128,6 +134,13 @@ public sealed class LatencyReport
                 text += $" These figures were measured without {string.Join(", ", missing)}.";
             }
 
+            if (StealPercent >= StealWorthNoting)
+            {
+                text += string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $" The hypervisor took {StealPercent:0.0}% of these CPUs' time during the run (steal): the figures include the host's delays, not only this system's.");
+            }
+
             return text;
         }
     }
@@ -222,6 +235,7 @@ public sealed class LatencyReport
             CoreCount = processorStats.Count,
             RunInfo = new Dictionary<string, string>(context.RunInfo),
             Guarantees = new GuaranteesReport(guarantees.Realtime, guarantees.Pinned, guarantees.MemoryLocked, guarantees.Notes),
+            StealPercent = context.StealPercent,
             Stages = stages,
             Cores = cores,
             Vectors = vectors,

@@ -25,6 +25,12 @@ public sealed record ReportContext
     /// <summary>How long the run lasted; null means from kernel creation until the report is built.</summary>
     public TimeSpan? Duration { get; init; }
 
+    /// <summary>
+    /// The share of the measured CPUs' time the hypervisor gave to others during the run (/proc/stat steal, %);
+    /// null where unknown. 0 on bare metal such as a Raspberry Pi.
+    /// </summary>
+    public double? StealPercent { get; init; }
+
     /// <summary>Free-form key/values printed and written with the report (command line, board, kernel version, ...).</summary>
     public IReadOnlyDictionary<string, string> RunInfo { get; init; } = new Dictionary<string, string>();
 }

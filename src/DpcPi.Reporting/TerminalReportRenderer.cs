@@ -199,6 +199,12 @@ public static class TerminalReportRenderer
             console.MarkupLine($"[yellow]These figures were measured without {Markup.Escape(string.Join(", ", missing))}.[/]");
         }
 
+        if (r.StealPercent is { } steal)
+        {
+            var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"hypervisor steal: {steal:0.0}% of the measured CPUs' time");
+            console.MarkupLine(steal >= LatencyReport.StealWorthNoting ? $"[yellow]{text} (the host's delays are in these figures)[/]" : text);
+        }
+
         foreach (var (k, v) in r.RunInfo.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             console.MarkupLine($"  {Markup.Escape(k)}: {Markup.Escape(v)}");

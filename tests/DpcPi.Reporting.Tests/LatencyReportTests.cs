@@ -113,6 +113,28 @@ public sealed class LatencyReportTests
     }
 
     [Fact]
+    public void Verdict_RunUnderHypervisorSteal_SaysHowMuchOfTheTimeTheHostTook()
+    {
+        using var s = new ReportScenario();
+
+        var r = s.Report(stealPercent: 12.345);
+
+        Assert.EndsWith("The hypervisor took 12.3% of these CPUs' time during the run (steal): the figures include the host's delays, not only this system's.", r.Verdict, StringComparison.Ordinal);
+        Assert.Contains("hypervisor steal: 12.3% of the measured CPUs' time (the host's delays are in these figures)", TerminalReportRenderer.ToText(r), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verdict_StealBelowOnePercentOrUnknown_LeavesItOut()
+    {
+        using var s = new ReportScenario();
+
+        Assert.DoesNotContain("hypervisor", s.Report(stealPercent: 0.5).Verdict, StringComparison.Ordinal);
+        Assert.DoesNotContain("hypervisor", s.Report().Verdict, StringComparison.Ordinal);
+        Assert.Contains("hypervisor steal: 0.5% of the measured CPUs' time", TerminalReportRenderer.ToText(s.Report(stealPercent: 0.5)), StringComparison.Ordinal);
+        Assert.DoesNotContain("hypervisor steal", TerminalReportRenderer.ToText(s.Report()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verdict_ManualKernelWithoutGuarantees_SaysFiguresWereMeasuredWithoutThem()
     {
         using var s = new ReportScenario();

@@ -33,6 +33,17 @@ public sealed class ReportFormatTests
         Assert.Equal(2, root.GetProperty("timeline").GetArrayLength());
         Assert.Equal(4, root.GetProperty("histogram").GetProperty("overflows").GetInt64());
         Assert.Equal("fake", root.GetProperty("source").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("steal_percent").ValueKind); // not measured here
+    }
+
+    [Fact]
+    public void LatencyJson_RunUnderSteal_WritesTheShareAndStaysSchemaValid()
+    {
+        using var s = new ReportScenario();
+        using var doc = JsonDocument.Parse(LatencyJsonWriter.ToJson(s.Report(stealPercent: 26.594)));
+
+        Assert.Empty(JsonSchemaValidator.Validate(JsonSchemaValidator.LoadSchema("latency-report.schema.json"), doc.RootElement));
+        Assert.Equal(26.59, doc.RootElement.GetProperty("steal_percent").GetDouble());
     }
 
     [Fact]

@@ -71,7 +71,7 @@ internal sealed class ReportScenario : IDisposable
     /// <summary>edge→DPC-start of event i (0-based), ns.</summary>
     public static long Latency(int i) => EdgeToIsrNs + IsrNs + ((i + 1) * 1_000L);
 
-    public LatencyReport Report(long deadlineNs = 200_000, int histogramLimitUs = 0) => LatencyReport.FromKernel(Kernel, new ReportContext
+    public LatencyReport Report(long deadlineNs = 200_000, int histogramLimitUs = 0, double? stealPercent = null) => LatencyReport.FromKernel(Kernel, new ReportContext
     {
         Source = "fake",
         DeadlineNs = deadlineNs,
@@ -79,6 +79,7 @@ internal sealed class ReportScenario : IDisposable
         LostEdges = 7,
         MergedEdges = 3,
         Duration = TimeSpan.FromSeconds(1),
+        StealPercent = stealPercent,
         RunInfo = new Dictionary<string, string> { ["board"] = "test" },
     });
 
