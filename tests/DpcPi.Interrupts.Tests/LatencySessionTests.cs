@@ -39,6 +39,28 @@ public sealed class LatencySessionTests
         // Every interrupt is either its own DPC run or a coalesced insert: nothing disappears.
         Assert.Equal(device.Count, session.Completed + k.GetProcessorStatistics().Sum(s => s.CoalescedInserts));
         Assert.True(k.MergeStage(LatencyStage.EdgeToDpcStart).Min > 0);
+        if (File.Exists("/proc/stat"))
+        {
+            Assert.InRange(session.StealPercent!.Value, 0, 100); // the kernel's CPUs, read at start and at stop
+        }
+    }
+
+    [Fact]
+    public void Session_BeforeStop_HasNoStealFigure()
+    {
+        using var session = new LatencySession(new LatencySessionOptions
+        {
+            Source = LatencySource.Timer,
+            IntervalNs = 200_000,
+            Loops = 10,
+            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+        });
+
+        session.Start(TestContext.Current.CancellationToken);
+        Assert.Null(session.StealPercent);
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+        Assert.Equal(File.Exists("/proc/stat"), session.StealPercent is not null);
     }
 
     [Fact]

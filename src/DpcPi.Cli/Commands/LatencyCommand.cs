@@ -77,6 +77,7 @@ internal sealed class LatencyCommand : ICommand
             LostEdges = gpio.Lost,
             MergedEdges = gpio.Merged,
             Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
+            StealPercent = session.StealPercent,
             RunInfo = new Dictionary<string, string>
             {
                 ["interrupts"] = session.Interrupts.ToString(CultureInfo.InvariantCulture),

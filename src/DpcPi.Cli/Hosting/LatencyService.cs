@@ -241,6 +241,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
             LostEdges = gpio.Lost,
             MergedEdges = gpio.Merged,
             Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
+            StealPercent = session.StealPercent,
             RunInfo = new Dictionary<string, string>
             {
                 ["mode"] = "service",

@@ -31,6 +31,7 @@ public sealed class LatencySession : IDisposable
     private volatile bool _stimulusDone;
     private long _startedNs;
     private long _stoppedNs;
+    private CpuTimes? _cpuAtStart;
     private int _inputLine;
     private int _outputLine;
 
@@ -68,6 +69,12 @@ public sealed class LatencySession : IDisposable
     public long ElapsedNs => (_stoppedNs != 0 ? _stoppedNs : MonotonicClock.NowNs) - _startedNs;
 
     public string SourceName => _options.Source.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// After <see cref="Stop"/>: the share of the kernel's CPUs' time (ISR core and DPC cores) the hypervisor gave to others
+    /// during the measured run (/proc/stat steal, %); null before, or where unknown.
+    /// </summary>
+    public double? StealPercent { get; private set; }
 
     /// <summary>How long the warm-up ran before this session started measuring (0 when disabled).</summary>
     public TimeSpan WarmupElapsed { get; private set; }
@@ -122,6 +129,7 @@ public sealed class LatencySession : IDisposable
         _controller.Register(_clock.Handle, ClockVector);
         Kernel.ConnectClockInterrupt(ClockVector, _clock, "clock");
         Kernel.Start(_controller);
+        _cpuAtStart = CpuTimes.Read(MeasuredCpus());
         _startedNs = MonotonicClock.NowNs;
         _clock.Start(_startedNs + Kernel.Timers.TickIntervalNs, Kernel.Timers.TickIntervalNs);
         switch (_options.Source)
@@ -228,8 +236,16 @@ public sealed class LatencySession : IDisposable
         _clock.Stop();
         Kernel.FlushQueuedDpcs();
         _stoppedNs = MonotonicClock.NowNs;
+        if (_cpuAtStart is { } before && CpuTimes.Read(MeasuredCpus()) is { } after)
+        {
+            StealPercent = after.Since(before).StealPercent;
+        }
+
         Kernel.Stop();
     }
+
+    /// <summary>The CPUs the kernel's threads run on: the ISR core and the DPC cores.</summary>
+    private int[] MeasuredCpus() => [.. Kernel.Processors.Append(Kernel.IsrProcessor).Distinct()];
 
     public void Dispose()
     {
