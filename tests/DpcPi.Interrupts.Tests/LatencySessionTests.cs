@@ -6,18 +6,25 @@ namespace DpcPi.Interrupts.Tests;
 
 public sealed class LatencySessionTests
 {
+    /// <summary>A session of <paramref name="source"/> at <paramref name="intervalNs"/> on a kernel without real-time scheduling, its workers blocking.</summary>
+    private static LatencySession Session(LatencySource source, long intervalNs, Action<LatencySessionOptions>? configure = null)
+    {
+        var options = new LatencySessionOptions
+        {
+            Source = source,
+            IntervalNs = intervalNs,
+            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+        };
+        configure?.Invoke(options);
+        return new LatencySession(options);
+    }
+
     [Theory]
     [InlineData(LatencySource.Timer)]
     [InlineData(LatencySource.Fake)]
     public void Session_LoopCount_StopsAfterLoopsWithEveryStageRecorded(LatencySource source)
     {
-        using var session = new LatencySession(new LatencySessionOptions
-        {
-            Source = source,
-            IntervalNs = 200_000,
-            Loops = 200,
-            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
-        });
+        using var session = Session(source, 200_000, o => o.Loops = 200);
 
         session.Start();
         Assert.True(session.Wait(TestContext.Current.CancellationToken));
@@ -48,13 +55,7 @@ public sealed class LatencySessionTests
     [Fact]
     public void Session_BeforeStop_HasNoStealFigure()
     {
-        using var session = new LatencySession(new LatencySessionOptions
-        {
-            Source = LatencySource.Timer,
-            IntervalNs = 200_000,
-            Loops = 10,
-            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
-        });
+        using var session = Session(LatencySource.Timer, 200_000, o => o.Loops = 10);
 
         session.Start(TestContext.Current.CancellationToken);
         Assert.Null(session.StealPercent);
@@ -68,13 +69,10 @@ public sealed class LatencySessionTests
     {
         // 300 ms of warm-up at 200 µs is ~1,500 interrupts on a throwaway kernel; the measured kernel
         // must hold only its own 100.
-        using var session = new LatencySession(new LatencySessionOptions
+        using var session = Session(LatencySource.Timer, 200_000, o =>
         {
-            Source = LatencySource.Timer,
-            IntervalNs = 200_000,
-            Loops = 100,
-            Warmup = TimeSpan.FromMilliseconds(300),
-            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+            o.Loops = 100;
+            o.Warmup = TimeSpan.FromMilliseconds(300);
         });
 
         session.Start(TestContext.Current.CancellationToken);
@@ -92,13 +90,10 @@ public sealed class LatencySessionTests
     public void Session_WarmupWhoseSourceStartsLate_CountsFromTheFirstDpcRun()
     {
         // The first expiry is 400 ms away: a warm-up timed from its start would end before any interrupt.
-        using var session = new LatencySession(new LatencySessionOptions
+        using var session = Session(LatencySource.Timer, 400_000_000, o =>
         {
-            Source = LatencySource.Timer,
-            IntervalNs = 400_000_000,
-            Loops = 1,
-            Warmup = TimeSpan.FromMilliseconds(300),
-            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+            o.Loops = 1;
+            o.Warmup = TimeSpan.FromMilliseconds(300);
         });
 
         session.Start(TestContext.Current.CancellationToken);
@@ -112,14 +107,11 @@ public sealed class LatencySessionTests
     [Fact]
     public void Session_WarmupWithoutInterrupts_GivesUpAfterItsGrace()
     {
-        using var session = new LatencySession(new LatencySessionOptions
+        using var session = Session(LatencySource.Timer, 60_000_000_000, o =>
         {
-            Source = LatencySource.Timer,
-            IntervalNs = 60_000_000_000,
-            Duration = TimeSpan.FromMilliseconds(50),
-            Warmup = TimeSpan.FromMilliseconds(100),
-            WarmupGrace = TimeSpan.FromMilliseconds(400),
-            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+            o.Duration = TimeSpan.FromMilliseconds(50);
+            o.Warmup = TimeSpan.FromMilliseconds(100);
+            o.WarmupGrace = TimeSpan.FromMilliseconds(400);
         });
 
         session.Start(TestContext.Current.CancellationToken);
@@ -140,14 +132,11 @@ public sealed class LatencySessionTests
             root = Path.GetDirectoryName(root)!;
         }
 
-        using var session = new LatencySession(new LatencySessionOptions
+        using var session = Session(LatencySource.Fake, 200_000, o =>
         {
-            Source = LatencySource.Fake,
-            IntervalNs = 200_000,
-            Loops = 50,
-            WiringFile = Path.Combine(root, "wiring", "timer-jitter", "wiring.json"),
-            Warmup = TimeSpan.Zero,
-            Kernel = new KernelOptions { Realtime = false, WaitStrategy = DpcWaitStrategy.Blocking },
+            o.Loops = 50;
+            o.WiringFile = Path.Combine(root, "wiring", "timer-jitter", "wiring.json");
+            o.Warmup = TimeSpan.Zero;
         });
 
         session.Start(TestContext.Current.CancellationToken);

@@ -7,20 +7,13 @@ public sealed class BenchGoalsTests
     [Fact]
     public void Goals_FromFigures_JudgeEachGoalAndNameTheStampedFloor()
     {
-        var result = new BenchResult
-        {
-            Mode = "full",
-            ProcessorCount = 2,
-            Notes = [],
-            Results =
-            [
-                Figures("raw-spin", p50: 500, p99: 800, perSecond: 10e6),
-                Figures("raw-spin-stamped", p50: 700, p99: 1_000, perSecond: 8e6),
-                Figures("dpc-spin-then-block", p50: 1_000, p99: 2_500, perSecond: 2.1e6),
-                Figures("threadpool", p50: 1_500, p99: 3_000, perSecond: 2e6),
-                Figures("blocking-collection", p50: 1_400, p99: 2_400, perSecond: 1e6, bytes: 64),
-            ],
-        };
+        var result = Result("full", [
+            Figures("raw-spin", p50: 500, p99: 800, perSecond: 10e6),
+            Figures("raw-spin-stamped", p50: 700, p99: 1_000, perSecond: 8e6),
+            Figures("dpc-spin-then-block", p50: 1_000, p99: 2_500, perSecond: 2.1e6),
+            Figures("threadpool", p50: 1_500, p99: 3_000, perSecond: 2e6),
+            Figures("blocking-collection", p50: 1_400, p99: 2_400, perSecond: 1e6, bytes: 64),
+        ]);
 
         var goals = result.Goals;
 
@@ -32,13 +25,7 @@ public sealed class BenchGoalsTests
     [Fact]
     public void Goals_WithoutStampedFloor_SayOnlyTheRawRatio()
     {
-        var result = new BenchResult
-        {
-            Mode = "quick",
-            ProcessorCount = 2,
-            Notes = [],
-            Results = [Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6), Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6)],
-        };
+        var result = Result("quick", [Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6), Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6)]);
 
         var p50 = result.Goals[0];
 
@@ -49,18 +36,11 @@ public sealed class BenchGoalsTests
     [Fact]
     public void Goals_ComparedContenderRanUnderSteal_DetailSaysHowMuchForEachSide()
     {
-        var result = new BenchResult
-        {
-            Mode = "full",
-            ProcessorCount = 2,
-            Notes = [],
-            Results =
-            [
-                Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6) with { StealPercent = 0.4 },
-                Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6) with { StealPercent = 12.34 },
-                Figures("threadpool", p50: 1_500, p99: 3_000, perSecond: 2e6) with { StealPercent = 0.2 },
-            ],
-        };
+        var result = Result("full", [
+            Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6) with { StealPercent = 0.4 },
+            Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6) with { StealPercent = 12.34 },
+            Figures("threadpool", p50: 1_500, p99: 3_000, perSecond: 2e6) with { StealPercent = 0.2 },
+        ]);
 
         var goals = result.Goals;
 
@@ -73,20 +53,21 @@ public sealed class BenchGoalsTests
     [Fact]
     public void Goals_StealBelowOnePercentOrUnknown_DetailLeavesItOut()
     {
-        var result = new BenchResult
-        {
-            Mode = "full",
-            ProcessorCount = 2,
-            Notes = [],
-            Results =
-            [
-                Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6) with { StealPercent = null },
-                Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6) with { StealPercent = 0.9 },
-            ],
-        };
+        var result = Result("full", [
+            Figures("raw-spin", p50: 600, p99: 900, perSecond: 9e6) with { StealPercent = null },
+            Figures("dpc-spin-then-block", p50: 800, p99: 1_200, perSecond: 2.5e6) with { StealPercent = 0.9 },
+        ]);
 
         Assert.All(result.Goals, g => Assert.DoesNotContain("steal", g.Detail, StringComparison.Ordinal));
     }
+
+    private static BenchResult Result(string mode, ContenderResult[] results) => new()
+    {
+        Mode = mode,
+        ProcessorCount = 2,
+        Notes = [],
+        Results = results,
+    };
 
     private static ContenderResult Figures(string name, long p50, long p99, double perSecond, double bytes = 0) => new()
     {
