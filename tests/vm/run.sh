@@ -53,6 +53,8 @@ QPID=
 STAGE=
 log() { echo "vm: $*" >&2; }
 wall() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}'; }
+# "total steal" ticks of all CPUs from /proc/stat's summary line (steal: the time the hypervisor ran others).
+cpu_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit }' /proc/stat 2>/dev/null || true; }
 
 # shellcheck disable=SC2317  # invoked from traps
 cleanup() {
@@ -206,6 +208,7 @@ BIOS=()
 CONSOLE="$RESULTS/console.log"
 log "booting guest (qemu TCG, timeout ${GUEST_TIMEOUT}s); console: $CONSOLE"
 TQ0=$(date +%s)
+TICKS0=$(cpu_ticks)
 timeout -k 10 "$GUEST_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 2 \
   -nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot "${BIOS[@]}" \
   -kernel "$KERNEL" -initrd "$INITRD" \
@@ -231,6 +234,11 @@ if ! grep -q '^INIT: start' "$CONSOLE"; then
   skip_tier "qemu could not boot the guest (rc=$QRC): $(grep -v '^\s*$' "$CONSOLE" | tail -1)"
 fi
 NOTES+=("timings: prepare ${T_PREP}s, host builds done at ${T_BUILD}s, guest ${T_GUEST}s")
+# The guest's figures are the host's too: say how much of the host's CPU time its hypervisor took meanwhile.
+TICKS1=$(cpu_ticks)
+if [ -n "$TICKS0" ] && [ -n "$TICKS1" ]; then
+  NOTES+=("host steal during the guest run: $(awk -v a="$TICKS0" -v b="$TICKS1" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.1f%%", (t > 0 ? 100 * (y[2] - x[2]) / t : 0) }') of this machine's CPU time (the hypervisor ran others; emulated latencies include it)")
+fi
 STATUS=ran
 REASON=
 if ! grep -q '^INIT: TEST_EXIT=' "$CONSOLE"; then
