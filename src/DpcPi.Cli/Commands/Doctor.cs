@@ -105,10 +105,38 @@ internal static class Doctor
                 : new("FAIL", "gpio", $"{chips[0]} cannot be opened ({ThreadControl.Describe(open)})", "add the user to the gpio group (sudo usermod -aG gpio $USER) and log in again"));
         }
 
+        list.Add(Hypervisor(m));
+
         var board = BoardCatalog.FromModelString(m.ReadFile("/proc/device-tree/model") ?? m.ReadFile("/sys/firmware/devicetree/base/model") ?? string.Empty);
         list.Add(board is null
             ? new("INFO", "board", "not a Raspberry Pi (or model not recognised): the fake backend and the timer source still work", null)
             : new("OK", "board", $"{board.DisplayName}, GPIO chip label {board.ChipLabel}", null));
         return list;
+    }
+
+    /// <summary>Every CPU number /proc/stat can list (for the steal since boot).</summary>
+    private static readonly HashSet<int> s_anyCpu = [.. Enumerable.Range(0, 4096)];
+
+    /// <summary>
+    /// A virtual machine (the x86 "hypervisor" CPU flag, or steal time since boot): its latency figures include the
+    /// host's delays. The steal since boot says how much of its CPU time the host has given to others so far.
+    /// </summary>
+    private static DoctorFinding Hypervisor(MachineView m)
+    {
+        var flagged = (m.ReadFile("/proc/cpuinfo") ?? string.Empty)
+            .Split('\n')
+            .Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Split(' ', '\t').Contains("hypervisor"));
+        var sinceBoot = m.ReadFile("/proc/stat") is { } stat ? CpuTimes.Parse(stat, s_anyCpu) : null;
+        var steal = sinceBoot?.StealPercent ?? 0;
+        if (!flagged && sinceBoot?.StealTicks is null or 0)
+        {
+            return new("OK", "hypervisor", sinceBoot is null ? "none detected" : "none detected (no steal time since boot)", null);
+        }
+
+        return new(
+            "WARN",
+            "hypervisor",
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"running in a virtual machine; its host has taken {steal:0.0}% of this machine's CPU time since boot (steal)"),
+            "latency measured here includes the host's delays, and `dpcpi latency` and `dpcpi bench` print each run's steal; judge a Pi's latency on the Pi");
     }
 }
