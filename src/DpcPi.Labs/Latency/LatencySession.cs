@@ -72,7 +72,8 @@ public sealed class LatencySession : IDisposable
 
     /// <summary>
     /// After <see cref="Stop"/>: the share of the kernel's CPUs' time (ISR core and DPC cores) the hypervisor gave to others
-    /// during the measured run (/proc/stat steal, %); null before, or where unknown.
+    /// during the measured run (/proc/stat steal, %); null before, where unknown, or when the run was too short for
+    /// /proc/stat's 10 ms ticks to count any of it.
     /// </summary>
     public double? StealPercent { get; private set; }
 
