@@ -70,12 +70,9 @@ public sealed record BenchResult
         }
     }
 
-    /// <summary>The least steal worth a mention: below it the host's share is within the figures' noise.</summary>
-    public const double StealWorthNoting = 1.0;
-
     /// <summary>"; hypervisor steal: dpc-spin-then-block 12.3%, raw-spin 8.0%" when a compared contender ran under noticeable steal.</summary>
     private static string Steal(params ContenderResult[] compared) =>
-        compared.Any(r => r.StealPercent >= StealWorthNoting)
+        compared.Any(r => r.StealPercent >= CpuTimes.StealWorthNoting)
             ? "; hypervisor steal: " + string.Join(", ", compared.Select(r => $"{r.Name} {CpuTimes.Format(r.StealPercent)}"))
             : string.Empty;
 

@@ -77,7 +77,7 @@ public static class BenchRunner
             results.Add(pooled[name].ToResult(name));
         }
 
-        var stolen = results.Where(r => r.StealPercent >= BenchResult.StealWorthNoting).ToArray();
+        var stolen = results.Where(r => r.StealPercent >= CpuTimes.StealWorthNoting).ToArray();
         if (stolen.Length > 0)
         {
             notes.Add($"the hypervisor took CPUs {Math.Min(options.ProducerCpu, options.ConsumerCpu)} and {Math.Max(options.ProducerCpu, options.ConsumerCpu)} from this VM for part of the run (steal: "
@@ -167,8 +167,7 @@ public static class BenchRunner
             throw new InvalidOperationException($"bench contender {contender.Name} failed: {failure.Message}", failure);
         }
 
-        var cpuAfter = CpuTimes.Read(cpus);
-        return result! with { Notes = [.. contender.Notes], Cpu = cpuAfter is { } a && cpuBefore is { } b ? a.Since(b) : null };
+        return result! with { Notes = [.. contender.Notes], Cpu = CpuTimes.Between(cpuBefore, CpuTimes.Read(cpus)) };
     }
 
     private static RoundFigures Measure(Contender c, BenchSink sink, BenchOptions o, RoundShare share)
@@ -356,7 +355,7 @@ public static class BenchRunner
             _seconds += f.ThroughputSeconds;
             _bytes += f.AllocatedBytes;
             _events += f.MeasuredEvents;
-            _cpu = _cpu is { } c && f.Cpu is { } r ? new CpuTimes(c.TotalTicks + r.TotalTicks, c.StealTicks + r.StealTicks) : null;
+            _cpu = _cpu + f.Cpu; // unknown once any round is
             foreach (var n in f.Notes.Where(n => !_notes.Contains(n)))
             {
                 _notes.Add(n);

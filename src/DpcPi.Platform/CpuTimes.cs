@@ -9,6 +9,9 @@ namespace DpcPi.Platform;
 /// </summary>
 public readonly record struct CpuTimes(long TotalTicks, long StealTicks)
 {
+    /// <summary>The least steal (%) reports mention: below it the host's share is within the figures' noise.</summary>
+    public const double StealWorthNoting = 1.0;
+
     /// <summary>Steal as a percentage of the time covered; null when no time was covered.</summary>
     public double? StealPercent => TotalTicks > 0 ? 100.0 * StealTicks / TotalTicks : null;
 
@@ -30,14 +33,13 @@ public readonly record struct CpuTimes(long TotalTicks, long StealTicks)
     }
 
     /// <summary>
-    /// Sums the "cpuN" lines of /proc/stat text for <paramref name="cpus"/>: total = user + nice + system + idle + iowait
+    /// Sums the "cpuN" lines of /proc/stat text for <paramref name="cpus"/> (null: every CPU listed): total = user + nice + system + idle + iowait
     /// + irq + softirq + steal (guest time is already inside user and nice); steal is the eighth field. Null when
     /// none of the CPUs has a line. Kernels before 2.6.11 have no steal field: it counts as 0.
     /// </summary>
-    public static CpuTimes? Parse(string procStat, IReadOnlyCollection<int> cpus)
+    public static CpuTimes? Parse(string procStat, IReadOnlyCollection<int>? cpus)
     {
         ArgumentNullException.ThrowIfNull(procStat);
-        ArgumentNullException.ThrowIfNull(cpus);
         long total = 0;
         long steal = 0;
         var found = false;
@@ -49,7 +51,7 @@ public readonly record struct CpuTimes(long TotalTicks, long StealTicks)
             }
 
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (!int.TryParse(fields[0].AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var cpu) || !cpus.Contains(cpu))
+            if (!int.TryParse(fields[0].AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var cpu) || (cpus is not null && !cpus.Contains(cpu)))
             {
                 continue;
             }
@@ -76,6 +78,12 @@ public readonly record struct CpuTimes(long TotalTicks, long StealTicks)
 
     /// <summary>The time between <paramref name="earlier"/> and this reading.</summary>
     public CpuTimes Since(CpuTimes earlier) => new(TotalTicks - earlier.TotalTicks, StealTicks - earlier.StealTicks);
+
+    /// <summary>The time between two readings; null when either is unknown.</summary>
+    public static CpuTimes? Between(CpuTimes? before, CpuTimes? after) => before is { } b && after is { } a ? a.Since(b) : null;
+
+    /// <summary>Two stretches of time together (rounds of one measurement, pooled).</summary>
+    public static CpuTimes operator +(CpuTimes x, CpuTimes y) => new(x.TotalTicks + y.TotalTicks, x.StealTicks + y.StealTicks);
 
     /// <summary>"12.3%" (invariant culture), or "n/a".</summary>
     public static string Format(double? percent) => percent is { } p ? p.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";

@@ -1,5 +1,6 @@
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
+using DpcPi.Platform;
 
 namespace DpcPi.Reporting;
 
@@ -30,8 +31,6 @@ public sealed class LatencyReport
     /// <summary>The hypervisor's steal of the measured CPUs' time during the run (%), null where unknown (see <see cref="ReportContext.StealPercent"/>).</summary>
     public double? StealPercent { get; init; }
 
-    /// <summary>The least steal the verdict mentions: below it the host's share is within the figures' noise.</summary>
-    public const double StealWorthNoting = 1.0;
 
     /// <summary>The five stages in <see cref="LatencyStage"/> order.</summary>
     public required IReadOnlyList<StageReport> Stages { get; init; }
@@ -134,11 +133,9 @@ public sealed class LatencyReport
                 text += $" These figures were measured without {string.Join(", ", missing)}.";
             }
 
-            if (StealPercent >= StealWorthNoting)
+            if (StealPercent >= CpuTimes.StealWorthNoting)
             {
-                text += string.Create(
-                    System.Globalization.CultureInfo.InvariantCulture,
-                    $" The hypervisor took {StealPercent:0.0}% of these CPUs' time during the run (steal): the figures include the host's delays, not only this system's.");
+                text += $" The hypervisor took {CpuTimes.Format(StealPercent)} of these CPUs' time during the run (steal): the figures include the host's delays, not only this system's.";
             }
 
             return text;

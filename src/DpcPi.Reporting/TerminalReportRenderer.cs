@@ -1,4 +1,5 @@
 using DpcPi.Kernel.Measurement;
+using DpcPi.Platform;
 using Spectre.Console;
 
 namespace DpcPi.Reporting;
@@ -201,8 +202,8 @@ public static class TerminalReportRenderer
 
         if (r.StealPercent is { } steal)
         {
-            var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"hypervisor steal: {steal:0.0}% of the measured CPUs' time");
-            console.MarkupLine(steal >= LatencyReport.StealWorthNoting ? $"[yellow]{text} (the host's delays are in these figures)[/]" : text);
+            var text = $"hypervisor steal: {CpuTimes.Format(steal)} of the measured CPUs' time";
+            console.MarkupLine(steal >= CpuTimes.StealWorthNoting ? $"[yellow]{text} (the host's delays are in these figures)[/]" : text);
         }
 
         foreach (var (k, v) in r.RunInfo.OrderBy(kv => kv.Key, StringComparer.Ordinal))

@@ -91,7 +91,7 @@ internal sealed class BenchCommand : ICommand
 
     /// <summary>The steal share of the CPUs' time between two readings, rounded to 0.01%; null when either is unknown.</summary>
     private static double? Steal(CpuTimes? before, CpuTimes? after) =>
-        before is { } b && after is { } a && a.Since(b).StealPercent is { } p ? Math.Round(p, 2) : null;
+        CpuTimes.Between(before, after)?.StealPercent is { } p ? Math.Round(p, 2) : null;
 
     private static Dictionary<string, object?> CompareWithCyclictest(int priority, int intervalUs, int loops, TextWriter output, CancellationToken token)
     {

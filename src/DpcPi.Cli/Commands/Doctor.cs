@@ -114,9 +114,6 @@ internal static class Doctor
         return list;
     }
 
-    /// <summary>Every CPU number /proc/stat can list (for the steal since boot).</summary>
-    private static readonly HashSet<int> s_anyCpu = [.. Enumerable.Range(0, 4096)];
-
     /// <summary>
     /// A virtual machine (the x86 "hypervisor" CPU flag, or steal time since boot): its latency figures include the
     /// host's delays. The steal since boot says how much of its CPU time the host has given to others so far.
@@ -126,7 +123,7 @@ internal static class Doctor
         var flagged = (m.ReadFile("/proc/cpuinfo") ?? string.Empty)
             .Split('\n')
             .Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Split(' ', '\t').Contains("hypervisor"));
-        var sinceBoot = m.ReadFile("/proc/stat") is { } stat ? CpuTimes.Parse(stat, s_anyCpu) : null;
+        var sinceBoot = m.ReadFile("/proc/stat") is { } stat ? CpuTimes.Parse(stat, cpus: null) : null;
         var steal = sinceBoot?.StealPercent ?? 0;
         if (!flagged && sinceBoot?.StealTicks is null or 0)
         {

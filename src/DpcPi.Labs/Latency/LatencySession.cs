@@ -237,11 +237,7 @@ public sealed class LatencySession : IDisposable
         _clock.Stop();
         Kernel.FlushQueuedDpcs();
         _stoppedNs = MonotonicClock.NowNs;
-        if (_cpuAtStart is { } before && CpuTimes.Read(MeasuredCpus()) is { } after)
-        {
-            StealPercent = after.Since(before).StealPercent;
-        }
-
+        StealPercent = CpuTimes.Between(_cpuAtStart, CpuTimes.Read(MeasuredCpus()))?.StealPercent;
         Kernel.Stop();
     }
 
