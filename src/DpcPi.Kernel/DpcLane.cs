@@ -41,15 +41,18 @@ internal sealed class DpcLane
     private volatile bool _stopping;
     private long _taken;
     private int _listHighWater; // under the lock
-    // Worker-owned: the slot of the last slot-taken run, how far the ring is known published, the deepest ring seen.
+    // Worker-owned: the position of the last slot-taken run, when each slot-taken position was taken (its run's
+    // start), the oldest position not known to have been taken before the latest run's insert, the deepest ring seen.
     private long _takenFrom;
-    private long _published;
+    private readonly long[] _takenNs = new long[RingSize];
+    private long _depthFrom;
+    private long _lastDepthNoted = -1;
     private int _ringHighWater;
 
     /// <summary>The ordered list. Only under <see cref="DpcProcessor.Lock"/>, after <see cref="CollectLocked"/>.</summary>
     public DpcList List;
 
-    /// <summary>The deepest the queue has been: the list when collected, or the ring as a slot-taken run saw it.</summary>
+    /// <summary>The deepest the queue has been: the list when collected, or the ring when a DPC that a run took from its slot was inserted.</summary>
     public int HighWater => Math.Max(_listHighWater, Volatile.Read(ref _ringHighWater));
 
     // Written only by this lane's worker (or the RunDpcs caller of a manual kernel).
@@ -241,23 +244,32 @@ internal sealed class DpcLane
     }
 
     /// <summary>
-    /// After the routine of a DPC taken from a slot (off the latency path; worker only): counts the published
-    /// slots from the one taken on, the depth of the queue that run saw, for the high-water mark. Each slot is
-    /// looked at once however long the backlog; in steady state it is the next slot, which the worker polls next.
+    /// After the routine of a DPC taken from a slot (off the latency path; worker only): the depth of the ring
+    /// the moment that DPC was inserted, for the high-water mark. The positions from the oldest one not yet
+    /// taken when it was stamped queued (<paramref name="queuedNs"/>) up to its own were all queued then, and
+    /// the worker knows when it took each of them, so the depth comes from its own history and never from the
+    /// ring: reading the slot past the newest published one would fetch, every run, the line the inserting core
+    /// writes next. The oldest-not-taken position only moves forward, so each run costs one or two reads of
+    /// this worker's own array. A take stamped at the same nanosecond as the insert counts as after it; a run
+    /// of slots collected into the list in between (which have no take stamps here) restarts the history,
+    /// and the list's own high-water mark covers them.
     /// </summary>
-    public void NoteRingDepth()
+    public void NoteRingDepth(long queuedNs, long startNs)
     {
-        var from = _takenFrom;
-        var seen = Math.Max(_published, from + 1);
-        while (seen - from < RingSize && IsPublished(seen))
+        var position = _takenFrom;
+        var oldest = _lastDepthNoted == position - 1 ? Math.Max(_depthFrom, position - RingSize + 1) : position;
+        while (oldest < position && _takenNs[oldest & RingMask] < queuedNs)
         {
-            seen++;
+            oldest++;
         }
 
-        _published = seen;
-        if (seen - from > _ringHighWater)
+        _takenNs[position & RingMask] = startNs;
+        _lastDepthNoted = position;
+        _depthFrom = oldest;
+        var depth = (int)(position - oldest + 1);
+        if (depth > _ringHighWater)
         {
-            Volatile.Write(ref _ringHighWater, (int)(seen - from));
+            Volatile.Write(ref _ringHighWater, depth);
         }
     }
 

@@ -425,7 +425,7 @@ internal sealed class DpcProcessor : IDisposable
         var end = clock.NowNs;
         if (taken.FromSlot)
         {
-            lane.NoteRingDepth();
+            lane.NoteRingDepth(taken.Record.QueuedNs, start);
         }
 
         if (internalDpc)

@@ -54,4 +54,88 @@ public sealed class StatisticsTests
         Assert.Equal(1, recorder.TimelineLength);
         Assert.Equal(5_000, recorder.MaxInSecond(0));
     }
+
+    [Fact]
+    public void QueueDepthHighWater_RoutinesInsertingAsTheyRun_IsTheDeepestTheQueueGot()
+    {
+        // Three queued, then every routine queues one more: the queue stays three deep however long it runs.
+        var clock = new VirtualClock();
+        using var kernel = KernelFactory.Manual(clock: clock);
+        var pool = new Queue<Dpc>();
+        for (var i = 0; i < 200; i++)
+        {
+            var dpc = kernel.InitializeDpc((_, _, _, _) =>
+            {
+                clock.Advance(100);
+                if (pool.TryDequeue(out var next))
+                {
+                    kernel.InsertQueueDpc(next);
+                }
+            });
+            dpc.SetTargetProcessor(0);
+            pool.Enqueue(dpc);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            kernel.InsertQueueDpc(pool.Dequeue());
+        }
+
+        kernel.RunDpcs(0);
+
+        var s = kernel.GetProcessorStatistics(0);
+        Assert.Equal(200, s.DpcsRun);
+        Assert.Equal(3, s.QueueDepthHighWater);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void QueueDepthHighWater_RandomInsertsDuringRuns_MatchesACountOfInsertsLessRuns(int seed)
+    {
+        // Each routine queues 0, 1 or 2 fresh DPCs (never one already queued); the test keeps the true depth
+        // (inserted − started) and its maximum at every insert, where the maximum can only happen.
+        var random = new Random(seed);
+        var clock = new VirtualClock();
+        using var kernel = KernelFactory.Manual(clock: clock);
+        var pool = new Queue<Dpc>();
+        int depth = 0, deepest = 0;
+        void Insert()
+        {
+            if (pool.TryDequeue(out var next))
+            {
+                clock.Advance(10);
+                Assert.True(kernel.InsertQueueDpc(next));
+                deepest = Math.Max(deepest, ++depth);
+            }
+        }
+
+        for (var i = 0; i < 600; i++)
+        {
+            var dpc = kernel.InitializeDpc((_, _, _, _) =>
+            {
+                depth--;
+                clock.Advance(10);
+                var inserts = random.Next(3);
+                for (var n = 0; n < inserts; n++)
+                {
+                    Insert();
+                }
+            });
+            dpc.SetTargetProcessor(0);
+            pool.Enqueue(dpc);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            Insert();
+        }
+
+        kernel.RunDpcs(0);
+
+        var s = kernel.GetProcessorStatistics(0);
+        Assert.Equal(600 - pool.Count, s.DpcsRun);
+        Assert.Equal(deepest, s.QueueDepthHighWater);
+    }
 }
