@@ -68,6 +68,24 @@ public sealed class BenchRunnerTests
         Assert.Empty(JsonSchemaValidator.Validate(JsonSchemaValidator.LoadSchema("bench-report.schema.json"), doc.RootElement));
         Assert.Equal(3, doc.RootElement.GetProperty("results")[0].GetProperty("round_p50_ns").GetArrayLength());
     }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void Run_SmallInFlightLimit_ProducerNeverRunsAheadOfTheConsumer(int limit)
+    {
+        // A DPC contender's burst cycles through a ring of exactly `limit` DPCs: one event more in flight would
+        // reinsert a DPC that is still queued, which coalesces, and that event is never handled.
+        var options = BenchOptions.Quick with { InFlightLimit = limit, LatencyEvents = 200, DrainTimeout = TimeSpan.FromSeconds(2), Contenders = ["dpc-blocking", "dpc-spin-then-block"] };
+
+        var result = BenchRunner.Run(options, _ => { }, TestContext.Current.CancellationToken);
+
+        Assert.All(result.Results, r =>
+        {
+            Assert.True(r.ThroughputProduced > limit * 10, $"{r.Name}: {r.ThroughputProduced} produced");
+            Assert.Equal(r.ThroughputProduced, r.ThroughputHandled);
+        });
+    }
 }
 
 /// <summary>The bench measures the machine: it runs alone, never beside other test classes.</summary>
