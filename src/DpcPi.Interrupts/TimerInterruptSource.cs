@@ -6,8 +6,10 @@ namespace DpcPi.Interrupts;
 /// <summary>
 /// A periodic hardware timer interrupt (timerfd, CLOCK_MONOTONIC, absolute expiries, as cyclictest
 /// uses). Each expiry is dispatched with its PROGRAMMED expiry time as the event timestamp, so the
-/// recorded latency is expiry→ISR and expiry→DPC. Expirations that were missed while the ISR thread
-/// was late (timerfd count &gt; 1) are counted as overruns, never hidden.
+/// recorded latency is expiry→ISR and expiry→DPC. When the ISR thread was so late that several expiries
+/// passed (timerfd count &gt; 1), the interrupt has been pending since the OLDEST of them: that one is its
+/// timestamp, so the lateness is measured whole, as cyclictest measures a late wake-up against the expiry
+/// it slept for. The later expiries merged into it are counted as overruns, never hidden.
 /// </summary>
 public sealed class TimerInterruptSource : IInterruptSource, IDisposable
 {
@@ -22,7 +24,7 @@ public sealed class TimerInterruptSource : IInterruptSource, IDisposable
 
     public ulong Expirations => _expirations;
 
-    /// <summary>Expiries that passed without their own interrupt because the ISR thread was late.</summary>
+    /// <summary>Expiries that passed without their own interrupt because the ISR thread was late (merged into the interrupt of the oldest).</summary>
     public long Overruns { get; private set; }
 
     /// <summary>Arms the timer: first expiry at <paramref name="firstExpiryNs"/> (CLOCK_MONOTONIC), then every <paramref name="periodNs"/>.</summary>
@@ -44,9 +46,10 @@ public sealed class TimerInterruptSource : IInterruptSource, IDisposable
             return;
         }
 
-        // The ISR sees the newest expiry; the ones before it in this read were missed.
-        var expiry = _nextExpiryNs + ((long)(count - 1) * _periodNs);
-        _nextExpiryNs = expiry + _periodNs;
+        // Pending since the oldest expiry in this read; the ones after it merged into this interrupt.
+        // (Stamping the newest instead would cap every late interrupt's latency at one period.)
+        var expiry = _nextExpiryNs;
+        _nextExpiryNs = expiry + ((long)count * _periodNs);
         _expirations += count;
         Overruns += (long)count - 1;
         var frame = new InterruptFrame

@@ -118,8 +118,9 @@ internal sealed class BenchCommand : ICommand
             ["expiry_to_isr_max_us"] = edgeToIsr.Max / 1000.0,
             ["expiry_to_dpc_max_us"] = edgeToDpc.Max / 1000.0,
             ["steal_percent"] = oursSteal,
+            ["overruns"] = session.TimerOverruns,
         };
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  DpcPi timer: expiry→ISR p99 {edgeToIsr.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToIsr.Max / 1000.0:F1} µs; expiry→DPC p99 {edgeToDpc.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToDpc.Max / 1000.0:F1} µs ({session.Kernel.Guarantees}; hypervisor steal {CpuTimes.Format(oursSteal)})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  DpcPi timer: expiry→ISR p99 {edgeToIsr.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToIsr.Max / 1000.0:F1} µs; expiry→DPC p99 {edgeToDpc.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToDpc.Max / 1000.0:F1} µs ({session.Kernel.Guarantees}; hypervisor steal {CpuTimes.Format(oursSteal)}; {session.TimerOverruns} expiries merged into a late interrupt, which is stamped with the oldest)"));
         if (!ct.Succeeded)
         {
             output.WriteLine($"  cyclictest: unavailable ({ct.Error ?? "not installed"}; apt-get install rt-tests)");
