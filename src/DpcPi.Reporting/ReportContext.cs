@@ -19,7 +19,7 @@ public sealed record ReportContext
     /// <summary>Edges the source knows it lost (kernel buffer overflow, sequence gaps).</summary>
     public long LostEdges { get; init; }
 
-    /// <summary>Edges merged into one interrupt by the source (debounce, batching).</summary>
+    /// <summary>Events merged into one interrupt by the source (GPIO edges in a row, timer expiries of a late interrupt, debounce, batching).</summary>
     public long MergedEdges { get; init; }
 
     /// <summary>How long the run lasted; null means from kernel creation until the report is built.</summary>

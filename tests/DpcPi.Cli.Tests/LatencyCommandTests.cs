@@ -88,6 +88,34 @@ public sealed class LatencyCommandTests
     }
 
     [Fact]
+    public async Task Latency_TimerSource_CountsEveryExpiryAsAnInterruptOrMergedIntoOne()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"dpcpi-timer-{Guid.NewGuid():N}.json");
+        try
+        {
+            // A 10 µs period without real-time priority: the ISR thread is late more often than not (about one
+            // merged expiry per interrupt on the 2-vCPU CI machine), so the run has merged expiries to count.
+            var (code, _, err) = await CliRunner.RunAsync("latency", "--source", "timer", "-i", "10", "-l", "2000", "-q", "--no-realtime", "--json", json);
+
+            Assert.True(code == 0, err);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            var stages = root.GetProperty("stages");
+            var isr = stages.GetProperty("edge_to_isr").GetProperty("count").GetInt64();
+            Assert.True(isr >= 2000, $"{isr} interrupts"); // the timer runs on until the session stops it
+            Assert.Equal(isr, stages.GetProperty("edge_to_dpc_start").GetProperty("count").GetInt64() + root.GetProperty("coalesced").GetInt64());
+            // Expiries that passed while an interrupt was late are the report's merged events, not only a run-info line.
+            var overruns = long.Parse(root.GetProperty("run_info").GetProperty("timer_overruns").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(overruns > 0, "no expiry was merged at a 10 µs period");
+            Assert.Equal(overruns, root.GetProperty("merged").GetInt64());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task Help_ListsCommandsAndExitsZero()
     {
         var (code, output, _) = await CliRunner.RunAsync("--help");

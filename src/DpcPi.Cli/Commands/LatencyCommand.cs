@@ -75,7 +75,7 @@ internal sealed class LatencyCommand : ICommand
             DeadlineNs = deadlineUs * 1000,
             HistogramLimitUs = (int)histogramUs,
             LostEdges = gpio.Lost,
-            MergedEdges = gpio.Merged,
+            MergedEdges = session.MergedEvents,
             Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
             StealPercent = session.StealPercent,
             RunInfo = new Dictionary<string, string>

@@ -239,7 +239,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
             Source = session.SourceName,
             DeadlineNs = _settings.DeadlineNs,
             LostEdges = gpio.Lost,
-            MergedEdges = gpio.Merged,
+            MergedEdges = session.MergedEvents,
             Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
             StealPercent = session.StealPercent,
             RunInfo = new Dictionary<string, string>

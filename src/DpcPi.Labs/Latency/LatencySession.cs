@@ -63,6 +63,9 @@ public sealed class LatencySession : IDisposable
     /// <summary>Timer expiries that passed without an interrupt of their own.</summary>
     public long TimerOverruns => _timer?.Overruns ?? 0;
 
+    /// <summary>Events merged into another event's interrupt by the source: GPIO edges merged in a row, or timer expiries that passed without an interrupt of their own.</summary>
+    public long MergedEvents => GpioStatistics.Merged + TimerOverruns;
+
     /// <summary>Set when the GPIO device failed while running (e.g. the chip disappeared).</summary>
     public Exception? SourceFailure => _gpio?.Failure;
 
