@@ -2,9 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using DpcPi.Bench;
 using DpcPi.Cli.CommandLine;
-using DpcPi.Kernel;
-using DpcPi.Kernel.Measurement;
-using DpcPi.Labs.Latency;
 using DpcPi.Platform;
 
 namespace DpcPi.Cli.Commands;
@@ -36,7 +33,8 @@ internal sealed class BenchCommand : ICommand
                                    priority and interval and report our p99 as a ratio to cyclictest's
           -p, --priority N         SCHED_FIFO priority for the cyclictest comparison (default 80)
           -i, --interval US        interval for the cyclictest comparison (default 1000)
-          -l, --loops N            loops for the cyclictest comparison (default 5000)
+          -l, --loops N            loops for the cyclictest comparison (default 5000), shared by the
+                                   rounds, which alternate whether our timer or cyclictest runs first
         """;
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
@@ -64,7 +62,7 @@ internal sealed class BenchCommand : ICommand
         Dictionary<string, object?>? comparison = null;
         if (cyclictest)
         {
-            comparison = CompareWithCyclictest(priority, intervalUs, loops, output, cancellationToken);
+            comparison = CompareWithCyclictest(priority, intervalUs, loops, options.Rounds, output, cancellationToken);
         }
 
         if (json is not null)
@@ -89,53 +87,44 @@ internal sealed class BenchCommand : ICommand
         return Task.FromResult(ExitCodes.Ok);
     }
 
-    /// <summary>The steal share of the CPUs' time between two readings, rounded to 0.01%; null when either is unknown.</summary>
-    private static double? Steal(CpuTimes? before, CpuTimes? after) =>
-        CpuTimes.Between(before, after)?.StealPercent is { } p ? Math.Round(p, 2) : null;
-
-    private static Dictionary<string, object?> CompareWithCyclictest(int priority, int intervalUs, int loops, TextWriter output, CancellationToken token)
+    private static Dictionary<string, object?> CompareWithCyclictest(int priority, int intervalUs, int loops, int rounds, TextWriter output, CancellationToken token)
     {
+        var inv = CultureInfo.InvariantCulture;
         output.WriteLine();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timer source vs cyclictest: -p {priority} -i {intervalUs} -l {loops}"));
-        var kernel = new KernelOptions { IsrPriority = priority, DpcPriority = Math.Max(1, priority - 1), ThreadedDpcPriority = Math.Max(1, priority - 10) };
-        var cpus = ThreadControl.GetAllowedCpus();
-        using var session = new LatencySession(new LatencySessionOptions { Source = LatencySource.Timer, IntervalNs = intervalUs * 1000L, Loops = loops, Kernel = kernel });
-        var before = CpuTimes.Read(cpus);
-        session.Start(token);
-        session.Wait(token);
-        session.Stop();
-        var oursSteal = Steal(before, CpuTimes.Read(cpus));
-        var edgeToIsr = session.Kernel.MergeStage(LatencyStage.EdgeToIsr);
-        var edgeToDpc = session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart);
-        before = CpuTimes.Read(cpus);
-        var ct = CyclictestComparison.Run(priority, intervalUs, loops);
-        var cyclictestSteal = Steal(before, CpuTimes.Read(cpus));
+        output.WriteLine(string.Create(inv, $"timer source vs cyclictest: -p {priority} -i {intervalUs} -l {loops}, in {rounds} rounds that alternate which runs first"));
+        var c = TimerComparison.Create(priority, intervalUs).Run(loops, rounds, token);
+        var isrP99 = c.EdgeToIsr.GetValueAtPercentile(99) / 1000.0;
+        var dpcP99 = c.EdgeToDpc.GetValueAtPercentile(99) / 1000.0;
         var ours = new Dictionary<string, object?>
         {
-            ["realtime"] = session.Kernel.Guarantees.Realtime,
-            ["expiry_to_isr_p99_us"] = edgeToIsr.GetValueAtPercentile(99) / 1000.0,
-            ["expiry_to_dpc_p99_us"] = edgeToDpc.GetValueAtPercentile(99) / 1000.0,
-            ["expiry_to_isr_max_us"] = edgeToIsr.Max / 1000.0,
-            ["expiry_to_dpc_max_us"] = edgeToDpc.Max / 1000.0,
-            ["steal_percent"] = oursSteal,
-            ["overruns"] = session.TimerOverruns,
+            ["realtime"] = c.Guarantees?.Realtime,
+            ["expiry_to_isr_p99_us"] = isrP99,
+            ["expiry_to_dpc_p99_us"] = dpcP99,
+            ["expiry_to_isr_max_us"] = c.EdgeToIsr.Max / 1000.0,
+            ["expiry_to_dpc_max_us"] = c.EdgeToDpc.Max / 1000.0,
+            ["steal_percent"] = c.OursStealPercent,
+            ["overruns"] = c.Overruns,
+            ["round_p99_us"] = c.OursRoundP99Us,
         };
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  DpcPi timer: expiry→ISR p99 {edgeToIsr.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToIsr.Max / 1000.0:F1} µs; expiry→DPC p99 {edgeToDpc.GetValueAtPercentile(99) / 1000.0:F1} µs max {edgeToDpc.Max / 1000.0:F1} µs ({session.Kernel.Guarantees}; hypervisor steal {CpuTimes.Format(oursSteal)}; {session.TimerOverruns} expiries merged into a late interrupt, which is stamped with the oldest)"));
+        output.WriteLine(string.Create(inv, $"  DpcPi timer: expiry→ISR p99 {isrP99:F1} µs max {c.EdgeToIsr.Max / 1000.0:F1} µs; expiry→DPC p99 {dpcP99:F1} µs max {c.EdgeToDpc.Max / 1000.0:F1} µs ({c.Guarantees}; hypervisor steal {CpuTimes.Format(c.OursStealPercent)}; {c.Overruns} expiries merged into a late interrupt, which is stamped with the oldest)"));
+        var ct = c.Cyclictest;
         if (!ct.Succeeded)
         {
             output.WriteLine($"  cyclictest: unavailable ({ct.Error ?? "not installed"}; apt-get install rt-tests)");
-            return new() { ["ours"] = ours, ["cyclictest"] = null, ["error"] = ct.Error ?? "unavailable" };
+            return new() { ["rounds"] = rounds, ["ours"] = ours, ["cyclictest"] = null, ["error"] = ct.Error ?? "unavailable" };
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cyclictest {ct.Version}: p99 {ct.P99Us} µs max {ct.MaxUs} µs (hypervisor steal {CpuTimes.Format(cyclictestSteal)})  ({ct.CommandLine})"));
-        output.WriteLine("  " + CyclictestComparison.FormatP99(edgeToIsr.GetValueAtPercentile(99) / 1000.0, ct) + "  [expiry→ISR, the figure cyclictest measures]");
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  our p99 expiry→DPC start / cyclictest p99 = {edgeToDpc.GetValueAtPercentile(99) / 1000.0:F1} µs / {ct.P99Us} µs = {edgeToDpc.GetValueAtPercentile(99) / 1000.0 / Math.Max(1, ct.P99Us ?? 1):F2}x  [the whole ISR→DPC path against cyclictest's wake-up]"));
+        output.WriteLine(string.Create(inv, $"  cyclictest {ct.Version}: p99 {ct.P99Us} µs max {ct.MaxUs} µs (hypervisor steal {CpuTimes.Format(c.CyclictestStealPercent)})  ({c.Theirs.Count} × {ct.CommandLine})"));
+        output.WriteLine(string.Create(inv, $"  p99 by round, ours expiry→ISR / cyclictest (µs): {c.FormatRounds()}"));
+        output.WriteLine("  " + CyclictestComparison.FormatP99(isrP99, ct) + "  [expiry→ISR, the figure cyclictest measures]");
+        output.WriteLine(string.Create(inv, $"  our p99 expiry→DPC start / cyclictest p99 = {dpcP99:F1} µs / {ct.P99Us} µs = {dpcP99 / Math.Max(1, ct.P99Us ?? 1):F2}x  [the whole ISR→DPC path against cyclictest's wake-up]"));
         return new()
         {
+            ["rounds"] = rounds,
             ["ours"] = ours,
-            ["cyclictest"] = new Dictionary<string, object?> { ["version"] = ct.Version, ["p99_us"] = ct.P99Us, ["max_us"] = ct.MaxUs, ["command"] = ct.CommandLine, ["steal_percent"] = cyclictestSteal },
-            ["ratio_isr_p99"] = ct.P99Us is > 0 ? edgeToIsr.GetValueAtPercentile(99) / 1000.0 / ct.P99Us : null,
-            ["ratio_dpc_p99"] = ct.P99Us is > 0 ? edgeToDpc.GetValueAtPercentile(99) / 1000.0 / ct.P99Us : null,
+            ["cyclictest"] = new Dictionary<string, object?> { ["version"] = ct.Version, ["p99_us"] = ct.P99Us, ["max_us"] = ct.MaxUs, ["command"] = ct.CommandLine, ["steal_percent"] = c.CyclictestStealPercent, ["round_p99_us"] = c.CyclictestRoundP99Us },
+            ["ratio_isr_p99"] = ct.P99Us is > 0 ? isrP99 / ct.P99Us : null,
+            ["ratio_dpc_p99"] = ct.P99Us is > 0 ? dpcP99 / ct.P99Us : null,
         };
     }
 }
