@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DpcPi.Cli.CommandLine;
 
 namespace DpcPi.Cli.Tests;
@@ -11,5 +12,20 @@ internal static class CliRunner
         using var error = new StringWriter();
         var code = await CliApp.RunAsync(args, output, error, TestContext.Current.CancellationToken);
         return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runs the CLI with <c>--json FILE</c> appended (a temporary file, deleted afterwards) and parses what it wrote; null when it wrote nothing.</summary>
+    public static async Task<(int ExitCode, string Out, string Err, JsonDocument? Json)> RunWithJsonAsync(params string[] args)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dpcpi-test-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output, error) = await RunAsync([.. args, "--json", path]);
+            return (code, output, error, File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)) : null);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

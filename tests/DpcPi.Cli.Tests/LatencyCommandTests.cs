@@ -49,70 +49,54 @@ public sealed class LatencyCommandTests
     [Fact]
     public async Task Latency_FakeSourceWithLoops_ReportsAndWritesSchemaJson()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"dpcpi-latency-{Guid.NewGuid():N}.json");
-        try
+        var (code, output, err, json) = await CliRunner.RunWithJsonAsync("latency", "--source", "fake", "-i", "200", "-l", "300", "-q", "--no-realtime", "-h", "500");
+
+        Assert.True(code == 0, err);
+        Assert.Contains("edge_to_dpc_start", output, StringComparison.Ordinal);
+        Assert.Contains("# Histogram Overflows:", output, StringComparison.Ordinal);
+        Assert.Contains("Verdict:", output, StringComparison.Ordinal);
+        using var doc = json!;
+        var root = doc.RootElement;
+        foreach (var key in new[] { "edge_to_isr", "isr_duration", "queue_wait", "dpc_duration", "edge_to_dpc_start" })
         {
-            var (code, output, err) = await CliRunner.RunAsync("latency", "--source", "fake", "-i", "200", "-l", "300", "-q", "--no-realtime", "-h", "500", "--json", json);
-
-            Assert.True(code == 0, err);
-            Assert.Contains("edge_to_dpc_start", output, StringComparison.Ordinal);
-            Assert.Contains("# Histogram Overflows:", output, StringComparison.Ordinal);
-            Assert.Contains("Verdict:", output, StringComparison.Ordinal);
-            using var doc = JsonDocument.Parse(File.ReadAllText(json));
-            var root = doc.RootElement;
-            foreach (var key in new[] { "edge_to_isr", "isr_duration", "queue_wait", "dpc_duration", "edge_to_dpc_start" })
+            var stage = root.GetProperty("stages").GetProperty(key);
+            foreach (var field in new[] { "count", "min_ns", "p50_ns", "p99_ns", "p999_ns", "max_ns" })
             {
-                var stage = root.GetProperty("stages").GetProperty(key);
-                foreach (var field in new[] { "count", "min_ns", "p50_ns", "p99_ns", "p999_ns", "max_ns" })
-                {
-                    Assert.Equal(JsonValueKind.Number, stage.GetProperty(field).ValueKind);
-                }
-            }
-
-            Assert.False(root.GetProperty("guarantees").GetProperty("realtime").GetBoolean());
-            // -l counts interrupts (cyclictest's loops): 300 edges, each serviced by the ISR or counted lost;
-            // DPC runs may be fewer because DpcForIsr inserts coalesce, and those are counted too.
-            var isr = root.GetProperty("stages").GetProperty("edge_to_isr").GetProperty("count").GetInt64();
-            Assert.Equal(300, isr + root.GetProperty("lost").GetInt64());
-            var dpcs = root.GetProperty("stages").GetProperty("edge_to_dpc_start").GetProperty("count").GetInt64();
-            Assert.Equal(isr, dpcs + root.GetProperty("coalesced").GetInt64());
-            foreach (var key in new[] { "lost", "merged", "coalesced", "watchdog" })
-            {
-                Assert.Equal(JsonValueKind.Number, root.GetProperty(key).ValueKind);
+                Assert.Equal(JsonValueKind.Number, stage.GetProperty(field).ValueKind);
             }
         }
-        finally
+
+        Assert.False(root.GetProperty("guarantees").GetProperty("realtime").GetBoolean());
+        // -l counts interrupts (cyclictest's loops): 300 edges, each serviced by the ISR or counted lost;
+        // DPC runs may be fewer because DpcForIsr inserts coalesce, and those are counted too.
+        var isr = root.GetProperty("stages").GetProperty("edge_to_isr").GetProperty("count").GetInt64();
+        Assert.Equal(300, isr + root.GetProperty("lost").GetInt64());
+        var dpcs = root.GetProperty("stages").GetProperty("edge_to_dpc_start").GetProperty("count").GetInt64();
+        Assert.Equal(isr, dpcs + root.GetProperty("coalesced").GetInt64());
+        foreach (var key in new[] { "lost", "merged", "coalesced", "watchdog" })
         {
-            File.Delete(json);
+            Assert.Equal(JsonValueKind.Number, root.GetProperty(key).ValueKind);
         }
     }
 
     [Fact]
     public async Task Latency_TimerSource_CountsEveryExpiryAsAnInterruptOrMergedIntoOne()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"dpcpi-timer-{Guid.NewGuid():N}.json");
-        try
-        {
-            // A 10 µs period without real-time priority: the ISR thread is late more often than not (about one
-            // merged expiry per interrupt on the 2-vCPU CI machine), so the run has merged expiries to count.
-            var (code, _, err) = await CliRunner.RunAsync("latency", "--source", "timer", "-i", "10", "-l", "2000", "-q", "--no-realtime", "--json", json);
+        // A 10 µs period without real-time priority: the ISR thread is late more often than not (about one
+        // merged expiry per interrupt on the 2-vCPU CI machine), so the run has merged expiries to count.
+        var (code, _, err, json) = await CliRunner.RunWithJsonAsync("latency", "--source", "timer", "-i", "10", "-l", "2000", "-q", "--no-realtime");
 
-            Assert.True(code == 0, err);
-            using var doc = JsonDocument.Parse(File.ReadAllText(json));
-            var root = doc.RootElement;
-            var stages = root.GetProperty("stages");
-            var isr = stages.GetProperty("edge_to_isr").GetProperty("count").GetInt64();
-            Assert.True(isr >= 2000, $"{isr} interrupts"); // the timer runs on until the session stops it
-            Assert.Equal(isr, stages.GetProperty("edge_to_dpc_start").GetProperty("count").GetInt64() + root.GetProperty("coalesced").GetInt64());
-            // Expiries that passed while an interrupt was late are the report's merged events, not only a run-info line.
-            var overruns = long.Parse(root.GetProperty("run_info").GetProperty("timer_overruns").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(overruns > 0, "no expiry was merged at a 10 µs period");
-            Assert.Equal(overruns, root.GetProperty("merged").GetInt64());
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        Assert.True(code == 0, err);
+        using var doc = json!;
+        var root = doc.RootElement;
+        var stages = root.GetProperty("stages");
+        var isr = stages.GetProperty("edge_to_isr").GetProperty("count").GetInt64();
+        Assert.True(isr >= 2000, $"{isr} interrupts"); // the timer runs on until the session stops it
+        Assert.Equal(isr, stages.GetProperty("edge_to_dpc_start").GetProperty("count").GetInt64() + root.GetProperty("coalesced").GetInt64());
+        // Expiries that passed while an interrupt was late are the report's merged events, not only a run-info line.
+        var overruns = long.Parse(root.GetProperty("run_info").GetProperty("timer_overruns").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(overruns > 0, "no expiry was merged at a 10 µs period");
+        Assert.Equal(overruns, root.GetProperty("merged").GetInt64());
     }
 
     [Fact]

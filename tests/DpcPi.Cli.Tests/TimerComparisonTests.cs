@@ -76,32 +76,24 @@ public sealed class TimerComparisonTests
     [Fact]
     public async Task Bench_CyclictestInTwoRounds_WritesPooledFiguresAndEachRoundsP99()
     {
-        var json = Path.Combine(Path.GetTempPath(), $"dpcpi-bench-ct-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (code, output, err) = await CliRunner.RunAsync("bench", "--quick", "--contenders", "direct", "--cyclictest", "-i", "1000", "-l", "200", "--rounds", "2", "--json", json);
+        var (code, output, err, json) = await CliRunner.RunWithJsonAsync("bench", "--quick", "--contenders", "direct", "--cyclictest", "-i", "1000", "-l", "200", "--rounds", "2");
 
-            Assert.True(code == 0, err);
-            Assert.Contains("in 2 rounds that alternate which runs first", output, StringComparison.Ordinal);
-            using var doc = JsonDocument.Parse(File.ReadAllText(json));
-            var c = doc.RootElement.GetProperty("timer_vs_cyclictest");
-            Assert.Equal(2, c.GetProperty("rounds").GetInt32());
-            var ours = c.GetProperty("ours");
-            Assert.Equal(2, ours.GetProperty("round_p99_us").GetArrayLength());
-            Assert.True(ours.GetProperty("expiry_to_isr_p99_us").GetDouble() > 0);
-            if (c.GetProperty("cyclictest").ValueKind == JsonValueKind.Null)
-            {
-                Assert.Contains("apt-get install rt-tests", output, StringComparison.Ordinal); // not installed: it says how to get it
-                return;
-            }
-
-            Assert.Equal(2, c.GetProperty("cyclictest").GetProperty("round_p99_us").GetArrayLength());
-            Assert.Equal(JsonValueKind.Number, c.GetProperty("ratio_isr_p99").ValueKind);
-        }
-        finally
+        Assert.True(code == 0, err);
+        Assert.Contains("in 2 rounds that alternate which runs first", output, StringComparison.Ordinal);
+        using var doc = json!;
+        var c = doc.RootElement.GetProperty("timer_vs_cyclictest");
+        Assert.Equal(2, c.GetProperty("rounds").GetInt32());
+        var ours = c.GetProperty("ours");
+        Assert.Equal(2, ours.GetProperty("round_p99_us").GetArrayLength());
+        Assert.True(ours.GetProperty("expiry_to_isr_p99_us").GetDouble() > 0);
+        if (c.GetProperty("cyclictest").ValueKind == JsonValueKind.Null)
         {
-            File.Delete(json);
+            Assert.Contains("apt-get install rt-tests", output, StringComparison.Ordinal); // not installed: it says how to get it
+            return;
         }
+
+        Assert.Equal(2, c.GetProperty("cyclictest").GetProperty("round_p99_us").GetArrayLength());
+        Assert.Equal(JsonValueKind.Number, c.GetProperty("ratio_isr_p99").ValueKind);
     }
 
     private static TimerComparison.OursRound Ours(long latencyUs, int count, long overruns = 0)
