@@ -38,6 +38,7 @@ internal sealed class DpcPiMetrics : IHostedService, IDisposable
         Meter.CreateObservableCounter("dpcpi.dpc.time", () => Each(s => s.Cpus.Select(c => new Measurement<double>(c.TimeInDpcMs / 1000.0, new KeyValuePair<string, object?>("cpu", c.Cpu)))), "s", "Time spent in DPC routines, per core");
         Meter.CreateObservableCounter("dpcpi.gpio.edges.lost", () => One(s => s.LostEdges), "{edge}", "GPIO edges lost in the kernel");
         Meter.CreateObservableCounter("dpcpi.gpio.edges.merged", () => One(s => s.MergedEdges), "{edge}", "GPIO edges merged (equal edges in a row)");
+        Meter.CreateObservableCounter("dpcpi.timer.expiries.merged", () => One(s => s.TimerExpiriesMerged), "{expiry}", "Timer expiries merged into a late interrupt, which is stamped with the oldest");
         Meter.CreateObservableCounter("dpcpi.watchdog.violations", () => One(s => s.WatchdogViolations), "{event}", "DPC watchdog events");
         Meter.CreateObservableCounter("dpcpi.interrupts.measured", () => One(s => s.Completed), "{interrupt}", "Interrupts whose DPC completed");
         Meter.CreateObservableGauge("dpcpi.latency.p50", () => Stages(st => st.P50Us), "us", "Median latency per stage");

@@ -32,6 +32,9 @@ internal sealed record KernelSnapshot
 
     public required long MergedEdges { get; init; }
 
+    /// <summary>Timer expiries merged into a late interrupt (the timer source's overruns).</summary>
+    public required long TimerExpiriesMerged { get; init; }
+
     public required long WatchdogViolations { get; init; }
 
     public required long DpcExceptions { get; init; }

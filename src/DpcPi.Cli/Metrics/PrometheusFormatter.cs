@@ -49,6 +49,8 @@ internal static class PrometheusFormatter
         w.Sample("dpcpi_gpio_edges_lost_total", s.LostEdges);
         w.Family("dpcpi_gpio_edges_merged_total", "counter", "GPIO edges merged (two equal edges in a row).");
         w.Sample("dpcpi_gpio_edges_merged_total", s.MergedEdges);
+        w.Family("dpcpi_timer_expiries_merged_total", "counter", "Timer expiries merged into a late interrupt, which is stamped with the oldest of them.");
+        w.Sample("dpcpi_timer_expiries_merged_total", s.TimerExpiriesMerged);
         w.Family("dpcpi_watchdog_violations_total", "counter", "DPC watchdog events (single DPC or cumulative time at DISPATCH too long).");
         w.Sample("dpcpi_watchdog_violations_total", s.WatchdogViolations);
 

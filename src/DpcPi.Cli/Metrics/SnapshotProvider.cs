@@ -107,6 +107,7 @@ internal sealed class SnapshotProvider
             Cpus = cpus,
             LostEdges = gpio.Lost,
             MergedEdges = gpio.Merged,
+            TimerExpiriesMerged = session.TimerOverruns,
             WatchdogViolations = k.WatchdogViolations,
             DpcExceptions = stats.Sum(s => s.Exceptions),
             ClockTicks = k.ClockTicks,

@@ -48,7 +48,7 @@
     const headline = s.stages.find((x) => x.stage === "edge_to_dpc_start");
     text("p99", headline ? us(headline.p99Us) : "–");
     text("p50", headline ? "p50 " + us(headline.p50Us) + " · p99.9 " + us(headline.p999Us) : "");
-    text("loss", nf.format(s.lostEdges) + " / " + nf.format(s.mergedEdges));
+    text("loss", nf.format(s.lostEdges) + " / " + nf.format(s.mergedEdges + s.timerExpiriesMerged));
     text("watchdog", nf.format(s.watchdogViolations) + " / " + nf.format(s.dpcExceptions));
     $("loss").style.color = s.lostEdges > 0 ? "var(--bad)" : "";
     $("watchdog").style.color = s.watchdogViolations + s.dpcExceptions > 0 ? "var(--warn)" : "";
