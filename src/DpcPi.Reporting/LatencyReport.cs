@@ -31,7 +31,6 @@ public sealed class LatencyReport
     /// <summary>The hypervisor's steal of the measured CPUs' time during the run (%), null where unknown (see <see cref="ReportContext.StealPercent"/>).</summary>
     public double? StealPercent { get; init; }
 
-
     /// <summary>The five stages in <see cref="LatencyStage"/> order.</summary>
     public required IReadOnlyList<StageReport> Stages { get; init; }
 

@@ -75,19 +75,16 @@ internal sealed class TimerComparison
     private static OursRound RunOurs(int priority, int intervalUs, int loops, CancellationToken token)
     {
         var kernel = new KernelOptions { IsrPriority = priority, DpcPriority = Math.Max(1, priority - 1), ThreadedDpcPriority = Math.Max(1, priority - 10) };
-        var cpus = ThreadControl.GetAllowedCpus();
         using var session = new LatencySession(new LatencySessionOptions { Source = LatencySource.Timer, IntervalNs = intervalUs * 1000L, Loops = loops, Kernel = kernel });
         session.Start(token);
-        var before = CpuTimes.Read(cpus);
         session.Wait(token);
         session.Stop();
-        var ticks = CpuTimes.Between(before, CpuTimes.Read(cpus));
         return new OursRound(
             session.Kernel.MergeStage(LatencyStage.EdgeToIsr),
             session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart),
             session.TimerOverruns,
             session.Kernel.Guarantees,
-            ticks);
+            session.CpuTime);
     }
 
     /// <summary>One round of our timer source: its expiry→ISR and expiry→DPC start histograms, merged expiries, guarantees and CPU time.</summary>
@@ -144,21 +141,8 @@ internal sealed class TimerComparison
         public IReadOnlyList<long?> CyclictestRoundP99Us => Theirs.Select(t => t.Result.P99Us).ToArray();
 
         /// <summary>The steal share over several rounds' CPU time (ticks added, then divided); null when any is unknown.</summary>
-        public static double? Steal(IEnumerable<CpuTimes?> rounds)
-        {
-            CpuTimes? sum = null;
-            foreach (var t in rounds)
-            {
-                if (t is not { } ticks)
-                {
-                    return null;
-                }
-
-                sum = sum is { } s ? s + ticks : ticks;
-            }
-
-            return sum?.StealPercent is { } p ? Math.Round(p, 2) : null;
-        }
+        public static double? Steal(IEnumerable<CpuTimes?> rounds) =>
+            rounds.Aggregate<CpuTimes?, CpuTimes?>(new CpuTimes(0, 0), (sum, t) => sum + t)?.StealPercent is { } p ? Math.Round(p, 2) : null;
 
         public string FormatRounds() => string.Join(
             " ",

@@ -73,12 +73,15 @@ public sealed class LatencySession : IDisposable
 
     public string SourceName => _options.Source.ToString().ToLowerInvariant();
 
+    /// <summary>After <see cref="Stop"/>: the CPU time of the kernel's CPUs (ISR core and DPC cores) during the measured run, and the hypervisor's steal of it; null before or where unknown.</summary>
+    public CpuTimes? CpuTime { get; private set; }
+
     /// <summary>
-    /// After <see cref="Stop"/>: the share of the kernel's CPUs' time (ISR core and DPC cores) the hypervisor gave to others
-    /// during the measured run (/proc/stat steal, %); null before, where unknown, or when the run was too short for
-    /// /proc/stat's 10 ms ticks to count any of it.
+    /// After <see cref="Stop"/>: the share of the kernel's CPUs' time the hypervisor gave to others during the measured
+    /// run (/proc/stat steal, %); null before, where unknown, or when the run was too short for /proc/stat's 10 ms
+    /// ticks to count any of it.
     /// </summary>
-    public double? StealPercent { get; private set; }
+    public double? StealPercent => CpuTime?.StealPercent;
 
     /// <summary>How long the warm-up ran before this session started measuring (0 when disabled).</summary>
     public TimeSpan WarmupElapsed { get; private set; }
@@ -240,7 +243,7 @@ public sealed class LatencySession : IDisposable
         _clock.Stop();
         Kernel.FlushQueuedDpcs();
         _stoppedNs = MonotonicClock.NowNs;
-        StealPercent = CpuTimes.Between(_cpuAtStart, CpuTimes.Read(MeasuredCpus()))?.StealPercent;
+        CpuTime = CpuTimes.Between(_cpuAtStart, CpuTimes.Read(MeasuredCpus()));
         Kernel.Stop();
     }
 
