@@ -48,13 +48,9 @@ public sealed class DoctorTests
     [Fact]
     public void Examine_VirtualMachineWithSteal_WarnsWithTheStealSinceBoot()
     {
-        var m = Machine(new()
-        {
-            ["/proc/cpuinfo"] = "processor\t: 0\nflags\t\t: fpu vme sse2 hypervisor lahf_lm\n",
-            ["/proc/stat"] = "cpu  150 0 50 700 0 0 0 100 0 0\ncpu0 100 0 25 300 0 0 0 75 0 0\ncpu1 50 0 25 400 0 0 0 25 0 0\nintr 1\n",
-        });
-
-        var finding = Doctor.Examine(m).Single(f => f.Check == "hypervisor");
+        var finding = HypervisorFinding(
+            cpuinfo: "processor\t: 0\nflags\t\t: fpu vme sse2 hypervisor lahf_lm\n",
+            stat: "cpu  150 0 50 700 0 0 0 100 0 0\ncpu0 100 0 25 300 0 0 0 75 0 0\ncpu1 50 0 25 400 0 0 0 25 0 0\nintr 1\n");
 
         Assert.Equal("WARN", finding.Level);
         Assert.Contains("10.0% of this machine's CPU time since boot", finding.Finding, StringComparison.Ordinal); // 100 of 1000 ticks
@@ -64,13 +60,9 @@ public sealed class DoctorTests
     [Fact]
     public void Examine_BareMetalWithoutStealOrFlag_IsOk()
     {
-        var m = Machine(new()
-        {
-            ["/proc/cpuinfo"] = "processor\t: 0\nFeatures\t: fp asimd evtstrm crc32 cpuid\n",
-            ["/proc/stat"] = "cpu  150 0 50 800 0 0 0 0 0 0\ncpu0 150 0 50 800 0 0 0 0 0 0\n",
-        });
-
-        var finding = Doctor.Examine(m).Single(f => f.Check == "hypervisor");
+        var finding = HypervisorFinding(
+            cpuinfo: "processor\t: 0\nFeatures\t: fp asimd evtstrm crc32 cpuid\n",
+            stat: "cpu  150 0 50 800 0 0 0 0 0 0\ncpu0 150 0 50 800 0 0 0 0 0 0\n");
 
         Assert.Equal(("OK", "none detected (no steal time since boot)"), (finding.Level, finding.Finding));
     }
@@ -78,11 +70,13 @@ public sealed class DoctorTests
     [Fact]
     public void Examine_HypervisorFlagWithoutSteal_StillWarns()
     {
-        var m = Machine(new() { ["/proc/cpuinfo"] = "flags\t\t: fpu hypervisor\n", ["/proc/stat"] = "cpu0 10 0 0 90 0 0 0 0\n" });
-
-        var finding = Doctor.Examine(m).Single(f => f.Check == "hypervisor");
+        var finding = HypervisorFinding(cpuinfo: "flags\t\t: fpu hypervisor\n", stat: "cpu0 10 0 0 90 0 0 0 0\n");
 
         Assert.Equal("WARN", finding.Level);
         Assert.Contains("0.0%", finding.Finding, StringComparison.Ordinal);
     }
+
+    /// <summary>The hypervisor check on a machine whose /proc/cpuinfo and /proc/stat read as given.</summary>
+    private static DoctorFinding HypervisorFinding(string cpuinfo, string stat) =>
+        Doctor.Examine(Machine(new() { ["/proc/cpuinfo"] = cpuinfo, ["/proc/stat"] = stat })).Single(f => f.Check == "hypervisor");
 }
