@@ -93,6 +93,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "gettid", SetLastError = true)]
     public static partial int GetTid();
 
+    [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
     // time_t and long are the word size in the ABI of these (non-_TIME_BITS=64) symbols, on 32-bit glibc too.
     [StructLayout(LayoutKind.Sequential)]
     public struct TimeSpec

@@ -100,6 +100,7 @@ public sealed class LatencySessionTests
         {
             o.Loops = 1;
             o.Warmup = TimeSpan.FromMilliseconds(300);
+            o.WarmupRuns = 1; // by time only: a count would keep a 400 ms timer warming for seconds
         });
 
         session.Start(TestContext.Current.CancellationToken);
@@ -108,6 +109,25 @@ public sealed class LatencySessionTests
 
         Assert.True(session.WarmupDpcRuns >= 1, $"warm-up saw {session.WarmupDpcRuns} DPC runs");
         Assert.True(session.WarmupElapsed >= TimeSpan.FromMilliseconds(700), $"warm-up took {session.WarmupElapsed}");
+    }
+
+    [Fact]
+    public void Session_WarmupShorterThanItsRunCount_LastsUntilTheCount()
+    {
+        // 10 ms of warm-up at 20 ms intervals would be one interrupt: the count keeps it going for 15.
+        using var session = Session(LatencySource.Timer, 20_000_000, o =>
+        {
+            o.Loops = 1;
+            o.Warmup = TimeSpan.FromMilliseconds(10);
+            o.WarmupRuns = 15;
+        });
+
+        session.Start(TestContext.Current.CancellationToken);
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        Assert.InRange(session.WarmupDpcRuns, 15, 1_000);
+        Assert.True(session.WarmupElapsed >= TimeSpan.FromMilliseconds(14 * 20), $"warm-up took {session.WarmupElapsed}");
     }
 
     [Fact]

@@ -24,6 +24,8 @@ internal sealed class LatencyCommand : ICommand
           --input-line N             input line offset taking the edges (default 27)
           --output-line N            output line offset the tool toggles (default 17)
           --drive-sysfs FILE         drive the input through a gpio-sim pull file instead of an output
+          --stimulus PATH            the dpcpi-stimulus helper that makes the gpio edges in its own process
+                                     (default: $DPCPI_STIMULUS, else the one built next to dpcpi)
           --wiring FILE              fake source: build the loopback from this wiring file (its wire from
                              an output to an input pin gives the lines)
 
@@ -88,6 +90,7 @@ internal sealed class LatencyCommand : ICommand
                 ["warmup_dpc_runs"] = session.WarmupDpcRuns.ToString(CultureInfo.InvariantCulture),
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
+                ["stimulus"] = session.StimulusSummary ?? string.Empty,
             },
         });
         output.Write(TerminalReportRenderer.ToText(report));
@@ -115,6 +118,7 @@ internal sealed class LatencyCommand : ICommand
         var options = SessionArgs.Read(r);
         var kernel = options.Kernel;
         options.DriveSysfs = r.String(null, "drive-sysfs");
+        options.StimulusPath = r.String(null, "stimulus");
         options.Loops = r.Integer("l", "loops", 1, long.MaxValue / 2) ?? 0;
         options.Duration = r.Duration("D", "duration");
         var histogramUs = r.Integer("h", "histogram", 1, 1_000_000) ?? 0;
@@ -143,6 +147,11 @@ internal sealed class LatencyCommand : ICommand
         if (options.DriveSysfs is not null && options.Source != LatencySource.Gpio)
         {
             throw r.Error("--drive-sysfs needs --source gpio");
+        }
+
+        if (options.StimulusPath is not null && options.Source != LatencySource.Gpio)
+        {
+            throw r.Error("--stimulus needs --source gpio");
         }
 
         return (options, quiet, histogramUs, deadlineUs, paths);

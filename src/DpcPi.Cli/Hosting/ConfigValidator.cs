@@ -17,7 +17,7 @@ internal sealed class ConfigValidator
 {
     private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "ExceptionPolicy", "Watchdog"];
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
-    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Wiring"];
+    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
     private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
 
@@ -73,6 +73,7 @@ internal sealed class ConfigValidator
         session.InputLine = (int)Int("Source:InputLine", session.InputLine, 0, 1023);
         session.OutputLine = (int)Int("Source:OutputLine", session.OutputLine, 0, 1023);
         session.DriveSysfs = Raw("Source:DriveSysfs") is { Length: > 0 } sysfs ? sysfs : null;
+        session.StimulusPath = Raw("Source:Stimulus") is { Length: > 0 } stimulus ? stimulus : null;
         session.WiringFile = Raw("Source:Wiring") is { Length: > 0 } wiring ? wiring : null;
         if (session.DriveSysfs is not null && session.Source != LatencySource.Gpio)
         {

@@ -25,6 +25,7 @@ public sealed class LatencySession : IDisposable
     private GpioLineRequest? _output;
     private IGpioBackend? _backend;
     private Thread? _stimulus;
+    private ExternalStimulus? _external;
     private long _completed;
     private long _interrupts;
     private long _generated;
@@ -54,8 +55,13 @@ public sealed class LatencySession : IDisposable
     /// <summary>Interrupts the ISR has serviced (cyclictest's loop count).</summary>
     public long Interrupts => Volatile.Read(ref _interrupts);
 
-    /// <summary>Edges the stimulus generated (GPIO and fake sources).</summary>
-    public long Generated => Volatile.Read(ref _generated);
+    /// <summary>Edges the stimulus generated (GPIO and fake sources; for GPIO the stimulus process's own count, final after <see cref="Stop"/>).</summary>
+    public long Generated => _external?.Generated ?? Volatile.Read(ref _generated);
+
+    /// <summary>The stimulus process's report line (GPIO source), or null.</summary>
+    public string? StimulusSummary => _external?.Summary;
+
+    private bool StimulusDone => _stimulusDone || (_external?.HasExited ?? false);
 
     /// <summary>GPIO edges lost in the kernel (seqno gaps) and merged (equal edges in a row).</summary>
     public GpioLineStatistics GpioStatistics => _input?.TotalStatistics ?? default;
@@ -121,7 +127,7 @@ public sealed class LatencySession : IDisposable
             using (var warmup = new LatencySession(_options.ForWarmup()))
             {
                 warmup.Start(cancellationToken);
-                warmup.WaitWarm(_options.Warmup, _options.WarmupGrace, cancellationToken);
+                warmup.WaitWarm(_options.Warmup, _options.WarmupRuns, _options.WarmupGrace, cancellationToken);
                 warmup.Stop();
                 WarmupDpcRuns = warmup.Completed;
             }
@@ -143,6 +149,16 @@ public sealed class LatencySession : IDisposable
         {
             case LatencySource.Timer:
                 _timer!.Start(_startedNs + _options.IntervalNs, _options.IntervalNs);
+                break;
+            case LatencySource.Gpio:
+                // A separate process: see ExternalStimulus for why the edges never come from this one.
+                _external = ExternalStimulus.Start(
+                    ExternalStimulus.Locate(_options.StimulusPath),
+                    _options.DriveSysfs,
+                    _options.DriveSysfs is null ? _backend!.GetChip(_options.Chip).Path : null,
+                    _outputLine,
+                    _options.IntervalNs,
+                    _options.Loops);
                 break;
             default:
                 _stimulus = new Thread(StimulusLoop) { IsBackground = true, Name = "stimulus" };
@@ -176,7 +192,7 @@ public sealed class LatencySession : IDisposable
                     return true;
                 }
 
-                if (!_stimulusDone)
+                if (!StimulusDone)
                 {
                     continue;
                 }
@@ -202,10 +218,11 @@ public sealed class LatencySession : IDisposable
     }
 
     /// <summary>
-    /// A warm-up's end: <paramref name="warm"/> after the first DPC run (the whole path has run once and keeps
-    /// running), or <paramref name="grace"/> after the start when no DPC has run by then.
+    /// A warm-up's end: <paramref name="warm"/> after the first DPC run and at least <paramref name="runs"/> DPC runs
+    /// (the whole path has run often enough for the JIT's call counting and tier-up, and for long enough for its
+    /// background compilation), or <paramref name="grace"/> after the start when that has not happened by then.
     /// </summary>
-    private void WaitWarm(TimeSpan warm, TimeSpan grace, CancellationToken cancellationToken)
+    private void WaitWarm(TimeSpan warm, long runs, TimeSpan grace, CancellationToken cancellationToken)
     {
         var graceEnds = _startedNs + (long)grace.TotalMilliseconds * 1_000_000;
         var firstRunNs = 0L;
@@ -217,7 +234,7 @@ public sealed class LatencySession : IDisposable
                 firstRunNs = now;
             }
 
-            if (firstRunNs != 0 ? now - firstRunNs >= (long)warm.TotalMilliseconds * 1_000_000 : now >= graceEnds)
+            if ((firstRunNs != 0 && now - firstRunNs >= (long)warm.TotalMilliseconds * 1_000_000 && Completed >= runs) || now >= graceEnds)
             {
                 return;
             }
@@ -239,6 +256,7 @@ public sealed class LatencySession : IDisposable
         _stop.Cancel();
         _timer?.Stop();
         _stimulus?.Join(TimeSpan.FromSeconds(1));
+        _external?.Stop();
         Kernel.StopInterrupts();
         _clock.Stop();
         Kernel.FlushQueuedDpcs();
@@ -258,6 +276,7 @@ public sealed class LatencySession : IDisposable
         _clock.Dispose();
         _input?.Dispose();
         _output?.Dispose();
+        _external?.Dispose();
         _controller.Dispose();
         _done.Dispose();
         _stop.Dispose();
@@ -295,7 +314,13 @@ public sealed class LatencySession : IDisposable
                 return OpenGpio("gpiochip0", isr, driveOutput: true);
             default:
                 _backend = new LinuxGpioBackend();
-                return OpenGpio(_options.Chip, isr, driveOutput: _options.DriveSysfs is null);
+                if (_options.DriveSysfs is { } pull)
+                {
+                    // The line starts low, so the stimulus's first write is a rising edge (no edge if it already is).
+                    File.WriteAllText(pull, "pull-down");
+                }
+
+                return OpenGpio(_options.Chip, isr, driveOutput: false); // the stimulus process drives the output line
         }
     }
 
@@ -340,19 +365,19 @@ public sealed class LatencySession : IDisposable
         }
     }
 
+    /// <summary>The fake source's stimulus (the fake backend lives in this process, so its wire does too); GPIO runs use <see cref="ExternalStimulus"/>.</summary>
     private void StimulusLoop()
     {
         _ = ThreadControl.SetTimerSlack(1);
         var level = false;
-        var next = MonotonicClock.NowNs + _options.IntervalNs;
         var token = _stop.Token;
-        using var sysfs = _options.DriveSysfs is { } path && _options.Source == LatencySource.Gpio ? new StreamWriter(path) { AutoFlush = true } : null;
         while (!token.IsCancellationRequested)
         {
-            // Sleep, do not spin: each edge's latency counts from its own kernel timestamp, so the stimulus's
+            // Sleep, do not spin: each edge's latency counts from its own timestamp, so the stimulus's
             // wake-up jitter moves the edge, not the figure, and a spinning stimulus would take a whole core
-            // from the runtime's JIT and GC threads (on a 2-core machine, half of it).
-            MonotonicClock.SleepUntil(next);
+            // from the runtime's JIT and GC threads (on a 2-core machine, half of it). The interval is
+            // relative, as in dpcpi-stimulus: a late wake-up delays the next edges, never bunches them.
+            MonotonicClock.SleepUntil(MonotonicClock.NowNs + _options.IntervalNs);
             if (token.IsCancellationRequested)
             {
                 break;
@@ -361,24 +386,16 @@ public sealed class LatencySession : IDisposable
             level = !level;
             try
             {
-                if (sysfs is not null)
+                _output!.Write(_outputLine, level ? PinValue.High : PinValue.Low);
+                if (_backend is FakeGpioBackend fake && fake.NextScheduledNs is { } arrives)
                 {
-                    sysfs.BaseStream.Position = 0;
-                    sysfs.Write(level ? "pull-up" : "pull-down");
-                }
-                else
-                {
-                    _output!.Write(_outputLine, level ? PinValue.High : PinValue.Low);
-                    if (_backend is FakeGpioBackend fake && fake.NextScheduledNs is { } arrives)
+                    // A wire with a propagation delay: the edge exists once the delay has passed.
+                    while (MonotonicClock.NowNs < arrives)
                     {
-                        // A wire with a propagation delay: the edge exists once the delay has passed.
-                        while (MonotonicClock.NowNs < arrives)
-                        {
-                            Thread.SpinWait(4);
-                        }
-
-                        fake.RunDue();
+                        Thread.SpinWait(4);
                     }
+
+                    fake.RunDue();
                 }
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
@@ -386,7 +403,6 @@ public sealed class LatencySession : IDisposable
                 return; // the device went away; the ISR side reports it
             }
 
-            next += _options.IntervalNs;
             if (Interlocked.Increment(ref _generated) >= _options.Loops && _options.Loops > 0)
             {
                 _stimulusDone = true;

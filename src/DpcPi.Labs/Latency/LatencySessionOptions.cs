@@ -28,6 +28,9 @@ public sealed class LatencySessionOptions
     /// <summary>Instead of an output line, write "pull-up"/"pull-down" to this gpio-sim sysfs file.</summary>
     public string? DriveSysfs { get; set; }
 
+    /// <summary>The dpcpi-stimulus helper that makes the GPIO source's edges (null: $DPCPI_STIMULUS, else the one next to dpcpi).</summary>
+    public string? StimulusPath { get; set; }
+
     /// <summary>The loopback wiring file for the fake backend (null: a direct 0 ns jumper).</summary>
     public string? WiringFile { get; set; }
 
@@ -44,7 +47,13 @@ public sealed class LatencySessionOptions
     /// </summary>
     public TimeSpan Warmup { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long the warm-up waits for its first DPC run before it gives up (the measured run then starts cold).</summary>
+    /// <summary>
+    /// The warm-up also lasts at least this many DPC runs: the JIT counts calls (30) before it compiles a method
+    /// again with full optimisation, so a warm-up by time alone would not cover a slow interval.
+    /// </summary>
+    public long WarmupRuns { get; set; } = 100;
+
+    /// <summary>How long the warm-up may take in all before it gives up waiting for its runs (the measured run then starts colder).</summary>
     public TimeSpan WarmupGrace { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A copy for the warm-up run: same source and kernel settings, no memory locking, no warm-up of its own.</summary>
@@ -61,6 +70,7 @@ public sealed class LatencySessionOptions
             InputLine = InputLine,
             OutputLine = OutputLine,
             DriveSysfs = DriveSysfs,
+            StimulusPath = StimulusPath,
             WiringFile = WiringFile,
             Kernel = kernel,
             Warmup = TimeSpan.Zero,
