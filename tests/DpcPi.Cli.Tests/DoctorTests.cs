@@ -4,6 +4,10 @@ namespace DpcPi.Cli.Tests;
 
 public sealed class DoctorTests
 {
+    private const string Arm64Cpuinfo = "processor\t: 0\nBogoMIPS\t: 125.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid\nCPU implementer\t: 0x41\n";
+
+    private const string NoSteal = "cpu  150 0 50 800 0 0 0 0 0 0\ncpu0 150 0 50 800 0 0 0 0 0 0\n";
+
     private static MachineView Machine(Dictionary<string, string> files, int fifo = 0, int gpioOpen = 0, string[]? chips = null, bool root = false, ulong memlock = 64 * 1024) =>
         new(p => files.GetValueOrDefault(p), _ => chips ?? [], () => fifo, () => gpioOpen, memlock, root);
 
@@ -76,7 +80,108 @@ public sealed class DoctorTests
         Assert.Contains("0.0%", finding.Finding, StringComparison.Ordinal);
     }
 
-    /// <summary>The hypervisor check on a machine whose /proc/cpuinfo and /proc/stat read as given.</summary>
-    private static DoctorFinding HypervisorFinding(string cpuinfo, string stat) =>
-        Doctor.Examine(Machine(new() { ["/proc/cpuinfo"] = cpuinfo, ["/proc/stat"] = stat })).Single(f => f.Check == "hypervisor");
+    [Fact]
+    public void Examine_Arm64QemuVirtUnderTcg_WarnsNamingTheVirtBoard()
+    {
+        // As read in a qemu -M virt guest under TCG: no hypervisor flag, no steal, the virt board's device tree.
+        var finding = HypervisorFinding(
+            Arm64Cpuinfo,
+            NoSteal,
+            ("/proc/device-tree/compatible", "linux,dummy-virt\0"),
+            ("/proc/device-tree/model", "linux,dummy-virt\0"));
+
+        Assert.Equal("WARN", finding.Level);
+        Assert.Equal("virtual machine: qemu virt board (device tree linux,dummy-virt); the host reports no steal time, so how much CPU time it takes is not known", finding.Finding);
+        Assert.Contains("judge a Pi's latency on the Pi", finding.Advice!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Examine_DeviceTreeOnlyUnderSysFirmware_StillFindsTheVirtBoard()
+    {
+        var finding = HypervisorFinding(Arm64Cpuinfo, NoSteal, ("/sys/firmware/devicetree/base/compatible", "linux,dummy-virt"));
+
+        Assert.StartsWith("virtual machine: qemu virt board (device tree linux,dummy-virt);", finding.Finding, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Examine_XenArm64GuestWithSteal_NamesHypervisorTypeAndNodeAndTheSteal()
+    {
+        var finding = HypervisorFinding(
+            Arm64Cpuinfo,
+            "cpu  150 0 50 700 0 0 0 100 0 0\ncpu0 150 0 50 700 0 0 0 100 0 0\n",
+            ("/sys/hypervisor/type", "xen"),
+            ("/proc/device-tree/hypervisor/compatible", "xen,xen-4.17\0xen,xen\0"),
+            ("/proc/device-tree/compatible", "xen,xenvm-4.17\0xen,xenvm\0"));
+
+        Assert.Equal("WARN", finding.Level);
+        Assert.Equal("virtual machine: /sys/hypervisor/type xen, device tree hypervisor node xen,xen-4.17; its host has taken 10.0% of this machine's CPU time since boot (steal)", finding.Finding);
+    }
+
+    [Theory]
+    [InlineData("QEMU", "QEMU Virtual Machine", "DMI sys_vendor QEMU")]
+    [InlineData("Amazon EC2", "m7g.large", "DMI sys_vendor Amazon EC2")]
+    [InlineData("VMware, Inc.", "VMware20,1", "DMI sys_vendor VMware, Inc.")]
+    [InlineData("innotek GmbH", "VirtualBox", "DMI sys_vendor innotek GmbH")]
+    [InlineData("Xen", "HVM domU", "DMI sys_vendor Xen")]
+    [InlineData("Microsoft Corporation", "Virtual Machine", "DMI product_name Virtual Machine")]
+    [InlineData("Red Hat", "KVM", "DMI product_name KVM")]
+    public void Examine_AcpiGuestDmi_WarnsNamingTheDmiField(string vendor, string product, string expected)
+    {
+        var finding = HypervisorFinding(Arm64Cpuinfo, NoSteal, ("/sys/class/dmi/id/sys_vendor", vendor), ("/sys/class/dmi/id/product_name", product));
+
+        Assert.Equal("WARN", finding.Level);
+        Assert.Equal($"virtual machine: {expected}; the host reports no steal time, so how much CPU time it takes is not known", finding.Finding);
+    }
+
+    [Theory]
+    [InlineData("Amazon EC2", "m6g.metal")] // EC2 bare metal keeps the EC2 vendor
+    [InlineData("Microsoft Corporation", "Surface Laptop 7")]
+    [InlineData("Raspberry Pi Ltd", "Raspberry Pi 5")]
+    public void Examine_BareMetalDmi_IsOk(string vendor, string product)
+    {
+        var finding = HypervisorFinding(Arm64Cpuinfo, NoSteal, ("/sys/class/dmi/id/sys_vendor", vendor), ("/sys/class/dmi/id/product_name", product));
+
+        Assert.Equal(("OK", "none detected (no steal time since boot)"), (finding.Level, finding.Finding));
+    }
+
+    [Fact]
+    public void Examine_RealRaspberryPi4_IsNotAVirtualMachine()
+    {
+        var m = Machine(new()
+        {
+            ["/proc/cpuinfo"] = Arm64Cpuinfo,
+            ["/proc/stat"] = NoSteal,
+            ["/proc/device-tree/model"] = "Raspberry Pi 4 Model B Rev 1.4\0",
+            ["/proc/device-tree/compatible"] = "raspberrypi,4-model-b\0brcm,bcm2711\0",
+        });
+
+        var findings = Doctor.Examine(m).ToDictionary(f => f.Check);
+
+        Assert.Equal(("OK", "none detected (no steal time since boot)"), (findings["hypervisor"].Level, findings["hypervisor"].Finding));
+        Assert.Equal("OK", findings["board"].Level);
+    }
+
+    [Fact]
+    public void Examine_X86GuestWithFlagAndDmi_KeepsTheFlagWording()
+    {
+        var finding = HypervisorFinding(
+            "flags\t\t: fpu hypervisor\n",
+            "cpu  150 0 50 700 0 0 0 100 0 0\ncpu0 150 0 50 700 0 0 0 100 0 0\n",
+            ("/sys/class/dmi/id/sys_vendor", "QEMU"),
+            ("/sys/class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)"));
+
+        Assert.Equal("running in a virtual machine; its host has taken 10.0% of this machine's CPU time since boot (steal)", finding.Finding);
+    }
+
+    /// <summary>The hypervisor check on a machine whose /proc/cpuinfo, /proc/stat and any other files read as given.</summary>
+    private static DoctorFinding HypervisorFinding(string cpuinfo, string stat, params (string Path, string Text)[] files)
+    {
+        var all = new Dictionary<string, string> { ["/proc/cpuinfo"] = cpuinfo, ["/proc/stat"] = stat };
+        foreach (var (path, text) in files)
+        {
+            all[path] = text;
+        }
+
+        return Doctor.Examine(Machine(all)).Single(f => f.Check == "hypervisor");
+    }
 }

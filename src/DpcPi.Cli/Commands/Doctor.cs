@@ -12,6 +12,12 @@ internal sealed record MachineView(Func<string, string?> ReadFile, Func<string, 
 /// <summary>The checks behind `dpcpi doctor`, each with the reason it matters for latency.</summary>
 internal static class Doctor
 {
+    /// <summary>Guests' DMI sys_vendor prefixes. Not "Microsoft Corporation": Surface laptops carry it too; Hyper-V shows in product_name.</summary>
+    private static readonly string[] VmVendors = ["QEMU", "KVM", "Xen", "VMware", "innotek GmbH", "Parallels", "BHYVE", "Bochs", "Amazon EC2"];
+
+    /// <summary>Guests' DMI product_name prefixes.</summary>
+    private static readonly string[] VmProducts = ["KVM", "QEMU", "VirtualBox", "Virtual Machine", "VMware", "HVM domU", "Google Compute Engine", "OpenStack", "BHYVE", "Bochs", "Parallels"];
+
     public static MachineView RealMachine() => new(
         path =>
         {
@@ -115,8 +121,9 @@ internal static class Doctor
     }
 
     /// <summary>
-    /// A virtual machine (the x86 "hypervisor" CPU flag, or steal time since boot): its latency figures include the
-    /// host's delays. The steal since boot says how much of its CPU time the host has given to others so far.
+    /// A virtual machine (the x86 "hypervisor" CPU flag, steal time since boot, or what arm64 and other guests show:
+    /// /sys/hypervisor, the device tree, DMI): its latency figures include the host's delays. The steal since boot says
+    /// how much of its CPU time the host has given to others so far.
     /// </summary>
     private static DoctorFinding Hypervisor(MachineView m)
     {
@@ -125,7 +132,12 @@ internal static class Doctor
             .Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Split(' ', '\t').Contains("hypervisor"));
         var sinceBoot = m.ReadFile("/proc/stat") is { } stat ? CpuTimes.Parse(stat, cpus: null) : null;
         var steal = sinceBoot?.StealPercent ?? 0;
-        if (!flagged && sinceBoot?.StealTicks is null or 0)
+        var stolen = sinceBoot?.StealTicks is > 0;
+        var stealText = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"its host has taken {steal:0.0}% of this machine's CPU time since boot (steal)");
+
+        // The x86 flag keeps its wording; the other evidence is only looked at (and named) where the flag is absent.
+        var evidence = flagged ? [] : VirtualMachineEvidence(m);
+        if (!flagged && !stolen && evidence.Count == 0)
         {
             return new("OK", "hypervisor", sinceBoot is null ? "none detected" : "none detected (no steal time since boot)", null);
         }
@@ -133,7 +145,59 @@ internal static class Doctor
         return new(
             "WARN",
             "hypervisor",
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"running in a virtual machine; its host has taken {steal:0.0}% of this machine's CPU time since boot (steal)"),
+            evidence.Count == 0
+                ? $"running in a virtual machine; {stealText}"
+                : $"virtual machine: {string.Join(", ", evidence)}; {(stolen ? stealText : "the host reports no steal time, so how much CPU time it takes is not known")}",
             "latency measured here includes the host's delays, and `dpcpi latency` and `dpcpi bench` print each run's steal; judge a Pi's latency on the Pi");
+    }
+
+    /// <summary>
+    /// What marks a guest without the x86 flag (arm64 has none), each named as seen. Emulation (qemu's TCG) reports no
+    /// steal either, so these files are the only sign there.
+    /// </summary>
+    private static List<string> VirtualMachineEvidence(MachineView m)
+    {
+        var found = new List<string>();
+        if (m.ReadFile("/sys/hypervisor/type") is { Length: > 0 } type)
+        {
+            found.Add($"/sys/hypervisor/type {type}"); // Xen guests (and dom0, which Xen schedules too)
+        }
+
+        if (DeviceTree(m, "hypervisor/compatible") is [var hv, ..])
+        {
+            found.Add($"device tree hypervisor node {hv}"); // KVM and Xen device-tree guests
+        }
+
+        if (DeviceTree(m, "compatible").Contains("linux,dummy-virt"))
+        {
+            found.Add("qemu virt board (device tree linux,dummy-virt)"); // qemu -M virt, and the VMMs that copy its board
+        }
+
+        if (Dmi(m) is { } dmi)
+        {
+            found.Add(dmi);
+        }
+
+        return found;
+    }
+
+    /// <summary>A device tree property's strings (it holds NUL-separated lists); empty without a device tree.</summary>
+    private static string[] DeviceTree(MachineView m, string property) =>
+        (m.ReadFile("/proc/device-tree/" + property) ?? m.ReadFile("/sys/firmware/devicetree/base/" + property) ?? string.Empty)
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>"DMI sys_vendor QEMU" where ACPI/UEFI firmware names a hypervisor's machine; null otherwise.</summary>
+    private static string? Dmi(MachineView m)
+    {
+        var vendor = m.ReadFile("/sys/class/dmi/id/sys_vendor");
+        var product = m.ReadFile("/sys/class/dmi/id/product_name");
+        if (product?.EndsWith(".metal", StringComparison.Ordinal) == true)
+        {
+            return null; // EC2 bare-metal instances keep sys_vendor "Amazon EC2"
+        }
+
+        return vendor is not null && VmVendors.Any(v => vendor.StartsWith(v, StringComparison.Ordinal)) ? $"DMI sys_vendor {vendor}"
+            : product is not null && VmProducts.Any(v => product.StartsWith(v, StringComparison.Ordinal)) ? $"DMI product_name {product}"
+            : null;
     }
 }
