@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every DpcPi test tier and ends with one line: "N passed, N failed[, N skipped]".
 #   1. unit/integration tests (dotnet test, all projects in DpcPi.sln), counted from TRX files
-#   2. the real-kernel tier: gpio-sim in a qemu guest (tests/vm/run.sh); skipped loudly if qemu cannot run
+#   2. the real-kernel tiers: gpio-sim in a qemu guest, x86-64 (tests/vm/run.sh) and arm64
+#      (tests/vm/run-arm64.sh); each skipped loudly if qemu cannot run
 #   3. the deploy test against a stand-in Pi on 127.0.0.1 (tests/deploy/deploy-test.sh)
 #   4. shellcheck over every shell script (tests/deploy/shellcheck.sh)
-# Set DPCPI_SKIP_VM=1 to leave out tier 2 (its tests are then counted as skipped).
+# Set DPCPI_SKIP_VM=1 to leave out tier 2 (both architectures; their tests are then counted as skipped).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here" || exit 1
@@ -18,7 +19,7 @@ add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $
 # Parses the last "[word:] N passed, N failed[, N skipped]" line of a log.
 count_line() {
   local line
-  line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -1)
+  line=$(grep -E '^([A-Za-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -1)
   if [ -z "$line" ]; then echo ""; return; fi
   line=${line#*: }
   local p f s
@@ -28,14 +29,22 @@ count_line() {
   echo "$p ${f} ${s:-0}"
 }
 
-# --- Dashboard browser test (tests/DpcPi.Cli.Tests/Dashboard): needs Debian's chromium at /usr/bin/chromium.
-# Playwright drives this system browser; it never downloads one (no `playwright install`).
-if [ "$(id -u)" = 0 ]; then
-  command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
-elif ! command -v chromium >/dev/null; then
-  echo "test.sh: warning: chromium is not installed and this is not root; the dashboard browser test will fail (apt-get install -y chromium)"
+# --- Tools the tests use from Debian: chromium (the dashboard browser test: Playwright drives this system
+# browser and never downloads one), rt-tests (cyclictest, the peer of `bench --cyclictest`), gcc (the
+# dpcpi-stimulus helper the gpio source runs).
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v cyclictest >/dev/null || need+=(rt-tests)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -q && apt-get install -y -q "${need[@]}") >"$results/apt.log" 2>&1 \
+      || echo "test.sh: warning: apt-get install ${need[*]} failed (see $results/apt.log); the tests that need them will fail"
+  else
+    echo "test.sh: warning: ${need[*]} missing and this is not root; the tests that need them will fail (apt-get install -y ${need[*]})"
+  fi
 fi
-# --- end of the chromium block
+# --- end of the tools block
 
 echo "== 1/4 unit and integration tests (dotnet test)"
 t0=$(date +%s)
@@ -58,25 +67,35 @@ else
 fi
 echo "   unit tests took $(( $(date +%s) - t0 )) s"
 
-echo "== 2/4 real-kernel tier (gpio-sim in qemu)"
-if [ "${DPCPI_SKIP_VM:-0}" = 1 ]; then
-  echo "VM TIER SKIPPED: DPCPI_SKIP_VM=1"
-  vm_skip=$(grep -hoE 'EXPECTED_VM_TESTS=[0-9]+' tests/vm/run.sh | head -1 | cut -d= -f2)
-  add 0 0 "${vm_skip:-1}"
-elif [ -x tests/vm/run.sh ]; then
-  bash tests/vm/run.sh 2>&1 | tee "$results/vm.log" | tail -25
-  vm_rc=${PIPESTATUS[0]}
-  c=$(count_line "$results/vm.log")
+# run_vm_tier <label> <script> <log>: one real-kernel tier (gpio-sim in a qemu guest).
+run_vm_tier() {
+  if [ "${DPCPI_SKIP_VM:-0}" = 1 ]; then
+    echo "VM TIER SKIPPED ($1): DPCPI_SKIP_VM=1"
+    local n
+    n=$(grep -hoE 'EXPECTED_VM_TESTS=[0-9]+' tests/vm/run.sh | head -1 | cut -d= -f2)
+    add 0 0 "${n:-1}"
+    return
+  fi
+  if [ ! -x "$2" ]; then echo "VM TIER SKIPPED ($1): $2 is missing"; add 0 0 1; return; fi
+  bash "$2" 2>&1 | tee "$3" | tail -40
+  local rc=${PIPESTATUS[0]} c f
+  c=$(count_line "$3")
   if [ -n "$c" ]; then
     # shellcheck disable=SC2086
     add $c
-    [ "$vm_rc" = 0 ] || [ "$vm_rc" = 3 ] || { f=$(echo "$c" | cut -d' ' -f2); [ "$f" != 0 ] || add 0 1 0; }
+    [ "$rc" = 0 ] || [ "$rc" = 3 ] || { f=$(echo "$c" | cut -d' ' -f2); [ "$f" != 0 ] || add 0 1 0; }
   else
-    echo "test.sh: the VM tier printed no result line (rc=$vm_rc)"; add 0 1 0
+    echo "test.sh: the $1 tier printed no result line (rc=$rc)"; add 0 1 0
   fi
-else
-  echo "VM TIER SKIPPED: tests/vm/run.sh is missing"; add 0 0 1
-fi
+}
+
+echo "== 2/4 real-kernel tiers (gpio-sim in qemu): x86-64, then arm64 (the Pi's architecture)"
+t0=$(date +%s)
+run_vm_tier x86-64 tests/vm/run.sh "$results/vm.log"
+echo "   x86-64 tier took $(( $(date +%s) - t0 )) s"
+t0=$(date +%s)
+run_vm_tier arm64 tests/vm/run-arm64.sh "$results/vm-arm64.log"
+echo "   arm64 tier took $(( $(date +%s) - t0 )) s"
 
 echo "== 3/4 deploy test (stand-in Pi on 127.0.0.1)"
 bash tests/deploy/deploy-test.sh > "$results/deploy.log" 2>&1

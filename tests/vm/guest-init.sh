@@ -1,10 +1,11 @@
 #!/bin/busybox sh
-# /init of the DpcPi VM-tier initramfs (busybox). Loads virtio/9p/configfs/gpio-sim, creates a
-# gpio-sim chip (one bank, 8 lines, line 0 named "btn0") through configfs, mounts
+# /init of the DpcPi VM-tier initramfs (busybox), x86-64 and arm64 alike. Loads virtio/9p/configfs/
+# gpio-sim, creates a gpio-sim chip (one bank, 8 lines, line 0 named "btn0") through configfs, mounts
 #   9p "share"   (ro)  host staging dir with tests + guest-run.sh    -> /mnt
 #   9p "out"     (rw)  host results dir                              -> /out
-#   9p "hostusr" (ro)  host /usr, so the host's dotnet/glibc run unchanged in a chroot
-# runs /mnt/guest-run.sh chrooted, prints "INIT: TEST_EXIT=<rc>", powers off.
+#   9p "hostusr" (ro)  x86-64 only: host /usr, so the host's dotnet/glibc run unchanged in a chroot
+# runs /mnt/guest-run.sh (chrooted on x86-64; on arm64 directly: the initramfs carries the arm64 glibc,
+# libstdc++, libgcc_s and libssl a self-contained .NET app needs), prints "INIT: TEST_EXIT=<rc>", powers off.
 # shellcheck shell=sh
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -13,8 +14,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+chmod 1777 /tmp /dev/shm
 up() { cut -d' ' -f1 /proc/uptime; }
-echo "INIT: start, uptime $(up)s, kernel $(uname -r)"
+echo "INIT: start, uptime $(up)s, kernel $(uname -r) $(uname -m)"
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
   netfs fscache 9pnet 9pnet_virtio 9p configfs gpio-sim; do
   if [ -f "/lib/modules/$m.ko" ]; then
@@ -49,6 +52,19 @@ if ! mount -t 9p -o "$O9P" out /out; then
 fi
 R=/newroot
 mkdir -p "$R" && mount -t tmpfs tmpfs "$R" && mkdir -p "$R/usr"
+if [ "$(uname -m)" = aarch64 ]; then
+  # arm64: no host /usr to borrow; everything runs from the initramfs and the share
+  mkdir -p /root /etc
+  echo "root:x:0:0:root:/root:/bin/sh" >/etc/passwd
+  echo "root:x:0:" >/etc/group
+  echo "INIT: running /mnt/guest-run.sh from the initramfs, uptime $(up)s"
+  cd /tmp || true
+  HOME=/root TMPDIR=/tmp /bin/sh /mnt/guest-run.sh
+  echo "INIT: TEST_EXIT=$?"
+  echo "INIT: done, uptime $(up)s"
+  sync
+  poweroff -f
+fi
 if ! mount -t 9p -o "$O9P,ro,cache=loose" hostusr "$R/usr"; then
   echo "INIT: 9p host /usr mount FAILED"
   echo "INIT: TEST_EXIT=93"

@@ -1,7 +1,11 @@
 #!/bin/sh
-# Runs INSIDE the VM guest (chrooted on the host's /usr, started by guest-init.sh).
-#   /mnt  = host staging dir (read-only): this script, gpio_reader, gpio-tests/, vm-tests/, cs-reader/, cli/, tier.env
+# Runs INSIDE the VM guest, x86-64 or arm64 (started by guest-init.sh: on x86-64 chrooted on the host's
+# /usr and running framework-dependent builds with the host's dotnet; on arm64 straight from the
+# initramfs, running self-contained linux-arm64 publishes).
+#   /mnt  = host staging dir (read-only): this script, gpio_reader, dpcpi-stimulus, gpio-tests/, vm-tests/,
+#           cs-reader/, cli/, tier.env
 #   /out  = host results dir (writable)
+# Every latency step takes its edges from dpcpi-stimulus, a separate process at normal priority.
 # Every step appends "STEP <name> rc=<rc> seconds=<s>" to /out/steps.txt; the host summarises.
 # The exit code is non-zero if any step failed.
 set -uf
@@ -15,6 +19,20 @@ PULL0="$DPCPI_GPIOSIM_SYSFS/sim_gpio0/pull"
 : >"$OUT/steps.txt"
 
 now() { cut -d' ' -f1 /proc/uptime; }
+# net <dir> <name> args...: a self-contained publish (its runtime beside it) runs as its own executable,
+# a framework-dependent build through the dotnet on PATH.
+net() {
+  d=/mnt/$1
+  n=$2
+  shift 2
+  if [ -f "$d/libcoreclr.so" ]; then
+    "$d/$n" "$@"
+  else
+    dotnet "$d/$n.dll" "$@"
+  fi
+}
+has_net() { [ -f "/mnt/$1/$2.dll" ] || [ -x "/mnt/$1/$2" ]; }
+STIMULUS=/mnt/dpcpi-stimulus
 # centiseconds of uptime (no awk: /etc/alternatives does not exist in the chroot)
 cs_now() { now | tr -d .; }
 want() {
@@ -29,6 +47,8 @@ step() {
   log=$2
   shift 2
   echo "TEST: step $name start (uptime $(now)s)"
+  # the host reads this line to tell which of its load samples belong to the step
+  echo "STEP-START $name"
   t0=$(cs_now)
   "$@" >"$OUT/$log" 2>&1
   rc=$?
@@ -36,6 +56,7 @@ step() {
   secs=$((d / 100)).$(((d % 100) / 10))
   echo "STEP $name rc=$rc seconds=$secs" >>"$OUT/steps.txt"
   echo "TEST: step $name rc=$rc (${secs}s)"
+  echo "STEP-END $name"
   [ "$rc" = 0 ] || RC=1
   return 0
 }
@@ -43,6 +64,7 @@ step() {
 echo "TEST: guest $(uname -r) $(uname -m), $(nproc) cpus, chip=$DPCPI_GPIOSIM_CHIP sysfs=$DPCPI_GPIOSIM_SYSFS"
 {
   echo "kernel=$(uname -r)"
+  echo "machine=$(uname -m)"
   echo "chip=$DPCPI_GPIOSIM_CHIP"
   echo "sysfs=$DPCPI_GPIOSIM_SYSFS"
   echo "cpus=$(nproc)"
@@ -50,13 +72,15 @@ echo "TEST: guest $(uname -r) $(uname -m), $(nproc) cpus, chip=$DPCPI_GPIOSIM_CH
 
 # 1. latency: the C floor and the C# direct reader (same chip, line, interval and edge count),
 #    in READER_ROUNDS rounds of alternating order (C first in odd rounds) so order effects cancel.
+#    Each reader starts the stimulus itself once its line request is open; the first
+#    max(WARMUP edges, WARMUP_MS) of edges are a warm-up, made on top of EDGES and not recorded.
 c_reader() {
   want c-reader && step "c-reader-$1" "c-reader-$1.txt" /mnt/gpio_reader "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" \
-    "$EDGES" "$INTERVAL_US" "$OUT/c-reader-$1.json" "$WARMUP"
+    "$EDGES" "$INTERVAL_US" "$OUT/c-reader-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS"
 }
 cs_reader() {
-  want cs-reader && step "cs-reader-$1" "cs-reader-$1.txt" dotnet /mnt/cs-reader/dpcpi-vm-reader.dll \
-    "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" "$EDGES" "$INTERVAL_US" "$OUT/cs-reader-$1.json" "$WARMUP"
+  want cs-reader && step "cs-reader-$1" "cs-reader-$1.txt" net cs-reader dpcpi-vm-reader \
+    "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" "$EDGES" "$INTERVAL_US" "$OUT/cs-reader-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS"
 }
 r=1
 while [ "$r" -le "$READER_ROUNDS" ]; do
@@ -70,29 +94,34 @@ while [ "$r" -le "$READER_ROUNDS" ]; do
   r=$((r + 1))
 done
 
-# 2. the full DpcPi chain (edge -> ISR thread -> DPC), when the CLI has the gpio latency source.
-if [ -f /mnt/cli/dpcpi.dll ] && want cli-latency; then
-  step cli-latency cli-latency.txt dotnet /mnt/cli/dpcpi.dll latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" \
-    --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --json "$OUT/cli-latency.json"
-  # Informational, not counted: the same chain with Windows' classic 15.625 ms clock tick, to see how
-  # much the 1 kHz tick on the ISR thread costs when every wake-up is emulated.
-  echo "TEST: cli-latency with --tick 15625 (informational)"
-  dotnet /mnt/cli/dpcpi.dll latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 --drive-sysfs "$PULL0" \
-    -i "$INTERVAL_US" -l "$EDGES" --tick 15625 -q --json "$OUT/cli-latency-tick15.json" > "$OUT/cli-latency-tick15.txt" 2>&1 || true
+# 2. the full DpcPi chain (edge -> ISR thread -> DPC); dpcpi starts the stimulus next to it as a child process.
+if has_net cli dpcpi && want doctor; then
+  step doctor doctor.txt net cli dpcpi doctor --json "$OUT/doctor.json"
+fi
+if has_net cli dpcpi && want cli-latency; then
+  step cli-latency cli-latency.txt net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" \
+    --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" --json "$OUT/cli-latency.json"
+  # Informational, not counted: the same chain with DPC workers that never sleep, to show how much of
+  # edge->DPC start is the worker's wake-up (the ISR->DPC hop).
+  echo "STEP-START cli-latency-busy-spin"
+  net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" \
+    -l "$EDGES" --warmup "${WARMUP_MS}ms" --wait-strategy busy-spin -q --json "$OUT/cli-latency-busy-spin.json" \
+    >"$OUT/cli-latency-busy-spin.txt" 2>&1 || true
+  echo "STEP-END cli-latency-busy-spin"
 fi
 
 # 3. xunit suites, Category=Kernel only, serially (timing-sensitive).
 run_xunit() {
-  # run_xunit <name> <dll>
-  if [ -f "$2" ] && want "$1"; then
+  # run_xunit <step> <dir> <assembly>: xunit v3 test assemblies are their own runners
+  if has_net "$2" "$3" && want "$1"; then
     # XUNIT_ARGS (word-split on purpose) narrows the run, e.g. -method "*Burst*"
     # shellcheck disable=SC2086
-    step "$1" "$1.log" dotnet "$2" -trait "Category=Kernel" -parallel none -noColor -noAutoReporters \
+    step "$1" "$1.log" net "$2" "$3" -trait "Category=Kernel" -parallel none -noColor -noAutoReporters \
       -xml "$OUT/$1.xml" -trx "$OUT/$1.trx" ${XUNIT_ARGS:-}
   fi
 }
-run_xunit vm-tests /mnt/vm-tests/DpcPi.Vm.Tests.dll
-run_xunit gpio-tests /mnt/gpio-tests/DpcPi.Gpio.Tests.dll
+run_xunit vm-tests vm-tests DpcPi.Vm.Tests
+run_xunit gpio-tests gpio-tests DpcPi.Gpio.Tests
 
 echo "TEST: all steps done (uptime $(now)s), rc=$RC"
 exit "$RC"

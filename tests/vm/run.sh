@@ -1,25 +1,36 @@
 #!/bin/bash
 # DpcPi real-kernel test tier: boots the current Debian kernel under qemu (TCG) with a gpio-sim
 # chip, runs the Category=Kernel tests + the C/C# latency readers inside, brings the results back.
+# DPCPI_VM_ARCH=x86_64 (default) boots Debian's amd64 kernel and runs framework-dependent builds on
+# the host's /usr; DPCPI_VM_ARCH=arm64 (tests/vm/run-arm64.sh) boots Debian's arm64 kernel under
+# qemu-system-aarch64 and runs self-contained linux-arm64 publishes (the CLI as deploy.sh ships it).
 # See tests/vm/README.md.
 #
 # Exit codes: 0 all passed; 1 something failed (or the guest did not finish); 3 the tier could not
 # run at all (VM TIER SKIPPED: qemu/kernel could not be prepared or booted) -- nothing passed.
-# Last stdout line: "vm: N passed, N failed[, N skipped]".
+# Last stdout line: "vm: N passed, N failed[, N skipped]" ("vm-arm64: ..." for arm64).
 set -euo pipefail
 
 # Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x2 latency readers +
-# dpcpi latency); a skipped tier reports this many skipped (test.sh reads it for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=32
+# dpcpi latency + dpcpi doctor and its VM finding), per architecture; a skipped tier reports this many skipped (test.sh
+# reads it for DPCPI_SKIP_VM=1).
+EXPECTED_VM_TESTS=34
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-RESULTS=${DPCPI_VM_RESULTS:-$HERE/results}
+ARCH=${DPCPI_VM_ARCH:-x86_64}
+case "$ARCH" in
+  x86_64) TIER=vm ;;
+  arm64) TIER=vm-arm64 ;;
+  *) echo "vm: DPCPI_VM_ARCH must be x86_64 or arm64, not '$ARCH'" >&2; exit 2 ;;
+esac
+if [ "$ARCH" = arm64 ]; then RESULTS=${DPCPI_VM_RESULTS:-$HERE/results-arm64}; else RESULTS=${DPCPI_VM_RESULTS:-$HERE/results}; fi
 ART=${DPCPI_VM_ARTIFACTS:-/tmp/art-vm}
 GUEST_TIMEOUT=${DPCPI_VM_TIMEOUT:-900}     # seconds for the qemu run (TCG is slow while others build)
 TOTAL_TIMEOUT=${DPCPI_VM_TOTAL_TIMEOUT:-2400} # seconds for everything (cold: apt + downloads + builds)
 EDGES=${DPCPI_VM_EDGES:-1000}
 INTERVAL_US=${DPCPI_VM_INTERVAL_US:-1000}
 WARMUP=${DPCPI_VM_WARMUP:-50}
+WARMUP_MS=${DPCPI_VM_WARMUP_MS:-1000}
 READER_ROUNDS=${DPCPI_VM_READER_ROUNDS:-2}
 STEPS=${DPCPI_VM_STEPS:-all}
 XUNIT_ARGS=${DPCPI_VM_XUNIT_ARGS:-}
@@ -41,8 +52,8 @@ if [ -z "${DPCPI_VM_INNER:-}" ]; then
   done
   set -e
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-    echo "vm: ERROR: the VM tier exceeded its overall timeout of ${TOTAL_TIMEOUT}s (DPCPI_VM_TOTAL_TIMEOUT)" >&2
-    echo "vm: 0 passed, 1 failed"
+    echo "$TIER: ERROR: the VM tier exceeded its overall timeout of ${TOTAL_TIMEOUT}s (DPCPI_VM_TOTAL_TIMEOUT)" >&2
+    echo "$TIER: 0 passed, 1 failed"
     exit 1
   fi
   exit "$rc"
@@ -51,7 +62,7 @@ fi
 T0=$(date +%s.%N)
 QPID=
 STAGE=
-log() { echo "vm: $*" >&2; }
+log() { echo "$TIER: $*" >&2; }
 wall() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}'; }
 # "total steal" ticks of all CPUs from /proc/stat's summary line (steal: the time the hypervisor ran others).
 cpu_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit }' /proc/stat 2>/dev/null || true; }
@@ -76,7 +87,7 @@ on_signal() {
   if [ -d "$RESULTS" ] && command -v python3 >/dev/null; then
     summarize unfinished "interrupted by a signal (overall timeout DPCPI_VM_TOTAL_TIMEOUT=${TOTAL_TIMEOUT}s or Ctrl-C)"
   fi
-  echo "vm: 0 passed, 1 failed"
+  echo "$TIER: 0 passed, 1 failed"
   exit 1
 }
 trap cleanup EXIT
@@ -87,7 +98,7 @@ summarize() {
   local status=$1 reason=$2
   shift 2
   set +e
-  python3 -B "$HERE/summarize.py" "$RESULTS" --status "$status" --reason "$reason" --wall "$(wall)" "$@"
+  python3 -B "$HERE/summarize.py" "$RESULTS" --tier "$TIER" --status "$status" --reason "$reason" --wall "$(wall)" "$@"
   local rc=$?
   set -e
   exit "$rc"
@@ -102,9 +113,9 @@ skip_tier() {
   if command -v python3 >/dev/null; then
     summarize skipped "$1" --skipped-count "$EXPECTED_VM_TESTS"
   fi
-  printf '{"tier": "vm", "status": "skipped", "reason": "%s", "passed": 0, "failed": 0, "skipped": %s}\n' \
-    "${1//\"/\'}" "$EXPECTED_VM_TESTS" >"$RESULTS/vm-result.json"
-  echo "vm: 0 passed, 0 failed, $EXPECTED_VM_TESTS skipped"
+  printf '{"tier": "%s", "status": "skipped", "reason": "%s", "passed": 0, "failed": 0, "skipped": %s}\n' \
+    "$TIER" "${1//\"/\'}" "$EXPECTED_VM_TESTS" >"$RESULTS/vm-result.json"
+  echo "$TIER: 0 passed, 0 failed, $EXPECTED_VM_TESTS skipped"
   exit 3
 }
 
@@ -119,12 +130,14 @@ log "results: $RESULTS"
 
 # 1. guest: kernel, gpio-sim.ko, initramfs (cached)
 ENVF="$RESULTS/prepare.env"
+PREPARE=prepare.sh
+[ "$ARCH" = arm64 ] && PREPARE=prepare-arm64.sh
 set +e
-bash "$HERE/prepare.sh" "$ENVF" 2> >(tee "$RESULTS/prepare.log" >&2)
+bash "$HERE/$PREPARE" "$ENVF" 2> >(tee "$RESULTS/prepare.log" >&2)
 prc=$?
 set -e
 if [ "$prc" = 3 ]; then
-  skip_tier "$(grep 'CANNOT PREPARE' "$RESULTS/prepare.log" | tail -1 | sed 's/^vm-prepare: CANNOT PREPARE: //')"
+  skip_tier "$(grep 'CANNOT PREPARE' "$RESULTS/prepare.log" | tail -1 | sed 's/^.*CANNOT PREPARE: //')"
 elif [ "$prc" != 0 ]; then
   skip_tier "guest preparation failed (rc=$prc), see $RESULTS/prepare.log"
 fi
@@ -133,26 +146,38 @@ fi
 T_PREP=$(wall)
 log "guest ready after ${T_PREP}s: kernel $KV"
 
-# 2. host builds, one at a time (the machine is shared): C reader, test assemblies, readers
+# 2. host builds, one at a time (the machine is shared): C reader and stimulus, test assemblies, readers.
+#    x86_64: framework-dependent builds (the guest runs the host's dotnet); arm64: self-contained
+#    linux-arm64 publishes (the guest has no .NET), the CLI exactly as deploy.sh ships it.
 STAGE=$(mktemp -d /tmp/dpcpi-vm-stage.XXXXXX)
 SKIPS=()
 NOTES=()
 BUILD_LOG="$RESULTS/host-build.log"
 : >"$BUILD_LOG"
-dnbuild() {
-  log "dotnet build $1"
-  if ! timeout 900 dotnet build "$REPO/$1" -c Release --artifacts-path "$ART" -nologo -v q >>"$BUILD_LOG" 2>&1; then
-    grep -E 'error|Error' "$BUILD_LOG" | sort -u | tail -20 >&2 || true
-    return 1
+# dnstage <stage-dir> <project> <assembly>: builds a project for the guest into $STAGE/<stage-dir>
+dnstage() {
+  log "dotnet build $2 ($ARCH)"
+  rm -rf "${STAGE:?}/$1"
+  if [ "$ARCH" = arm64 ]; then
+    timeout 900 dotnet publish "$REPO/$2" -c Release -r linux-arm64 --self-contained --artifacts-path "$ART" \
+      -o "$STAGE/$1" -nologo -v q >>"$BUILD_LOG" 2>&1 || { grep -E 'error' "$BUILD_LOG" | sort -u | tail -20 >&2; return 1; }
+  else
+    timeout 900 dotnet build "$REPO/$2" -c Release --artifacts-path "$ART" -nologo -v q >>"$BUILD_LOG" 2>&1 \
+      || { grep -E 'error' "$BUILD_LOG" | sort -u | tail -20 >&2; return 1; }
+    cp -a "$ART/bin/$3/release" "$STAGE/$1"
   fi
 }
-if gcc -O2 -static -Wall -pthread -o "$STAGE/gpio_reader" "$HERE/c-reader/gpio_reader.c" >>"$BUILD_LOG" 2>&1; then
-  NOTES+=("C reader built static")
-elif gcc -O2 -Wall -pthread -o "$STAGE/gpio_reader" "$HERE/c-reader/gpio_reader.c" >>"$BUILD_LOG" 2>&1; then
-  NOTES+=("C reader built dynamic (static link failed)")
-else
-  fail_tier "gcc could not build tests/vm/c-reader/gpio_reader.c (see $BUILD_LOG)"
-fi
+CC=gcc
+[ "$ARCH" = arm64 ] && CC=aarch64-linux-gnu-gcc
+for c in "gpio_reader:$HERE/c-reader/gpio_reader.c" "dpcpi-stimulus:$REPO/src/DpcPi.Stimulus/dpcpi-stimulus.c"; do
+  if $CC -O2 -static -Wall -pthread -o "$STAGE/${c%%:*}" "${c#*:}" >>"$BUILD_LOG" 2>&1; then
+    NOTES+=("${c%%:*} built static ($CC)")
+  elif [ "$ARCH" = x86_64 ] && $CC -O2 -Wall -pthread -o "$STAGE/${c%%:*}" "${c#*:}" >>"$BUILD_LOG" 2>&1; then
+    NOTES+=("${c%%:*} built dynamic (static link failed)")
+  else
+    fail_tier "$CC could not build ${c#*:} (see $BUILD_LOG)"
+  fi
+done
 EXPECT=()
 [ "$STEPS" = all ] || NOTES+=("only steps: $STEPS")
 [ -z "$XUNIT_ARGS" ] || NOTES+=("xunit args: $XUNIT_ARGS")
@@ -162,31 +187,28 @@ for ((r = 1; r <= READER_ROUNDS; r++)); do
   if want cs-reader; then EXPECT+=("cs-reader-$r"); fi
 done
 if want cs-reader; then
-  dnbuild tests/vm/cs-reader/DpcPi.VmReader.csproj || fail_tier "building tests/vm/cs-reader failed (see $BUILD_LOG)"
-  cp -a "$ART/bin/DpcPi.VmReader/release" "$STAGE/cs-reader"
+  dnstage cs-reader tests/vm/cs-reader/DpcPi.VmReader.csproj DpcPi.VmReader || fail_tier "building tests/vm/cs-reader failed (see $BUILD_LOG)"
 fi
 if want vm-tests; then
-  dnbuild tests/DpcPi.Vm.Tests/DpcPi.Vm.Tests.csproj || fail_tier "building tests/DpcPi.Vm.Tests failed (see $BUILD_LOG)"
-  cp -a "$ART/bin/DpcPi.Vm.Tests/release" "$STAGE/vm-tests"
+  dnstage vm-tests tests/DpcPi.Vm.Tests/DpcPi.Vm.Tests.csproj DpcPi.Vm.Tests || fail_tier "building tests/DpcPi.Vm.Tests failed (see $BUILD_LOG)"
   EXPECT+=(vm-tests)
 fi
 if want gpio-tests; then
-  if grep -rqs "LinuxGpioBackendContractTests" "$REPO/tests/DpcPi.Gpio.Tests" --include='*.cs'; then
-    dnbuild tests/DpcPi.Gpio.Tests/DpcPi.Gpio.Tests.csproj || fail_tier "building tests/DpcPi.Gpio.Tests failed (see $BUILD_LOG)"
-    cp -a "$ART/bin/DpcPi.Gpio.Tests/release" "$STAGE/gpio-tests"
-    EXPECT+=(gpio-tests)
-  else
-    SKIPS+=("gpio-contract-tests=LinuxGpioBackendContractTests not in tests/DpcPi.Gpio.Tests yet")
-  fi
+  dnstage gpio-tests tests/DpcPi.Gpio.Tests/DpcPi.Gpio.Tests.csproj DpcPi.Gpio.Tests || fail_tier "building tests/DpcPi.Gpio.Tests failed (see $BUILD_LOG)"
+  EXPECT+=(gpio-tests)
 fi
-if want cli-latency; then
-  if grep -rqs -- "drive-sysfs" "$REPO/src/DpcPi.Cli" --include='*.cs'; then
-    dnbuild src/DpcPi.Cli/DpcPi.Cli.csproj || fail_tier "building src/DpcPi.Cli failed (see $BUILD_LOG)"
-    cp -a "$ART/bin/DpcPi.Cli/release" "$STAGE/cli"
-    EXPECT+=(cli-latency)
+if want cli-latency || want doctor; then
+  if [ "$ARCH" = arm64 ]; then
+    # The very bundle deploy.sh would ship to a Pi (self-contained linux-arm64, dpcpi-stimulus beside it).
+    log "deploy.sh --build-only (the Pi bundle)"
+    "$REPO/deploy.sh" --build-only --publish-dir "$STAGE/cli" >>"$BUILD_LOG" 2>&1 || fail_tier "deploy.sh --build-only failed (see $BUILD_LOG)"
+    NOTES+=("cli: the bundle deploy.sh ships ($(du -sh "$STAGE/cli" | cut -f1))")
   else
-    SKIPS+=("cli-latency=dpcpi latency --source gpio (--drive-sysfs) not in src/DpcPi.Cli yet")
+    dnstage cli src/DpcPi.Cli/DpcPi.Cli.csproj DpcPi.Cli || fail_tier "building src/DpcPi.Cli failed (see $BUILD_LOG)"
   fi
+  [ -x "$STAGE/cli/dpcpi-stimulus" ] || fail_tier "the CLI build has no dpcpi-stimulus next to dpcpi (see $BUILD_LOG)"
+  if want doctor; then EXPECT+=(doctor); fi
+  if want cli-latency; then EXPECT+=(cli-latency); fi
 fi
 cp "$HERE/guest-run.sh" "$STAGE/guest-run.sh"
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
@@ -194,6 +216,7 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "EDGES=$(sq "$EDGES")"
   echo "INTERVAL_US=$(sq "$INTERVAL_US")"
   echo "WARMUP=$(sq "$WARMUP")"
+  echo "WARMUP_MS=$(sq "$WARMUP_MS")"
   echo "READER_ROUNDS=$(sq "$READER_ROUNDS")"
   echo "STEPS=$(sq "$STEPS")"
   echo "XUNIT_ARGS=$(sq "$XUNIT_ARGS")"
@@ -201,30 +224,41 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 T_BUILD=$(wall)
 log "host builds done after ${T_BUILD}s"
 
-# 3. boot the guest under TCG
-command -v qemu-system-x86_64 >/dev/null || skip_tier "qemu-system-x86_64 is not installed"
-BIOS=()
-[ -f /usr/share/qemu/qboot.rom ] && BIOS=(-bios /usr/share/qemu/qboot.rom)
+# 3. boot the guest under TCG (KVM is not available here)
+SHARES=(-virtfs "local,path=$STAGE,mount_tag=share,security_model=none,readonly=on"
+  -virtfs "local,path=$RESULTS,mount_tag=out,security_model=none")
+if [ "$ARCH" = arm64 ]; then
+  QEMU=qemu-system-aarch64
+  # cortex-a72 is the Pi 4's core; -cpu max is ~2.5x slower under TCG (it emulates pointer authentication)
+  QARGS=(-M virt -cpu cortex-a72 -append "console=ttyAMA0 panic=-1 quiet loglevel=3")
+else
+  QEMU=qemu-system-x86_64
+  QARGS=(-cpu max -append "console=ttyS0 panic=-1 quiet loglevel=3"
+    -virtfs "local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on")
+  [ -f /usr/share/qemu/qboot.rom ] && QARGS+=(-bios /usr/share/qemu/qboot.rom)
+fi
+command -v "$QEMU" >/dev/null || skip_tier "$QEMU is not installed"
 CONSOLE="$RESULTS/console.log"
-log "booting guest (qemu TCG, timeout ${GUEST_TIMEOUT}s); console: $CONSOLE"
+log "booting guest ($QEMU TCG, timeout ${GUEST_TIMEOUT}s); console: $CONSOLE"
 TQ0=$(date +%s)
 TICKS0=$(cpu_ticks)
-timeout -k 10 "$GUEST_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 2 \
-  -nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot "${BIOS[@]}" \
-  -kernel "$KERNEL" -initrd "$INITRD" \
-  -append "console=ttyS0 panic=-1 quiet loglevel=3" \
-  -virtfs local,path="$STAGE",mount_tag=share,security_model=none,readonly=on \
-  -virtfs local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on \
-  -virtfs local,path="$RESULTS",mount_tag=out,security_model=none \
+timeout -k 10 "$GUEST_TIMEOUT" "$QEMU" -accel tcg -m "$MEM" -smp 2 \
+  -nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot \
+  -kernel "$KERNEL" -initrd "$INITRD" "${QARGS[@]}" "${SHARES[@]}" \
   </dev/null >"$CONSOLE" 2>&1 &
 QPID=$!
+# The host's load during each guest step (what else ran here moves the emulated latencies): once a
+# second, the time, load average, CPU ticks (all, steal) and qemu's own ticks, and how far the console got.
+bash "$HERE/host-sampler.sh" "$QPID" "$CONSOLE" >"$RESULTS/host-load.txt" 2>/dev/null &
+SPID=$!
 set +e
 wait "$QPID"
 QRC=$?
 set -e
+kill "$SPID" 2>/dev/null || true
 QPID=
 T_GUEST=$(($(date +%s) - TQ0))
-grep -E '^(INIT|TEST|STEP)' "$CONSOLE" >&2 || true
+grep -aE '^(INIT|TEST|STEP )' "$CONSOLE" >&2 || true
 log "qemu exited rc=$QRC after ${T_GUEST}s"
 
 if ! grep -q '^INIT: start' "$CONSOLE"; then
@@ -251,5 +285,5 @@ if ! grep -q '^INIT: TEST_EXIT=' "$CONSOLE"; then
 elif ! grep -q '^INIT: TEST_EXIT=0' "$CONSOLE"; then
   NOTES+=("guest: $(grep '^INIT: TEST_EXIT=' "$CONSOLE")")
 fi
-echo "vm tier wall time: $(wall) s"
+echo "$TIER tier wall time: $(wall) s"
 summarize "$STATUS" "$REASON" --expect "${EXPECT[@]}" --skip "${SKIPS[@]}" --note "${NOTES[@]}"

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Summarise a DpcPi VM-tier run from the files the guest wrote into the results dir.
 
-usage: summarize.py <results-dir> --status ran|skipped|unfinished --wall <s> [--reason R]
-                    [--expect step ...] [--skip name=reason ...] [--note text ...]
+usage: summarize.py <results-dir> [--tier vm|vm-arm64] --status ran|skipped|unfinished --wall <s>
+                    [--reason R] [--expect step ...] [--skip name=reason ...] [--note text ...]
 
 Writes <results-dir>/summary.txt and <results-dir>/vm-result.json, prints the summary; the last
-stdout line is "vm: N passed, N failed[, N skipped]". Exit 0 all passed, 1 any failure, 3 skipped.
+stdout line is "<tier>: N passed, N failed[, N skipped]". Exit 0 all passed, 1 any failure, 3 skipped.
+
+The latency ratios are only as good as the host was quiet: host-load.txt (tests/vm/host-sampler.sh)
+gives each guest step the CPU time that processes other than qemu took on the host, the hypervisor's
+steal and the load average. A ratio that rests on a step during which the host was busy is reported
+as "inconclusive", never as a figure; the functional results are unaffected.
 """
 import argparse
 import json
@@ -16,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 ap = argparse.ArgumentParser()
 ap.add_argument("results")
+ap.add_argument("--tier", default="vm")
 ap.add_argument("--status", required=True, choices=["ran", "skipped", "unfinished"])
 ap.add_argument("--wall", type=float, default=0.0)
 ap.add_argument("--reason", default="")
@@ -86,6 +92,18 @@ else:
                 add(step, "failed", f"test runner exited rc={rc} without a failed test; see {step}.log")
             if counted == 0 and rc == 0:
                 add(step, "skipped", "no Category=Kernel tests found in the assembly")
+        elif step == "doctor":
+            # rc 1 is doctor's own "a check failed" (an emulated guest has no PREEMPT_RT): still a finished run.
+            doc = load_json("doctor.json")
+            if rc in (0, 1) and isinstance(doc, list):
+                add(step, "passed", f"{secs:.1f}s")
+                hv = next((c for c in doc if c.get("Check") == "hypervisor"), None)
+                if hv and hv.get("Level") == "WARN":
+                    add("doctor: recognises the virtual machine", "passed", hv.get("Finding", ""))
+                else:
+                    add("doctor: recognises the virtual machine", "failed", f"hypervisor check: {hv}")
+            else:
+                add(step, "failed", f"rc={rc}, json {'present' if doc else 'missing'}; see doctor.txt")
         else:
             doc = load_json(step + ".json")
             if rc == 0 and doc is not None:
@@ -103,6 +121,68 @@ failed = sum(t["outcome"] == "failed" for t in tests)
 skipped = sum(t["outcome"] == "skipped" for t in tests)
 if a.status == "skipped":
     skipped = max(skipped, a.skipped_count)
+
+# Host load per guest step: the samples taken while the console was between the step's markers.
+BUSY_OTHERS_PCT = 15.0  # CPU time others than qemu took, % of the host's CPU time
+BUSY_STEAL_PCT = 5.0    # the host's own hypervisor's steal, % of the host's CPU time
+host = {}
+
+
+def host_load():
+    samples = []
+    try:
+        with open(os.path.join(R, "host-load.txt")) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 7:
+                    samples.append([float(p[0]), float(p[1])] + [int(float(x)) for x in p[2:]])
+    except OSError:
+        return
+    marks = {}
+    try:
+        with open(os.path.join(R, "console.log"), errors="replace") as f:
+            for n, line in enumerate(f, 1):
+                m = re.match(r"STEP-(START|END) (\S+)", line)
+                if m:
+                    marks.setdefault(m.group(2), {})[m.group(1)] = n
+    except OSError:
+        return
+    for name, m in marks.items():
+        if "START" not in m or "END" not in m:
+            continue
+        # the last sample before the start marker appeared, and the first after the end marker
+        before = [x for x in samples if x[6] < m["START"]]
+        after = [x for x in samples if x[6] >= m["END"]]
+        if not before or not after:
+            continue
+        a0, a1 = before[-1], after[0]
+        inside = [x[1] for x in samples if a0[0] <= x[0] <= a1[0]]
+        total = a1[2] - a0[2]
+        if total <= 0:
+            continue
+        busy = total - (a1[3] - a0[3]) - (a1[4] - a0[4])
+        others = max(0.0, 100.0 * (busy - (a1[5] - a0[5])) / total)
+        steal = 100.0 * (a1[4] - a0[4]) / total
+        host[name] = {"seconds": round(a1[0] - a0[0], 1), "load1": round(sum(inside) / len(inside), 2),
+                      "others_cpu_percent": round(others, 1), "steal_percent": round(steal, 1),
+                      "busy": others > BUSY_OTHERS_PCT or steal > BUSY_STEAL_PCT}
+
+
+host_load()
+
+
+def busy_steps(prefixes):
+    """The steps (by name prefix) during which the host was too busy for their figures to count."""
+    return [n for n, h in sorted(host.items()) if h["busy"] and any(n == p or n.startswith(p + "-") for p in prefixes)]
+
+
+def host_text(steps):
+    parts = []
+    for n in steps:
+        h = host[n]
+        parts.append(f"{n}: others {h['others_cpu_percent']:.0f}% CPU, steal {h['steal_percent']:.0f}%, load {h['load1']:.1f}")
+    return "; ".join(parts)
+
 
 # Latency comparison: C# / C ratios (emulated figures: only the ratios mean anything).
 lat = {}
@@ -145,14 +225,20 @@ rows = []
 if cst:
     lat["c"] = cst
     rows.append(("C reader (floor) edge->handler", cst))
-for name, label, st in [("csharp", "C# direct reader edge->handler", csst),
-                        ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr")),
-                        ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"))]:
+spin = load_json("cli-latency-busy-spin.json")  # informational: workers that never sleep
+for name, label, st, step in [("csharp", "C# direct reader edge->handler", csst, "cs-reader"),
+                              ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency"),
+                              ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), "cli-latency"),
+                              ("cli_busy_spin_edge_to_dpc_start", "  same, busy-spin workers (info)", stage(spin, "edge_to_dpc_start"), "cli-latency-busy-spin")]:
     if st:
         entry = dict(st)
         if cst and cst.get("p50_ns") and cst.get("p99_ns"):
-            entry["ratio_p50_vs_c"] = round(st["p50_ns"] / cst["p50_ns"], 2)
-            entry["ratio_p99_vs_c"] = round(st["p99_ns"] / cst["p99_ns"], 2)
+            busy = busy_steps(["c-reader", step])
+            if busy:
+                entry["ratio_inconclusive"] = "host busy during " + host_text(busy)
+            else:
+                entry["ratio_p50_vs_c"] = round(st["p50_ns"] / cst["p50_ns"], 2)
+                entry["ratio_p99_vs_c"] = round(st["p99_ns"] / cst["p99_ns"], 2)
         lat[name] = entry
         rows.append((label, entry))
 per_round = []
@@ -162,12 +248,21 @@ for name, docs in (("C", c_docs), ("C#", cs_docs)):
         per_round.append(f"  {name} round {i}: p50={e.get('p50_ns')} p99={e.get('p99_ns')} max={e.get('max_ns')} "
                          f"generated={d.get('generated')} delivered={d.get('delivered')} lost={d.get('lost')} merged={d.get('merged')}")
 if cli:
-    per_round.append(f"  dpcpi latency: lost={cli.get('lost', '-')} merged={cli.get('merged', '-')}")
+    run = cli.get("run_info") or {}
+    per_round.append(f"  dpcpi latency: generated={run.get('edges_generated', '-')} interrupts={run.get('interrupts', '-')} "
+                     f"dpc_runs={run.get('dpc_runs', '-')} lost={cli.get('lost', (cli.get('loss') or {}).get('lost', '-'))} "
+                     f"merged={cli.get('merged', (cli.get('loss') or {}).get('merged', '-'))}")
+    for label, d in (("dpcpi latency", cli), ("dpcpi latency, busy-spin workers", spin)):
+        q, e = stage(d, "queue_wait"), stage(d, "edge_to_isr")
+        if q and e:
+            per_round.append(f"  {label}: ISR->DPC hop (queue_wait) p50={q['p50_ns']} p99={q['p99_ns']}; edge->ISR p50={e['p50_ns']}")
+    if run.get("stimulus"):
+        per_round.append(f"  dpcpi latency stimulus: {run['stimulus']}")
 
 status = "skipped" if a.status == "skipped" else ("failed" if failed else "passed")
 out = []
 out.append("=" * 72)
-out.append(f"DpcPi VM tier (gpio-sim on a real Linux kernel under qemu TCG): {status.upper()}")
+out.append(f"DpcPi {a.tier} tier (gpio-sim on a real Linux kernel under qemu TCG): {status.upper()}")
 if a.status == "skipped":
     out.append(f"VM TIER SKIPPED: {a.reason}")
 try:
@@ -188,24 +283,34 @@ if rows:
     out.append("(pooled over all rounds; C and C# alternate order each round)")
     out.append(f"  {'':34} {'count':>6} {'p50':>10} {'p99':>10} {'max':>11}  {'p50/C':>6} {'p99/C':>6}")
     for label, st in rows:
-        r50 = f"{st['ratio_p50_vs_c']:.2f}" if "ratio_p50_vs_c" in st else "-"
-        r99 = f"{st['ratio_p99_vs_c']:.2f}" if "ratio_p99_vs_c" in st else "-"
+        r50 = f"{st['ratio_p50_vs_c']:.2f}" if "ratio_p50_vs_c" in st else ("incon." if "ratio_inconclusive" in st else "-")
+        r99 = f"{st['ratio_p99_vs_c']:.2f}" if "ratio_p99_vs_c" in st else ("incon." if "ratio_inconclusive" in st else "-")
         out.append(f"  {label:34} {st.get('count', 0):>6} {st['p50_ns']:>10} {st['p99_ns']:>10} {st.get('max_ns', 0):>11}  {r50:>6} {r99:>6}")
     if "csharp" in lat and "ratio_p50_vs_c" in lat["csharp"]:
         out.append(f"RATIO C#/C edge->handler: p50 {lat['csharp']['ratio_p50_vs_c']:.2f}x, p99 {lat['csharp']['ratio_p99_vs_c']:.2f}x (emulated; ratios only)")
     for k in ("cli_edge_to_isr", "cli_edge_to_dpc_start"):
         if k in lat and "ratio_p50_vs_c" in lat[k]:
             out.append(f"RATIO dpcpi {k[4:]}/C: p50 {lat[k]['ratio_p50_vs_c']:.2f}x, p99 {lat[k]['ratio_p99_vs_c']:.2f}x")
+    for k, label in (("csharp", "C#/C edge->handler"), ("cli_edge_to_isr", "dpcpi edge_to_isr/C"), ("cli_edge_to_dpc_start", "dpcpi edge_to_dpc_start/C")):
+        if k in lat and "ratio_inconclusive" in lat[k]:
+            out.append(f"RATIO {label}: INCONCLUSIVE ({lat[k]['ratio_inconclusive']}; "
+                       f"busy = others > {BUSY_OTHERS_PCT:.0f}% CPU or steal > {BUSY_STEAL_PCT:.0f}%)")
     out.extend(per_round)
+if host:
+    out.append("-" * 72)
+    out.append(f"host load per guest step (busy: others > {BUSY_OTHERS_PCT:.0f}% CPU or steal > {BUSY_STEAL_PCT:.0f}%):")
+    for n, h in sorted(host.items()):
+        out.append(f"  {n:16} {h['seconds']:6.1f}s  load {h['load1']:5.2f}  others {h['others_cpu_percent']:5.1f}%  "
+                   f"steal {h['steal_percent']:4.1f}%" + ("  BUSY" if h["busy"] else ""))
 out.append("=" * 72)
-final = f"vm: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
+final = f"{a.tier}: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
 text = "\n".join(out)
 with open(os.path.join(R, "summary.txt"), "w") as f:
     f.write(text + "\n" + final + "\n")
 with open(os.path.join(R, "vm-result.json"), "w") as f:
-    json.dump({"tier": "vm", "status": status, "reason": a.reason, "passed": passed, "failed": failed,
+    json.dump({"tier": a.tier, "status": status, "reason": a.reason, "passed": passed, "failed": failed,
                "skipped": skipped, "wall_seconds": round(a.wall, 1), "tests": tests,
-               "latency_emulated_ns": lat,
+               "latency_emulated_ns": lat, "host_load_per_step": host,
                "latency_note": "qemu TCG emulation: absolute numbers are not Raspberry Pi figures; compare ratios"},
               f, indent=2)
     f.write("\n")

@@ -1,32 +1,35 @@
 // gpio_reader: the C floor for DpcPi's edge->handler latency, measured in the VM tier.
 //
-// Requests one line of a (gpio-sim) chip with both edges through the GPIO uAPI v2 ioctls, drives
-// that line itself from a second thread by writing "pull-up"/"pull-down" to the simulator's sysfs
-// pull file at a fixed interval, and for each edge event records
+// Requests one line of a (gpio-sim) chip with both edges through the GPIO uAPI v2 ioctls, starts
+// the stimulus (src/DpcPi.Stimulus, a separate process at normal priority that writes
+// "pull-up"/"pull-down" to the simulator's sysfs pull file, one edge per interval) and for each edge
+// event records
 //     latency = clock_gettime(CLOCK_MONOTONIC) at the moment read() returns - event.timestamp_ns
 // (event timestamps are CLOCK_MONOTONIC by default). Prints one parseable line
 //     C_READER: count=N p50_ns=.. p99_ns=.. max_ns=.. generated=.. delivered=.. lost=.. merged=..
 // and writes the same as JSON.
 //
-// usage: gpio_reader <chip> <line> <pull-file> <edges> <interval_us> <json-out> [warmup]
+// The first edges are a warm-up, not recorded: max(warmup edges, warmup ms / interval) of them, so
+// the warm-up covers both a count and a time; the stimulus makes them on top of <edges>.
+//
+// usage: gpio_reader <chip> <line> <pull-file> <edges> <interval_us> <json-out> <warmup-edges> <warmup-ms> <stimulus>
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/gpio.h>
 #include <poll.h>
-#include <pthread.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char *g_pull;
-static int g_edges;
-static long g_interval_us;
-static volatile int g_driver_done;
+extern char **environ;
+
 
 static int64_t now_ns(void) {
     struct timespec ts;
@@ -34,34 +37,20 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int write_pull(int fd, int up) {
-    const char *s = up ? "pull-up" : "pull-down";
-    return pwrite(fd, s, strlen(s), 0) < 0 ? -1 : 0;
-}
-
-static void *driver(void *arg) {
-    (void)arg;
-    int fd = open(g_pull, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "gpio_reader: open %s: %s\n", g_pull, strerror(errno));
-        g_driver_done = 1;
-        return NULL;
+// Starts the stimulus process; its stdout (the STIMULUS: line) goes to ours.
+static pid_t start_stimulus(const char *exe, const char *pull, long edges, long interval_us) {
+    char e[32], iv[32];
+    snprintf(e, sizeof e, "%ld", edges);
+    snprintf(iv, sizeof iv, "%ld", interval_us);
+    char *const av[] = {(char *)exe, "--pull", (char *)pull, "--edges", e, "--interval-us", iv, NULL};
+    fflush(stdout);
+    pid_t pid;
+    int rc = posix_spawn(&pid, exe, NULL, NULL, av, environ);
+    if (rc != 0) {
+        fprintf(stderr, "gpio_reader: cannot start %s: %s\n", exe, strerror(rc));
+        return -1;
     }
-    struct timespec next;
-    clock_gettime(CLOCK_MONOTONIC, &next);
-    for (int i = 0; i < g_edges; i++) {
-        next.tv_nsec += g_interval_us * 1000L;
-        while (next.tv_nsec >= 1000000000L) {
-            next.tv_nsec -= 1000000000L;
-            next.tv_sec++;
-        }
-        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-        if (write_pull(fd, (i % 2) == 0) < 0)
-            fprintf(stderr, "gpio_reader: write %s: %s\n", g_pull, strerror(errno));
-    }
-    close(fd);
-    g_driver_done = 1;
-    return NULL;
+    return pid;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -81,22 +70,26 @@ static int64_t pct(const int64_t *sorted, int n, double p) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 7) {
-        fprintf(stderr, "usage: %s <chip> <line> <pull-file> <edges> <interval_us> <json-out> [warmup]\n", argv[0]);
+    if (argc < 10) {
+        fprintf(stderr, "usage: %s <chip> <line> <pull-file> <edges> <interval_us> <json-out> <warmup-edges> <warmup-ms> <stimulus>\n", argv[0]);
         return 2;
     }
     const char *chip = argv[1];
     unsigned line = (unsigned)atoi(argv[2]);
-    g_pull = argv[3];
-    g_edges = atoi(argv[4]);
-    g_interval_us = atol(argv[5]);
+    const char *pull = argv[3];
+    int edges = atoi(argv[4]);
+    long interval_us = atol(argv[5]);
     const char *json = argv[6];
-    int warmup = argc > 7 ? atoi(argv[7]) : 10;
+    long warmup_edges = atol(argv[7]), warmup_ms = atol(argv[8]);
+    const char *stimulus = argv[9];
+    long by_time = (warmup_ms * 1000 + interval_us - 1) / interval_us;
+    int warmup = (int)(warmup_edges > by_time ? warmup_edges : by_time);
+    int generated = edges + warmup;
 
-    // Known starting level: low.
-    int pfd = open(g_pull, O_WRONLY | O_CLOEXEC);
-    if (pfd < 0 || write_pull(pfd, 0) < 0) {
-        fprintf(stderr, "gpio_reader: cannot drive %s: %s\n", g_pull, strerror(errno));
+    // Known starting level: low (the stimulus's first write drives it high).
+    int pfd = open(pull, O_WRONLY | O_CLOEXEC);
+    if (pfd < 0 || pwrite(pfd, "pull-down", 9, 0) < 0) {
+        fprintf(stderr, "gpio_reader: cannot drive %s: %s\n", pull, strerror(errno));
         return 1;
     }
     close(pfd);
@@ -121,23 +114,26 @@ int main(int argc, char **argv) {
     close(cfd);
     int lfd = req.fd;
 
-    int64_t *lat = calloc((size_t)g_edges + 16, sizeof *lat);
+    int64_t *lat = calloc((size_t)edges + 16, sizeof *lat);
     int nlat = 0, delivered = 0;
     uint32_t last_seq = 0;
     long lost = 0, merged = 0;
     int last_id = GPIO_V2_LINE_EVENT_FALLING_EDGE; // level starts low
-    pthread_t th;
-    pthread_create(&th, NULL, driver, NULL);
+    pid_t child = start_stimulus(stimulus, pull, generated, interval_us);
+    if (child < 0)
+        return 1;
+    int child_done = 0, child_status = 0;
 
     struct gpio_v2_line_event ev[16];
     for (;;) {
         struct pollfd p = {.fd = lfd, .events = POLLIN};
-        int r = poll(&p, 1, g_driver_done ? 500 : 2000);
+        int r = poll(&p, 1, child_done ? 500 : 200);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            if (g_driver_done)
-                break;
+            if (child_done)
+                break; // the stimulus has finished and nothing came for 500 ms
+            child_done = waitpid(child, &child_status, WNOHANG) == child;
             continue;
         }
         ssize_t n = read(lfd, ev, sizeof ev);
@@ -156,27 +152,31 @@ int main(int argc, char **argv) {
                 merged++; // same direction twice without a seqno gap: an edge merged away
             last_seq = ev[i].line_seqno;
             last_id = (int)ev[i].id;
-            if (delivered >= warmup && nlat < g_edges + 16)
+            if (delivered >= warmup && nlat < edges + 16)
                 lat[nlat++] = t - (int64_t)ev[i].timestamp_ns;
             delivered++;
         }
     }
-    pthread_join(th, NULL);
+    if (!child_done)
+        waitpid(child, &child_status, 0);
     close(lfd);
+    int stimulus_ok = WIFEXITED(child_status) && WEXITSTATUS(child_status) == 0;
+    if (!stimulus_ok)
+        fprintf(stderr, "gpio_reader: the stimulus failed (status %d)\n", child_status);
 
     qsort(lat, (size_t)nlat, sizeof *lat, cmp_i64);
     int64_t p50 = pct(lat, nlat, 50), p99 = pct(lat, nlat, 99), mx = nlat ? lat[nlat - 1] : 0;
     int64_t mn = nlat ? lat[0] : 0;
     printf("C_READER: count=%d p50_ns=%lld p99_ns=%lld max_ns=%lld min_ns=%lld generated=%d delivered=%d lost=%ld merged=%ld\n",
-           nlat, (long long)p50, (long long)p99, (long long)mx, (long long)mn, g_edges, delivered, lost, merged);
+           nlat, (long long)p50, (long long)p99, (long long)mx, (long long)mn, generated, delivered, lost, merged);
     FILE *f = fopen(json, "w");
     if (f) {
         fprintf(f,
-                "{\"reader\": \"c\", \"chip\": \"%s\", \"line\": %u, \"interval_us\": %ld, \"warmup\": %d, "
+                "{\"reader\": \"c\", \"chip\": \"%s\", \"line\": %u, \"interval_us\": %ld, \"warmup\": %d, \"warmup_ms\": %ld, "
                 "\"generated\": %d, \"delivered\": %d, \"lost\": %ld, \"merged\": %ld, "
                 "\"edge_to_handler\": {\"count\": %d, \"min_ns\": %lld, \"p50_ns\": %lld, \"p99_ns\": %lld, \"max_ns\": %lld}, "
                 "\"samples_ns\": [",
-                chip, line, g_interval_us, warmup, g_edges, delivered, lost, merged, nlat, (long long)mn,
+                chip, line, interval_us, warmup, warmup_ms, generated, delivered, lost, merged, nlat, (long long)mn,
                 (long long)p50, (long long)p99, (long long)mx);
         for (int i = 0; i < nlat; i++)
             fprintf(f, i ? ",%lld" : "%lld", (long long)lat[i]);
@@ -187,5 +187,5 @@ int main(int argc, char **argv) {
         return 1;
     }
     free(lat);
-    return nlat > 0 ? 0 : 1;
+    return nlat > 0 && stimulus_ok ? 0 : 1;
 }
