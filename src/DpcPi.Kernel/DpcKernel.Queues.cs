@@ -195,7 +195,14 @@ public sealed partial class DpcKernel
         lane.Push(dpc, importance == DpcImportance.High, ref record, countIsCycle: !stamped);
         if (proc.ShouldRequestDrain(dpc.IsThreaded, importance, ReferenceEquals(proc, here)))
         {
-            lane.WakeIfSleeping();
+            if (ReferenceEquals(lane, _isrDrainLane) && KernelThread.IsIsrThread)
+            {
+                _isrDrainPending = true; // the ISR thread runs it itself when it has dispatched (DrainOnIsrThread)
+            }
+            else
+            {
+                lane.WakeIfSleeping();
+            }
         }
 
         return true;

@@ -16,6 +16,8 @@ public sealed partial class DpcKernel : IDisposable
     private const int MaxVectors = 1024;
     private readonly DpcProcessor[] _processors;
     private readonly DpcProcessor?[] _byCpu;
+    private readonly DpcLane? _isrDrainLane; // the ISR core's normal lane when the ISR thread runs its DPCs (RunLocalDpcsOnIsrThread)
+    private bool _isrDrainPending; // ISR thread only: a DPC it queued on its own core asked for the drain
     private readonly Interrupt?[] _vectors = new Interrupt?[MaxVectors];
     private readonly List<Dpc> _dpcs = [];
     private readonly List<Interrupt> _interrupts = [];
@@ -65,6 +67,7 @@ public sealed partial class DpcKernel : IDisposable
         }
 
         IsrProcessor = Options.IsrProcessor >= 0 ? Options.IsrProcessor : cpus[^1];
+        _isrDrainLane = Options.RunLocalDpcsOnIsrThread && Options.StartThreads && IsrProcessor < _byCpu.Length ? _byCpu[IsrProcessor]?.Normal : null;
         _isrRecorder = new LatencyRecorder(EpochNs, 1);
         Timers = new TimerTable(this);
     }
@@ -525,6 +528,7 @@ public sealed partial class DpcKernel : IDisposable
         KernelThread.Irql = threaded ? Irql.Passive : Irql.Dispatch;
         ready.Signal();
         var signal = threaded ? p.Threaded : p.Normal;
+        var shared = ReferenceEquals(signal, _isrDrainLane); // the ISR thread drains this lane too: take turns
         signal.WorkerStarted();
         while (true)
         {
@@ -538,6 +542,18 @@ public sealed partial class DpcKernel : IDisposable
             {
                 p.DrainThreaded();
             }
+            else if (shared)
+            {
+                signal.OwnDrain();
+                try
+                {
+                    p.DrainNormal();
+                }
+                finally
+                {
+                    signal.ReleaseDrain();
+                }
+            }
             else
             {
                 p.DrainNormal();
@@ -548,16 +564,50 @@ public sealed partial class DpcKernel : IDisposable
     private void IsrLoop(IInterruptController controller, CountdownEvent ready)
     {
         SetUpThread("ISR thread", IsrProcessor, Options.IsrPriority);
+        KernelThread.IsIsrThread = true;
         ready.Signal();
         Span<int> vectors = stackalloc int[64];
         while (!_isrStopping)
         {
             _ = ServiceInterrupts(controller, vectors, -1);
+            DrainOnIsrThread();
         }
 
         // One last non-blocking pass: what the devices had pending when the stop came is serviced, not dropped.
         while (ServiceInterrupts(controller, vectors, 0) > 0)
         {
+            DrainOnIsrThread();
+        }
+    }
+
+    /// <summary>
+    /// With <see cref="KernelOptions.RunLocalDpcsOnIsrThread"/>: the ISR thread, its interrupts dispatched, runs the
+    /// DPCs it queued on its own core at DISPATCH, as Windows does when the IRQL drops, with no worker wake-up.
+    /// When that core's worker is draining already (the ISR thread pre-empted it), the worker is asked to go on.
+    /// </summary>
+    private void DrainOnIsrThread()
+    {
+        while (_isrDrainPending)
+        {
+            _isrDrainPending = false;
+            var lane = _isrDrainLane!;
+            if (!lane.TryOwnDrain())
+            {
+                lane.Request();
+                return;
+            }
+
+            var irql = KernelThread.Irql;
+            KernelThread.Irql = Irql.Dispatch;
+            try
+            {
+                _byCpu[IsrProcessor]!.DrainNormal(mayBlock: false);
+            }
+            finally
+            {
+                KernelThread.Irql = irql;
+                lane.ReleaseDrain();
+            }
         }
     }
 

@@ -35,6 +35,7 @@ internal sealed class DpcLane
     private PaddedInt _sleeping;
     private PaddedInt _requested;
     private PaddedInt _attention;
+    private PaddedInt _drainer; // 1 while a thread drains this lane: its worker, or the ISR thread (RunLocalDpcsOnIsrThread)
     private readonly DpcWaitStrategy _strategy;
     private readonly long _spinNs;
     private readonly DpcLane? _yieldTo;
@@ -55,7 +56,8 @@ internal sealed class DpcLane
     /// <summary>The deepest the queue has been: the list when collected, or the ring when a DPC that a run took from its slot was inserted.</summary>
     public int HighWater => Math.Max(_listHighWater, Volatile.Read(ref _ringHighWater));
 
-    // Written only by this lane's worker (or the RunDpcs caller of a manual kernel).
+    // Written only by this lane's drainer: its worker, the RunDpcs caller of a manual kernel, or the ISR thread
+    // when it runs its own core's DPCs (KernelOptions.RunLocalDpcsOnIsrThread), never two at once (TryOwnDrain).
     public bool RoutineActive;
     public Dpc? CurrentDpc;
     public long RoutineStartNs;
@@ -308,6 +310,21 @@ internal sealed class DpcLane
 
         return true;
     }
+
+    /// <summary>Becomes this lane's only drainer; false when another thread drains it now. Never waits.</summary>
+    public bool TryOwnDrain() => Volatile.Read(ref _drainer.Value) == 0 && Interlocked.CompareExchange(ref _drainer.Value, 1, 0) == 0;
+
+    /// <summary>The worker's way in: waits out the other drainer (the ISR thread, which never holds it for long and never blocks).</summary>
+    public void OwnDrain()
+    {
+        var spin = new SpinWait();
+        while (!TryOwnDrain())
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    public void ReleaseDrain() => Volatile.Write(ref _drainer.Value, 0);
 
     /// <summary>Clears a pending request (manual kernels drain on the caller's thread).</summary>
     public void ConsumeRequest() => Interlocked.Exchange(ref _requested.Value, 0);

@@ -94,8 +94,12 @@ internal sealed class DpcProcessor : IDisposable
     /// <summary>The "DPC interrupt": asks the right worker to drain.</summary>
     public void RequestDrain(bool threaded) => (threaded ? Threaded : Normal).Request();
 
-    /// <summary>Drains the normal lane until it is empty (or the core is held). Runs on the core's worker at DISPATCH.</summary>
-    public void DrainNormal()
+    /// <summary>
+    /// Drains the normal lane until it is empty (or the core is held). Runs at DISPATCH on the core's worker, which
+    /// waits out a hold; or on the ISR thread (<paramref name="mayBlock"/> false), which never waits: a hold leaves
+    /// the rest to the worker, which the hold's release wakes.
+    /// </summary>
+    public void DrainNormal(bool mayBlock = true)
     {
         var clock = _kernel.Clock;
         try
@@ -108,6 +112,11 @@ internal sealed class DpcProcessor : IDisposable
                     if (_holdCount > 0)
                     {
                         Normal.RoutineActive = false;
+                        if (!mayBlock)
+                        {
+                            return;
+                        }
+
                         goto Held;
                     }
 

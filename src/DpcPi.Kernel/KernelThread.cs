@@ -21,6 +21,16 @@ internal static class KernelThread
     [ThreadStatic]
     private static long t_cycle;
 
+    [ThreadStatic]
+    private static bool t_isIsrThread;
+
+    /// <summary>True on the kernel's ISR thread (set once when it starts).</summary>
+    public static bool IsIsrThread
+    {
+        get => t_isIsrThread;
+        set => t_isIsrThread = value;
+    }
+
     public static Irql Irql
     {
         get => t_irql;

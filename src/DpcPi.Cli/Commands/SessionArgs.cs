@@ -46,6 +46,7 @@ internal static class SessionArgs
         kernel.LockMemory = r.Flag("m", "mlockall");
         kernel.Realtime = !r.Flag(null, "no-realtime");
         kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
+        kernel.RunLocalDpcsOnIsrThread = r.Flag(null, "inline-dpcs");
         options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
         if (r.Duration(null, "warmup") is { } warmup)
         {

@@ -1,0 +1,159 @@
+using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
+
+namespace DpcPi.Kernel.Tests;
+
+/// <summary>
+/// KernelOptions.RunLocalDpcsOnIsrThread: a DPC the ISR queues on its own core runs on the ISR thread once the
+/// interrupt is dispatched (Windows runs it when the IRQL drops), not on that core's worker.
+/// </summary>
+public sealed class IsrThreadDrainTests
+{
+    [Fact]
+    public void DpcForIsr_RunLocalDpcsOnIsrThread_RunsOnTheIsrThreadAtDispatch()
+    {
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(controller: controller, configure: o => o.RunLocalDpcsOnIsrThread = true);
+        using var done = new ManualResetEventSlim();
+        string? isrThread = null;
+        string? dpcThread = null;
+        var irql = Irql.Passive;
+        var device = kernel.CreateDevice("button", (_, _, _, _) =>
+        {
+            dpcThread = Thread.CurrentThread.Name;
+            irql = DpcKernel.CurrentIrql;
+            done.Set();
+        });
+        kernel.ConnectInterrupt(3, (_, ctx, ref _) =>
+        {
+            isrThread = Thread.CurrentThread.Name;
+            return ((DeviceObject)ctx!).RequestDpc();
+        }, device, controller);
+
+        controller.Raise(3, kernel.Clock.NowNs);
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal("isr", isrThread);
+        Assert.Equal("isr", dpcThread);
+        Assert.Equal(Irql.Dispatch, irql);
+        kernel.FlushQueuedDpcs();
+        Assert.Equal(1, kernel.MergeStage(LatencyStage.QueueWait).TotalCount);
+    }
+
+    [Fact]
+    public void DpcForIsr_Default_RunsOnTheWorker()
+    {
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(controller: controller);
+        using var done = new ManualResetEventSlim();
+        string? dpcThread = null;
+        var device = kernel.CreateDevice("button", (_, _, _, _) =>
+        {
+            dpcThread = Thread.CurrentThread.Name;
+            done.Set();
+        });
+        kernel.ConnectInterrupt(3, (_, ctx, ref _) => ((DeviceObject)ctx!).RequestDpc(), device, controller);
+
+        controller.Raise(3, kernel.Clock.NowNs);
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(10)));
+        Assert.NotEqual("isr", dpcThread);
+    }
+
+    [Fact]
+    public void RunLocalDpcsOnIsrThread_IsrAndOtherThreadsInsertingAtOnce_EveryInsertRunsOnceAndNeverTwoAtATime()
+    {
+        // The ISR thread and the worker share the ISR core's lane: interrupts and inserts from another thread race
+        // for 20,000 rounds; each accepted insert must run exactly once, and no two routines may overlap on the core.
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(DpcWaitStrategy.SpinThenBlock, controller: controller, configure: o => o.RunLocalDpcsOnIsrThread = true);
+        var isrCpu = kernel.IsrProcessor;
+        long runs = 0;
+        var active = 0;
+        var overlaps = 0;
+        DeferredRoutine routine = (_, _, _, _) =>
+        {
+            if (Interlocked.Increment(ref active) != 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            Thread.SpinWait(20);
+            Interlocked.Decrement(ref active);
+            Interlocked.Increment(ref runs);
+        };
+        var fromIsr = Enumerable.Range(0, 8).Select(i => kernel.InitializeDpc(routine, null, name: $"isr{i}")).ToArray();
+        var fromThread = Enumerable.Range(0, 8).Select(i => kernel.InitializeDpc(routine, null, name: $"thread{i}")).ToArray();
+        foreach (var d in fromThread)
+        {
+            d.SetTargetProcessor(isrCpu);
+            d.SetImportance(DpcImportance.MediumHigh);
+        }
+
+        long accepted = 0;
+        var next = 0;
+        kernel.ConnectInterrupt(3, (_, _, ref _) =>
+        {
+            if (kernel.InsertQueueDpc(fromIsr[next++ & 7]))
+            {
+                Interlocked.Increment(ref accepted);
+            }
+
+            return true;
+        }, null, controller);
+
+        const int Rounds = 20_000;
+        var inserter = new Thread(() =>
+        {
+            for (var i = 0; i < Rounds; i++)
+            {
+                if (kernel.InsertQueueDpc(fromThread[i & 7]))
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+            }
+        });
+        inserter.Start();
+        for (var i = 0; i < Rounds; i++)
+        {
+            controller.Raise(3, kernel.Clock.NowNs);
+        }
+
+        inserter.Join();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (kernel.Interrupts.Single(x => x.Vector == 3).Count < Rounds && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        kernel.FlushQueuedDpcs();
+
+        Assert.Equal(Rounds, kernel.Interrupts.Single(x => x.Vector == 3).Count);
+        Assert.Equal(Interlocked.Read(ref accepted), Interlocked.Read(ref runs));
+        Assert.Equal(0, overlaps);
+    }
+
+    [Fact]
+    public void RunLocalDpcsOnIsrThread_CoreHeld_IsrThreadDoesNotWaitAndTheDpcRunsAfterTheRelease()
+    {
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(controller: controller, configure: o => o.RunLocalDpcsOnIsrThread = true);
+        using var ran = new ManualResetEventSlim();
+        var device = kernel.CreateDevice("button", (_, _, _, _) => ran.Set());
+        var interrupt = kernel.ConnectInterrupt(3, (_, ctx, ref _) => ((DeviceObject)ctx!).RequestDpc(), device, controller);
+        var hold = kernel.HoldAtDispatch(kernel.IsrProcessor);
+
+        controller.Raise(3, kernel.Clock.NowNs);
+        controller.Raise(3, kernel.Clock.NowNs + 1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (interrupt.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(5);
+        }
+
+        Assert.Equal(2, interrupt.Count); // the ISR thread went on servicing while the core was held
+        Assert.False(ran.IsSet);
+        hold.Dispose();
+        Assert.True(ran.Wait(TimeSpan.FromSeconds(10)));
+    }
+}
