@@ -14,12 +14,17 @@ SERVICE=dpcpi.service
 usage() {
   cat <<'EOF'
 Usage: ./deploy.sh [options] [user@]host
+       ./deploy.sh --build-only --publish-dir DIR [--framework-dependent]
 
 Builds DpcPi (dotnet publish src/DpcPi.Cli), copies it to the Pi over ssh and installs it as the
 systemd service dpcpi: /opt/dpcpi (a symlink to /opt/dpcpi-releases/<release>), the unit
 /etc/systemd/system/dpcpi.service, a default /etc/dpcpi/appsettings.json if none exists, and the
 system user dpcpi (group gpio). Then restarts the service, waits until it is active (READY=1) and
 prints its status and first latency summary. A second run with the same build changes nothing.
+
+The default build is self-contained for linux-arm64 (dotnet publish -r linux-arm64
+--self-contained): the .NET runtime travels with it, the Pi needs none, and the unit runs the
+apphost directly: ExecStart=/opt/dpcpi/dpcpi run ... The Pi must run a 64-bit OS (aarch64).
 
 Options:
   -p, --port N            ssh port of the Pi (default: ssh's own, 22)
@@ -28,13 +33,21 @@ Options:
   -c, --config FILE       install FILE as /etc/dpcpi/appsettings.json, replacing the one there
                           (the old one is kept as appsettings.json.bak); without it an existing
                           config is never touched
-      --self-contained    build for linux-arm64 with the runtime included (needs linux-arm64
-                          runtime packs in your NuGet feed); ExecStart=/opt/dpcpi/dpcpi run ...
-                          Default: portable framework-dependent build run by /usr/bin/dotnet
+      --framework-dependent
+                          build the portable framework-dependent app instead (no RID, no apphost),
+                          run by the Pi's /usr/bin/dotnet (.NET 10 runtime needed there, see
+                          --install-runtime); ExecStart=/usr/bin/dotnet /opt/dpcpi/dpcpi.dll run ...
+      --self-contained    the default build (accepted so older command lines keep working; a no-op)
+      --build-only        build the exact bundle a deploy would ship into --publish-dir DIR, print
+                          the dir and its size, and stop: no target, no ssh, no host touched
       --no-build          do not build; deploy the existing publish dir given by --publish-dir
-      --publish-dir DIR   publish into DIR (or, with --no-build, deploy DIR as it is)
-      --install-runtime   if the Pi lacks the .NET 10 runtime, install it with Microsoft's
-                          dotnet-install.sh into /usr/share/dotnet (+ /usr/bin/dotnet link)
+                          (a dir with libhostfxr.so is deployed self-contained, else framework-
+                          dependent; --self-contained/--framework-dependent must then agree)
+      --publish-dir DIR   publish into DIR (or, with --no-build, deploy DIR as it is). DIR must be
+                          absent, empty or an earlier publish dir (it holds dpcpi.dll): its contents
+                          are replaced by the new build only when the build succeeded
+      --install-runtime   framework-dependent only: if the Pi lacks the .NET 10 runtime, install it
+                          with Microsoft's dotnet-install.sh into /usr/share/dotnet (+ /usr/bin/dotnet)
       --timeout SEC       how long to wait for the service to become active (default 30)
   -n, --dry-run           print every step and the exact commands, run none of them
       --check             only run `dpcpi doctor` on the Pi and exit with its exit code
@@ -47,13 +60,16 @@ Environment (mostly for tests; all paths/commands apply on the Pi):
   DPCPI_SYSTEMCTL     systemctl command (default systemctl)
   DPCPI_SUDO          privilege prefix (default sudo; empty when logging in as root)
   DPCPI_USERADD, DPCPI_GROUPADD, DPCPI_USERMOD   account commands (default useradd/groupadd/usermod)
-  DPCPI_DOTNET        dotnet used by --check and the runtime check (default /usr/bin/dotnet)
+  DPCPI_UNAME         uname command, for the Pi's architecture (default uname)
+  DPCPI_DOTNET        dotnet used by --check and the runtime check of a framework-dependent
+                      install (default /usr/bin/dotnet)
   DPCPI_STAGING       upload dir on the Pi (default ~/.dpcpi-staging)
   DPCPI_DOTNET_INSTALL_URL   where the Pi fetches dotnet-install.sh (default https://dot.net/v1/dotnet-install.sh)
   DPCPI_SSH_OPTS      extra ssh options, whitespace-separated (e.g. "-o StrictHostKeyChecking=no")
 
-Exit status: 0 deployed or unchanged; 1 a step failed (one line: deploy.sh: step 'X' failed: ...),
-the previous install left running; 2 usage error; with --check, doctor's exit code.
+Exit status: 0 deployed or unchanged (--build-only: built); 1 a step failed (one line:
+deploy.sh: step 'X' failed: ...), the previous install left running; 2 usage error; with --check,
+doctor's exit code.
 EOF
 }
 
@@ -62,7 +78,8 @@ EOF
 PORT=""
 IDENTITY=""
 CONFIG_FILE=""
-SELF_CONTAINED=0
+BUILD_KIND=""   # as asked: "" (the default: self-contained), self-contained or framework
+BUILD_ONLY=0
 NO_BUILD=0
 PUBLISH_DIR=""
 INSTALL_RUNTIME=0
@@ -81,6 +98,12 @@ need_arg() {
   [[ $# -ge 2 && -n $2 ]] || usage_error "option $1 needs a value"
 }
 
+set_build_kind() { # set_build_kind KIND: --self-contained or --framework-dependent, not both
+  [[ -z $BUILD_KIND || $BUILD_KIND == "$1" ]] ||
+    usage_error "--self-contained and --framework-dependent exclude each other"
+  BUILD_KIND=$1
+}
+
 parse_args() {
   while [[ $# -gt 0 ]]; do
     case $1 in
@@ -89,7 +112,9 @@ parse_args() {
       -i | --identity) need_arg "$@"; IDENTITY=$2; shift ;;
       -o | --ssh-option) need_arg "$@"; SSH_OPTS+=(-o "$2"); shift ;;
       -c | --config) need_arg "$@"; CONFIG_FILE=$2; shift ;;
-      --self-contained) SELF_CONTAINED=1 ;;
+      --self-contained) set_build_kind self-contained ;;
+      --framework-dependent) set_build_kind framework ;;
+      --build-only) BUILD_ONLY=1 ;;
       --no-build) NO_BUILD=1 ;;
       --publish-dir) need_arg "$@"; PUBLISH_DIR=$2; shift ;;
       --install-runtime) INSTALL_RUNTIME=1 ;;
@@ -106,7 +131,14 @@ parse_args() {
     [[ -z $TARGET && $# -eq 1 ]] || usage_error "unexpected arguments: $*"
     TARGET=$1
   fi
-  [[ -n $TARGET ]] || usage_error "no target given (user@host)"
+  if [[ $BUILD_ONLY == 1 ]]; then
+    [[ -n $PUBLISH_DIR ]] || usage_error "--build-only needs --publish-dir DIR"
+    [[ $NO_BUILD == 0 ]] || usage_error "--build-only and --no-build exclude each other"
+    [[ $CHECK == 0 ]] || usage_error "--build-only and --check exclude each other"
+    [[ -z $TARGET ]] || usage_error "--build-only contacts no host: drop the target '$TARGET'"
+  else
+    [[ -n $TARGET ]] || usage_error "no target given (user@host)"
+  fi
   [[ -z $PORT || $PORT =~ ^[0-9]+$ ]] || usage_error "--port needs a number, not '$PORT'"
   [[ $WAIT_TIMEOUT =~ ^[0-9]+$ ]] || usage_error "--timeout needs seconds, not '$WAIT_TIMEOUT'"
   [[ -z $IDENTITY || -r $IDENTITY ]] || usage_error "identity file '$IDENTITY' is not readable"
@@ -114,6 +146,13 @@ parse_args() {
   if [[ $NO_BUILD == 1 ]]; then
     [[ -n $PUBLISH_DIR ]] || usage_error "--no-build needs --publish-dir DIR"
     [[ -d $PUBLISH_DIR ]] || usage_error "publish dir '$PUBLISH_DIR' does not exist"
+  elif [[ -n $PUBLISH_DIR && $CHECK == 0 ]]; then
+    # The build replaces DIR's contents: only ever those of an earlier publish.
+    [[ ! -e $PUBLISH_DIR || -d $PUBLISH_DIR ]] || usage_error "publish dir '$PUBLISH_DIR' is not a directory"
+    if [[ -d $PUBLISH_DIR && ! -f $PUBLISH_DIR/dpcpi.dll ]] &&
+      [[ -n $(find "$PUBLISH_DIR" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null) ]]; then
+      usage_error "publish dir '$PUBLISH_DIR' is neither empty nor an earlier publish (no dpcpi.dll): not replacing its contents"
+    fi
   fi
 }
 
@@ -140,6 +179,14 @@ last_line() {
   # The last non-empty line of a file, trimmed; or $2 when there is none.
   local line
   line=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 || true)
+  line=${line#"${line%%[![:space:]]*}"}
+  printf '%s' "${line:-$2}"
+}
+
+# The first compiler/MSBuild error line of a build log, trimmed (it names the cause); or $2.
+first_error() {
+  local line
+  line=$(grep -E -m 1 '(^|[^A-Za-z])error( [A-Z]+[0-9]+)?:' "$1" 2>/dev/null || true)
   line=${line#"${line%%[![:space:]]*}"}
   printf '%s' "${line:-$2}"
 }
@@ -198,6 +245,8 @@ SUDO_A=()
 read -r -a SUDO_A <<<"${DPCPI_SUDO-sudo}"
 SYSTEMCTL_A=()
 read -r -a SYSTEMCTL_A <<<"${DPCPI_SYSTEMCTL:-systemctl}"
+UNAME_A=()
+read -r -a UNAME_A <<<"${DPCPI_UNAME:-uname}"
 USERADD_A=()
 GROUPADD_A=()
 USERMOD_A=()
@@ -213,7 +262,7 @@ fi
 DOTNET=${DPCPI_DOTNET:-/usr/bin/dotnet}
 STAGING=${DPCPI_STAGING:-.dpcpi-staging}
 DOTNET_INSTALL_URL=${DPCPI_DOTNET_INSTALL_URL:-https://dot.net/v1/dotnet-install.sh}
-MODE=framework
+MODE=self-contained # what is deployed: self-contained (linux-arm64 apphost) or framework (dll on dotnet)
 STAMP=""
 UNIT_TEXT=""
 CONFIG_TEXT=""
@@ -232,7 +281,7 @@ RB_RESTARTED=0
 # remote_prelude short: only the helpers (a dry run shows each step's own function at its step).
 remote_prelude() {
   printf 'set -euo pipefail\n'
-  declare -p R SUDO_A SYSTEMCTL_A USERADD_A GROUPADD_A USERMOD_A DOTNET STAGING DOTNET_INSTALL_URL \
+  declare -p R SUDO_A SYSTEMCTL_A UNAME_A USERADD_A GROUPADD_A USERMOD_A DOTNET STAGING DOTNET_INSTALL_URL \
     MODE STAMP WAIT_TIMEOUT SERVICE CONFIG_EXPLICIT RB_PREV RB_RELEASE RB_SWITCHED RB_UNIT_BACKUP \
     RB_UNIT_NEW RB_CONFIG_BACKUP RB_RESTARTED
   declare -p UNIT_TEXT CONFIG_TEXT
@@ -281,7 +330,7 @@ run_local() {
   "$@" >"$WORK/$step.log" 2>&1 || rc=$?
   if [[ $rc -ne 0 ]]; then
     tail -n 20 "$WORK/$step.log" | sed 's/^/    /' >&2
-    fail "$step" "$(last_line "$WORK/$step.log" "exit code $rc"): $1 exited $rc"
+    fail "$step" "$(first_error "$WORK/$step.log" "$(last_line "$WORK/$step.log" "exit code $rc")"): $1 exited $rc"
   fi
 }
 
@@ -350,7 +399,7 @@ r_preflight() {
     echo "cannot run privileged commands with '${SUDO_A[*]}': give this user passwordless sudo, or set DPCPI_SUDO" >&2
     return 1
   fi
-  echo "@@ arch=$(uname -m)"
+  echo "@@ arch=$("${UNAME_A[@]}" -m)"
   echo "@@ rsync=$(command -v rsync >/dev/null && echo yes || echo no)"
   if [[ -L $R/opt/dpcpi ]]; then
     echo "@@ current=$(readlink "$R/opt/dpcpi")"
@@ -364,7 +413,7 @@ r_preflight() {
   if [[ $MODE == framework ]]; then
     if r_has_runtime "$DOTNET"; then echo "@@ runtime=yes"; else echo "@@ runtime=no"; fi
   fi
-  echo "Pi: $(uname -n) $(uname -m), installed: $(readlink "$R/opt/dpcpi" 2>/dev/null || echo none)"
+  echo "Pi: $(uname -n) $("${UNAME_A[@]}" -m), installed: $(readlink "$R/opt/dpcpi" 2>/dev/null || echo none)"
 }
 
 r_runtime() {
@@ -607,34 +656,87 @@ rollback() {
 
 check_local_tools() {
   local t
-  for t in ssh sha256sum; do
+  for t in sha256sum od; do
     command -v "$t" >/dev/null || fail preflight "'$t' is not installed here"
   done
+  if [[ $BUILD_ONLY == 0 ]]; then
+    command -v ssh >/dev/null || fail preflight "'ssh' is not installed here"
+  fi
   if [[ $NO_BUILD == 0 && $DRY_RUN == 0 ]]; then
     command -v dotnet >/dev/null || fail build "'dotnet' (SDK 10) is not installed here"
   fi
 }
 
+# elf_machine FILE: e_machine of a 64-bit little-endian ELF file (183 = aarch64, 62 = x86-64),
+# read from its header with od; prints nothing for any other file.
+elf_machine() {
+  local b=()
+  [[ -f $1 && $(od -An -tx1 -N6 "$1" 2>/dev/null | tr -d ' \n') == 7f454c460201 ]] || return 0
+  read -r -a b < <(od -An -tu1 -j18 -N2 "$1")
+  [[ ${#b[@]} == 2 ]] || return 0
+  printf '%s' "$((b[0] + 256 * b[1]))"
+}
+
+# What a publish dir holds: self-contained (it brings the runtime's host, libhostfxr.so) or framework.
+bundle_kind() {
+  if [[ -f $1/libhostfxr.so ]]; then echo self-contained; else echo framework; fi
+}
+
+kind_name() {
+  if [[ $1 == self-contained ]]; then echo "self-contained linux-arm64"; else echo "framework-dependent"; fi
+}
+
+# Sets PUB (the dir deployed) and MODE. Publishes into a fresh dir; with --publish-dir DIR, DIR's
+# contents are replaced by it only after the build succeeded.
 build() {
   if [[ $NO_BUILD == 1 ]]; then
     PUB=$(cd "$PUBLISH_DIR" && pwd)
     step_header build
-    say "  skipped (--no-build): deploying $PUB"
+    MODE=$(bundle_kind "$PUB")
+    say "  skipped (--no-build): deploying $PUB ($(kind_name "$MODE"))"
+    if [[ -n $BUILD_KIND && $BUILD_KIND != "$MODE" ]]; then
+      fail build "$PUB is a $(kind_name "$MODE") build, not $(kind_name "$BUILD_KIND") as asked (self-contained = it has libhostfxr.so)"
+    fi
   else
-    PUB=${PUBLISH_DIR:-$WORK/publish}
-    local cmd=(dotnet publish "$REPO_DIR/src/DpcPi.Cli" -c Release -o "$PUB" -nologo)
-    if [[ $SELF_CONTAINED == 1 ]]; then
+    MODE=${BUILD_KIND:-self-contained}
+    local out=$WORK/publish
+    local cmd=(dotnet publish "$REPO_DIR/src/DpcPi.Cli" -c Release -o "$out" -nologo)
+    if [[ $MODE == self-contained ]]; then
       cmd+=(-r linux-arm64 --self-contained)
     else
       # Portable: no RID, no apphost (it would be for this machine's architecture, not the Pi's).
       cmd+=(-p:UseAppHost=false)
     fi
     run_local build "${cmd[@]}"
+    PUB=$out
+    if [[ -n $PUBLISH_DIR ]]; then
+      if [[ $DRY_RUN == 0 ]]; then
+        mkdir -p "$PUBLISH_DIR" 2>/dev/null || fail build "cannot create publish dir $PUBLISH_DIR"
+      fi
+      if [[ -d $PUBLISH_DIR ]]; then PUB=$(cd "$PUBLISH_DIR" && pwd)
+      elif [[ $PUBLISH_DIR == /* ]]; then PUB=$PUBLISH_DIR
+      else PUB=$PWD/$PUBLISH_DIR; fi
+      printf '  + find %s -mindepth 1 -delete && cp -a %s/. %s/\n' "$(quote_arg "$PUB")" \
+        "$(quote_arg "$out")" "$(quote_arg "$PUB")"
+      if [[ $DRY_RUN == 0 ]]; then
+        { find "$PUB" -mindepth 1 -delete && cp -a "$out/." "$PUB/"; } 2>"$WORK/copy.err" ||
+          fail build "$(last_line "$WORK/copy.err" "copying the build into $PUB failed")"
+      fi
+    fi
   fi
-  if [[ $SELF_CONTAINED == 1 ]] || [[ -f $PUB/libhostfxr.so ]]; then
-    MODE=self-contained
+  [[ $DRY_RUN == 0 || $NO_BUILD == 1 ]] || return 0
+  [[ -f $PUB/dpcpi.dll ]] || fail build "no dpcpi.dll in $PUB"
+  if [[ $MODE == self-contained ]]; then
+    local machine
+    machine=$(elf_machine "$PUB/dpcpi")
+    [[ -x $PUB/dpcpi ]] || fail build "no executable apphost $PUB/dpcpi in the self-contained build"
+    [[ $machine == 183 ]] ||
+      fail build "$PUB/dpcpi is not a linux-arm64 (aarch64) ELF executable (ELF e_machine: ${machine:-none}); the Pi cannot run it"
+    # The gpio source's edges come from this helper; the build compiles it with aarch64-linux-gnu-gcc.
+    if [[ $(elf_machine "$PUB/dpcpi-stimulus") != 183 ]]; then
+      say "  warning: no aarch64 dpcpi-stimulus in the bundle: 'dpcpi latency --source gpio' will not run on the Pi (apt-get install gcc-aarch64-linux-gnu, then build again)"
+    fi
   fi
-  [[ $DRY_RUN == 1 ]] || [[ -f $PUB/dpcpi.dll ]] || fail build "no dpcpi.dll in $PUB"
 }
 
 # Checksums of every published file: the identity of a release.
@@ -662,6 +764,7 @@ render_unit() {
   fi
   [[ $(grep -c '^ExecStart=' <<<"$text") == 1 ]] || fail render "$src must have exactly one active ExecStart= line"
   UNIT_TEXT="$text"$'\n'
+  say "  unit: $(grep '^ExecStart=' <<<"$text")"
 }
 
 DEFAULT_CONFIG='{
@@ -736,7 +839,9 @@ main() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/dpcpi-deploy.XXXXXX")
   trap 'stop_ssh_master; rm -rf "$WORK"' EXIT
   start_ssh_master
-  if [[ $DRY_RUN == 1 ]]; then
+  if [[ $DRY_RUN == 1 && $BUILD_ONLY == 1 ]]; then
+    say "$PROG: dry run: printing the build into $PUBLISH_DIR, running nothing"
+  elif [[ $DRY_RUN == 1 ]]; then
     say "$PROG: dry run: printing the steps for $TARGET, running none of them"
   fi
   if [[ $CHECK == 1 ]]; then
@@ -748,6 +853,14 @@ main() {
   check_local_tools
   build
   make_manifest
+  if [[ $BUILD_ONLY == 1 ]]; then
+    if [[ $DRY_RUN == 1 ]]; then
+      say "$PROG: dry run done: nothing was built"
+    else
+      say "$PROG: built $(kind_name "$MODE") bundle in $PUB: $(du -sh "$PUB" | cut -f1), $(find "$PUB" -type f | wc -l) files, manifest ${MANIFEST_HASH:0:8}"
+    fi
+    return 0
+  fi
   render_unit
   read_config
   if [[ $DRY_RUN == 1 ]]; then
@@ -759,15 +872,18 @@ main() {
   local changed=0 release_changed=1 unit_changed=0 active
   active=$(fact preflight active)
   if [[ $DRY_RUN == 0 && $MODE == self-contained && $(fact preflight arch) != aarch64 ]]; then
-    fail preflight "the self-contained build is linux-arm64 but the Pi is $(fact preflight arch)"
+    fail preflight "the self-contained build is linux-arm64 (aarch64) but the Pi is $(fact preflight arch): use a 64-bit OS on the Pi, or deploy --framework-dependent"
+  fi
+  if [[ $MODE == self-contained && $INSTALL_RUNTIME == 1 ]]; then
+    say "  (--install-runtime ignored: the self-contained build brings its own runtime)"
   fi
   if [[ $MODE == framework && $(fact preflight runtime) == no ]]; then
     if [[ $INSTALL_RUNTIME == 1 ]]; then
       run_remote runtime r_runtime
     else
-      fail preflight "the .NET 10 runtime (Microsoft.NETCore.App + Microsoft.AspNetCore.App 10.x) is missing on the Pi ($DOTNET): rerun with --install-runtime, or deploy --self-contained"
+      fail preflight "the .NET 10 runtime (Microsoft.NETCore.App + Microsoft.AspNetCore.App 10.x) is missing on the Pi ($DOTNET): rerun with --install-runtime, or deploy the default self-contained build"
     fi
-  elif [[ $DRY_RUN == 1 && $INSTALL_RUNTIME == 1 ]]; then
+  elif [[ $DRY_RUN == 1 && $MODE == framework && $INSTALL_RUNTIME == 1 ]]; then
     say "(only if the Pi lacks the .NET 10 runtime:)"
     run_remote runtime r_runtime
   fi

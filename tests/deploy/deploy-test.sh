@@ -2,9 +2,12 @@
 # deploy-test.sh - runs deploy.sh against a stand-in "Pi" on this machine and checks the result.
 #
 # The stand-in: an sshd of our own on 127.0.0.1 (a free port, host and user keys made here), a
-# target root in a temp dir (DPCPI_TARGET_ROOT), and stand-ins for systemctl and dotnet that
-# record their calls. The published app is a tiny fake publish dir, so this test does not depend
-# on the C# code; DPCPI_DEPLOY_REAL_BUILD=1 adds one case with the real `dotnet publish`.
+# target root in a temp dir (DPCPI_TARGET_ROOT), and stand-ins for systemctl, dotnet and uname that
+# record their calls. Most cases deploy tiny fake publish dirs (framework-dependent, or fake
+# dotnet builds); the default self-contained linux-arm64 bundle is built once for real with
+# `deploy.sh --build-only` (a dotnet publish, 30-160 s) and reused with --no-build: its apphost
+# must be an aarch64 ELF. DPCPI_DEPLOY_REAL_BUILD=1 adds the default deploy with its own real build
+# and a real framework-dependent build.
 #
 # Prints "ok - name" / "not ok - name" per check, then "deploy: N passed, N failed".
 # Each check is a single-quoted condition run by eval in check(); helpers are called from there:
@@ -256,15 +259,36 @@ snapshot() { # every path, size, mode and content hash under the target root and
   } >"$1"
 }
 release() { readlink "$ROOT/opt/dpcpi"; }
+# ELF header checks with od (no `file`): 64-bit little-endian ELF, and its e_machine (offset 18).
+is_elf64le() { [[ $(od -An -tx1 -N6 "$1" 2>/dev/null | tr -d ' \n') == 7f454c460201 ]]; }
+elf_machine() { od -An -tu1 -j18 -N2 "$1" 2>/dev/null | awk 'NF == 2 { print $1 + 256 * $2 }'; }
+is_aarch64_elf() { [[ -f $1 && -x $1 ]] && is_elf64le "$1" && [[ $(elf_machine "$1") == 183 ]]; }
+manifest_of() { # the manifest hash deploy.sh computes for a publish dir
+  (cd "$1" && find . -type f ! -name .dpcpi-manifest -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) |
+    sha256sum | cut -d' ' -f1
+}
+lines_of() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
 
 # ---------------------------------------------------------------------------------------------
 # Usage
 RC=0
 "$DEPLOY" --help >"$T/logs/help.out" 2>&1 || RC=$?
 check "--help prints usage and exits 0" eval '[[ $RC == 0 ]] && grep -q "^Usage: ./deploy.sh" "$T/logs/help.out"'
+check "--help: self-contained linux-arm64 is the default, --framework-dependent and --build-only exist, --self-contained a no-op" eval '
+  grep -q "default build is self-contained for linux-arm64" "$T/logs/help.out" && grep -q -- "--framework-dependent" "$T/logs/help.out" &&
+  grep -q -- "--build-only" "$T/logs/help.out" && grep -- "--self-contained" "$T/logs/help.out" | grep -q "no-op"'
 RC=0
 "$DEPLOY" --no-build >"$T/logs/usage.out" 2>&1 || RC=$?
 check "a usage error exits 2" eval '[[ $RC == 2 ]]'
+usage_rc() { # usage_rc ARGS...: deploy.sh must refuse the command line with exit 2 and one line
+  local rc=0
+  "$DEPLOY" "$@" >"$T/logs/usage.out" 2>&1 </dev/null || rc=$?
+  [[ $rc == 2 ]] && [[ $(wc -l <"$T/logs/usage.out") == 1 ]]
+}
+check "usage errors: --build-only without --publish-dir, with a target, with --no-build; both build kinds" eval '
+  usage_rc --build-only && usage_rc --build-only --publish-dir "$T/x" "$TARGET" &&
+  usage_rc --build-only --no-build --publish-dir "$T/pub1" && usage_rc --self-contained --framework-dependent "$TARGET"'
+check "--publish-dir that is neither empty nor a publish dir is refused before any build" usage_rc --build-only --publish-dir "$T/ssh"
 
 # ---------------------------------------------------------------------------------------------
 # Dry run before anything is installed: prints every step, changes nothing.
@@ -279,12 +303,13 @@ check "dry run prints the steps and commands" eval 'out_has "==> preflight" && o
   out_has "useradd" && out_has "mv -T"'
 
 # ---------------------------------------------------------------------------------------------
-# First deploy.
-deploy first --no-build --publish-dir "$T/pub1"
-check "first deploy exits 0" eval '[[ $RC == 0 ]]'
+# First deploy: a framework-dependent build (the fake pub1), said so explicitly.
+deploy first --framework-dependent --no-build --publish-dir "$T/pub1"
+check "first deploy (--framework-dependent) exits 0" eval '[[ $RC == 0 ]] && out_has "(framework)"'
 check "installed files under \$ROOT/opt/dpcpi" eval '[[ -f $ROOT/opt/dpcpi/dpcpi.dll && -f $ROOT/opt/dpcpi/dpcpi.runtimeconfig.json &&
   -f $ROOT/opt/dpcpi/runtimes/linux-arm64/native/libfake.so && -f $ROOT/opt/dpcpi/.dpcpi-manifest ]]'
 check "installed dpcpi.dll is the published one" cmp -s "$T/pub1/dpcpi.dll" "$ROOT/opt/dpcpi/dpcpi.dll"
+check "framework-dependent: the Pi's .NET runtime was checked (dotnet --list-runtimes)" grep -qx -- --list-runtimes "$STATE/dotnet.log"
 check "/opt/dpcpi is a relative symlink into dpcpi-releases/" eval '[[ -L $ROOT/opt/dpcpi && $(release) == dpcpi-releases/* ]]'
 # shellcheck disable=SC2034  # REL1 is used in the eval'd checks
 REL1=$(release)
@@ -393,26 +418,194 @@ deploy runtime-present --no-build --publish-dir "$T/pub2" --install-runtime
 check "--install-runtime does nothing when the runtime is there" eval '[[ $RC == 0 ]] && [[ $(grep -c . "$STATE/dotnet-install.log") == 2 ]] && out_has unchanged'
 
 # ---------------------------------------------------------------------------------------------
-# Self-contained: the unit gets ExecStart=/opt/dpcpi/dpcpi (checked in a dry run: this is no arm64).
-make_pub "$T/pub-sc" sc
-printf 'elf\n' >"$T/pub-sc/dpcpi"
-chmod +x "$T/pub-sc/dpcpi"
-printf 'hostfxr\n' >"$T/pub-sc/libhostfxr.so"
-deploy self-contained --no-build --publish-dir "$T/pub-sc" --dry-run
-check "self-contained: unit rendered with ExecStart=/opt/dpcpi/dpcpi run" eval '[[ $RC == 0 ]] &&
-  out_has "ExecStart=/opt/dpcpi/dpcpi run --config /etc/dpcpi/appsettings.json" && out_has "#ExecStart=/usr/bin/dotnet"'
+# Build paths of deploy.sh with a stand-in `dotnet` (first in PATH here): it records its arguments
+# and "publishes" a copy of a ready dir (pub1 for a framework-dependent build, the real arm64
+# bundle below for a self-contained one), or fails like a compiler when $STATE/build-fails exists.
+mkdir -p "$T/fakebin" "$T/nossh"
+cat >"$T/fakebin/dotnet" <<EOF
+#!/usr/bin/env bash
+state=$STATE
+fw=$T/pub1
+sc=$T/pub-arm64
+EOF
+cat >>"$T/fakebin/dotnet" <<'EOF'
+echo "$*" >>"$state/dotnet-build.log"
+out=""
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do [[ ${args[i]} != -o ]] || out=${args[i + 1]}; done
+if [[ -e $state/build-fails ]]; then
+  echo "/src/DpcPi.Cli/Program.cs(3,7): error CS1002: ; expected [/src/DpcPi.Cli/DpcPi.Cli.csproj]"
+  echo "Build FAILED."
+  exit 1
+fi
+src=$fw
+[[ " $* " != *" --self-contained "* ]] || src=$sc
+mkdir -p "$out" && cp -a "$src/." "$out/"
+EOF
+# An ssh that must not be called (--build-only contacts no host).
+cat >"$T/nossh/ssh" <<EOF
+#!/usr/bin/env bash
+echo "\$*" >>"$STATE/ssh-called.log"
+exit 255
+EOF
+# uname stand-ins for the Pi's architecture (this machine need not be an arm64 one).
+printf '#!/bin/sh\necho aarch64\n' >"$T/bin/uname-aarch64"
+printf '#!/bin/sh\necho armv7l\n' >"$T/bin/uname-armv7l"
+chmod +x "$T/fakebin/dotnet" "$T/nossh/ssh" "$T/bin/uname-aarch64" "$T/bin/uname-armv7l"
+
+# build_only NAME ARGS...: runs deploy.sh --build-only ARGS (no target); sets RC, OUT, ERR.
+build_only() {
+  local name=$1 t0=$SECONDS
+  shift
+  OUT=$T/logs/$name.out
+  ERR=$T/logs/$name.err
+  RC=0
+  "$DEPLOY" --build-only "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+  printf '# build-only %s: exit %s, %ss\n' "$name" "$RC" "$((SECONDS - t0))"
+}
+
+# --framework-dependent build: the portable publish (no RID, no apphost).
+: >"$STATE/dotnet-build.log"
+PATH=$T/fakebin:$T/nossh:$PATH build_only fd --framework-dependent --publish-dir "$T/pub-fd"
+check "--build-only --framework-dependent: dotnet publish -c Release -p:UseAppHost=false, no RID" eval '[[ $RC == 0 ]] &&
+  grep -q -- "^publish $REPO/src/DpcPi.Cli -c Release -o .* -p:UseAppHost=false$" "$STATE/dotnet-build.log" &&
+  ! grep -q -- "-r linux-arm64" "$STATE/dotnet-build.log"'
+check "--build-only --framework-dependent: the bundle is in the publish dir (dpcpi.dll, no apphost), no ssh" eval '
+  [[ -f $T/pub-fd/dpcpi.dll && ! -e $T/pub-fd/dpcpi && ! -e $STATE/ssh-called.log ]] && cmp -s "$T/pub1/dpcpi.dll" "$T/pub-fd/dpcpi.dll" &&
+  tail -n 1 "$OUT" | grep -q "^deploy.sh: built framework-dependent bundle in $T/pub-fd: [0-9.,]*[KMG], [0-9]* files, manifest [0-9a-f]\{8\}$"'
+
+# A failing build: one line naming the compiler error, exit 1, the publish dir left as it was.
+manifest_of "$T/pub-fd" >"$T/pub-fd.before"
+touch "$STATE/build-fails"
+PATH=$T/fakebin:$T/nossh:$PATH build_only fails --framework-dependent --publish-dir "$T/pub-fd"
+rm -f "$STATE/build-fails"
+check "--build-only, build fails: exit 1, last line 'deploy.sh: step 'build' failed: ...error CS1002...'" eval '[[ $RC == 1 ]] &&
+  err_last_is_step_failure build && tail -n 1 "$ERR" | grep -q "error CS1002" && ! out_has "built "'
+check "--build-only, build fails: the earlier publish dir is left as it was" eval '[[ $(manifest_of "$T/pub-fd") == "$(cat "$T/pub-fd.before")" ]]'
+
+# A dry run of --build-only prints the build and makes nothing.
+build_only dry --dry-run --publish-dir "$T/pub-dry"
+check "--build-only --dry-run prints the publish command and creates no publish dir" eval '[[ $RC == 0 && ! -e $T/pub-dry ]] &&
+  out_has "+ dotnet publish $REPO/src/DpcPi.Cli -c Release -o .* -r linux-arm64 --self-contained"'
 
 # ---------------------------------------------------------------------------------------------
-# Optional: the real build (dotnet publish of src/DpcPi.Cli).
-if [[ ${DPCPI_DEPLOY_REAL_BUILD:-0} == 1 ]]; then
-  export DPCPI_TARGET_ROOT=$T/root-real
-  mkdir -p "$DPCPI_TARGET_ROOT/etc"
-  cp "$ROOT/etc/group" "$DPCPI_TARGET_ROOT/etc/group"
-  deploy real-build --publish-dir "$T/pub-real"
-  check "real build: dotnet publish + deploy" eval '[[ $RC == 0 && -f $DPCPI_TARGET_ROOT/opt/dpcpi/dpcpi.dll ]]'
-  export DPCPI_TARGET_ROOT=$ROOT
+# The default build: self-contained linux-arm64. Built once for real by --build-only (the bundle
+# the arm64 VM tier runs), then deployed as it is with --no-build.
+snapshot "$T/snap.before"
+rm -f "$STATE/ssh-called.log"
+PATH=$T/nossh:$PATH build_only arm64 --publish-dir "$T/pub-arm64"
+snapshot "$T/snap.after"
+ARM64_OK=0
+if [[ $RC == 0 ]] && is_aarch64_elf "$T/pub-arm64/dpcpi"; then ARM64_OK=1; fi
+check "--build-only (default): dotnet publish -c Release -r linux-arm64 --self-contained, exit 0" eval '[[ $RC == 0 ]] &&
+  out_has "+ dotnet publish $REPO/src/DpcPi.Cli -c Release -o .* -r linux-arm64 --self-contained"'
+check "--build-only: the apphost DIR/dpcpi is an executable aarch64 ELF (e_machine 183)" eval '[[ $ARM64_OK == 1 ]]'
+check "--build-only: a self-contained bundle (dpcpi.dll, libhostfxr.so, libcoreclr.so, appsettings.json)" eval '
+  [[ -f $T/pub-arm64/dpcpi.dll && -f $T/pub-arm64/libhostfxr.so && -f $T/pub-arm64/libcoreclr.so && -f $T/pub-arm64/appsettings.json ]]'
+check "--build-only: last line names the publish dir, its size, file count and manifest" eval '
+  tail -n 1 "$OUT" | grep -q "^deploy.sh: built self-contained linux-arm64 bundle in $T/pub-arm64: [0-9.,]*[KMG], [0-9]* files, manifest $(manifest_of "$T/pub-arm64" | cut -c1-8)$"'
+check "--build-only: no ssh contact, nothing changed on the Pi" eval '[[ ! -e $STATE/ssh-called.log ]] && cmp -s "$T/snap.before" "$T/snap.after"'
+
+if [[ $ARM64_OK == 1 ]]; then
+  # A fresh Pi that reports aarch64 and has no .NET runtime at all.
+  export DPCPI_TARGET_ROOT=$T/root-arm64 DPCPI_UNAME=$T/bin/uname-aarch64
+  ROOT=$DPCPI_TARGET_ROOT
+  mkdir -p "$ROOT/etc"
+  printf 'root:x:0:0:root:/root:/bin/bash\n' >"$ROOT/etc/passwd"
+  printf 'root:x:0:\ngpio:x:997:pi\n' >"$ROOT/etc/group"
+  touch "$STATE/no-runtime"
+  # shellcheck disable=SC2034  # N_DOTNET, N_INSTALL and REL_ARM are used in the eval'd checks
+  N_DOTNET=$(lines_of "$STATE/dotnet.log") N_INSTALL=$(lines_of "$STATE/dotnet-install.log")
+  deploy arm64 --no-build --publish-dir "$T/pub-arm64"
+  check "default deploy of the --build-only bundle exits 0 (self-contained, no .NET runtime on the Pi)" eval '[[ $RC == 0 ]] &&
+    out_has "(self-contained linux-arm64)" && out_has "(self-contained); dpcpi.service is active"'
+  check "default deploy: the shipped /opt/dpcpi/dpcpi is an executable aarch64 ELF (e_machine 183)" is_aarch64_elf "$ROOT/opt/dpcpi/dpcpi"
+  check "default deploy: the shipped release is the --build-only bundle, file for file" eval '
+    [[ $(release) == *-"$(manifest_of "$T/pub-arm64" | cut -c1-8)" && $(manifest_of "$ROOT/opt/dpcpi") == "$(manifest_of "$T/pub-arm64")" ]]'
+  check "default deploy: unit ExecStart runs /opt/dpcpi/dpcpi directly, the dotnet line commented out" eval '
+    unit_has "ExecStart=/opt/dpcpi/dpcpi run --config /etc/dpcpi/appsettings.json" &&
+    [[ $(grep -c "^ExecStart=" "$ROOT/etc/systemd/system/dpcpi.service") == 1 ]] &&
+    unit_has "#ExecStart=/usr/bin/dotnet /opt/dpcpi/dpcpi.dll run --config /etc/dpcpi/appsettings.json"'
+  check "default deploy: no runtime check on the Pi (its dotnet never called)" eval '[[ $(lines_of "$STATE/dotnet.log") == "$N_DOTNET" ]]'
+  check "default deploy: user created, daemon-reload, restart" eval 'grep -q "^dpcpi:" "$ROOT/etc/passwd" &&
+    has_call daemon-reload && has_call "restart dpcpi.service"'
+
+  # The same bundle again through deploy.sh's own default build (the stand-in dotnet): no change.
+  : >"$STATE/dotnet-build.log"
+  snapshot "$T/snap.before"
+  PATH=$T/fakebin:$PATH deploy arm64-again --install-runtime
+  snapshot "$T/snap.after"
+  grep -v "$STATE" "$T/snap.before" >"$T/snap.before.f"
+  grep -v "$STATE" "$T/snap.after" >"$T/snap.after.f"
+  check "default deploy with its own build runs dotnet publish -c Release -r linux-arm64 --self-contained" eval '[[ $RC == 0 ]] &&
+    grep -q -- "^publish $REPO/src/DpcPi.Cli -c Release -o .* -nologo -r linux-arm64 --self-contained$" "$STATE/dotnet-build.log"'
+  check "second default deploy of the same build: unchanged, no copy, no restart, no file changed" eval '
+    out_has "deploy.sh: unchanged" && out_has "no copy" && no_call restart && cmp -s "$T/snap.before.f" "$T/snap.after.f"'
+  check "self-contained: --install-runtime is ignored (said so), no runtime installed" eval '
+    out_has "--install-runtime ignored" && [[ ! -e $ROOT/usr/share/dotnet ]] &&
+    [[ $(lines_of "$STATE/dotnet-install.log") == "$N_INSTALL" && $(lines_of "$STATE/dotnet.log") == "$N_DOTNET" ]]'
+  rm -f "$STATE/no-runtime"
+
+  # A Pi with a 32-bit OS cannot run the arm64 bundle: refused at preflight, nothing installed.
+  # shellcheck disable=SC2034
+  REL_ARM=$(release)
+  DPCPI_UNAME=$T/bin/uname-armv7l deploy arm64-on-armv7 --no-build --publish-dir "$T/pub-arm64"
+  check "self-contained onto an armv7l Pi: step 'preflight' fails, naming --framework-dependent" eval '[[ $RC == 1 ]] &&
+    err_last_is_step_failure preflight && tail -n 1 "$ERR" | grep -q "armv7l.*--framework-dependent" && [[ $(release) == "$REL_ARM" ]]'
+
+  # --no-build: the dir decides the kind; an explicit flag must agree.
+  deploy arm64-as-fd --framework-dependent --no-build --publish-dir "$T/pub-arm64"
+  check "--framework-dependent --no-build of a self-contained dir: step 'build' fails, nothing deployed" eval '[[ $RC == 1 ]] &&
+    err_last_is_step_failure build && [[ ! -s $CALLS && $(release) == "$REL_ARM" ]]'
+  unset DPCPI_UNAME
+  export DPCPI_TARGET_ROOT=$T/root
+  ROOT=$DPCPI_TARGET_ROOT
 else
-  echo "# real build case skipped (set DPCPI_DEPLOY_REAL_BUILD=1)"
+  failed "default deploy of the arm64 bundle: not run, --build-only made no aarch64 bundle"
+  show_logs
+fi
+
+# A self-contained dir whose apphost is no aarch64 program (an x86-64 ELF header) is refused.
+make_pub "$T/pub-x64" x64
+printf '\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\2\0\076\0' >"$T/pub-x64/dpcpi"
+chmod +x "$T/pub-x64/dpcpi"
+printf 'hostfxr\n' >"$T/pub-x64/libhostfxr.so"
+deploy x64 --no-build --publish-dir "$T/pub-x64"
+check "a self-contained dir with an x86-64 apphost: step 'build' fails naming aarch64, no ssh step" eval '[[ $RC == 1 ]] &&
+  err_last_is_step_failure build && tail -n 1 "$ERR" | grep -q "e_machine: 62" && [[ ! -s $CALLS ]] && ! out_has "==> preflight"'
+
+# --self-contained is the default, accepted as before: the same build and unit in a dry run.
+dry_lines() { grep -E '^  (\+ dotnet publish|unit: ExecStart=)' "$OUT" | sed -E 's|-o [^ ]*|-o DIR|'; }
+deploy dry-default --dry-run
+dry_lines >"$T/dry-default"
+deploy dry-sc --self-contained --dry-run
+dry_lines >"$T/dry-sc"
+check "--self-contained (a no-op alias) prints the same build and ExecStart as the default" eval '[[ $RC == 0 ]] &&
+  grep -q -- "-r linux-arm64 --self-contained" "$T/dry-sc" && grep -q "^  unit: ExecStart=/opt/dpcpi/dpcpi run --config" "$T/dry-sc" &&
+  cmp -s "$T/dry-default" "$T/dry-sc"'
+deploy dry-fd --framework-dependent --dry-run
+check "--framework-dependent dry run: portable publish, ExecStart via /usr/bin/dotnet" eval '[[ $RC == 0 ]] &&
+  out_has "+ dotnet publish .* -p:UseAppHost=false" && ! out_has "linux-arm64 --self-contained" &&
+  out_has "^  unit: ExecStart=/usr/bin/dotnet /opt/dpcpi/dpcpi.dll run --config"'
+
+# ---------------------------------------------------------------------------------------------
+# Optional: deploy.sh's own real builds (dotnet publish of src/DpcPi.Cli).
+if [[ ${DPCPI_DEPLOY_REAL_BUILD:-0} == 1 ]]; then
+  export DPCPI_TARGET_ROOT=$T/root-real DPCPI_UNAME=$T/bin/uname-aarch64
+  ROOT=$DPCPI_TARGET_ROOT
+  mkdir -p "$ROOT/etc"
+  printf 'root:x:0:\ngpio:x:997:pi\n' >"$ROOT/etc/group"
+  deploy real-build --publish-dir "$T/pub-real"
+  check "real default build: dotnet publish -r linux-arm64 + deploy, aarch64 apphost shipped" eval '[[ $RC == 0 ]] &&
+    is_aarch64_elf "$ROOT/opt/dpcpi/dpcpi" && unit_has "ExecStart=/opt/dpcpi/dpcpi run --config /etc/dpcpi/appsettings.json"'
+  build_only real-fd --framework-dependent --publish-dir "$T/pub-real-fd"
+  check "real --framework-dependent build: dpcpi.dll, no apphost, no libhostfxr.so" eval '[[ $RC == 0 &&
+    -f $T/pub-real-fd/dpcpi.dll && -f $T/pub-real-fd/dpcpi.runtimeconfig.json && ! -e $T/pub-real-fd/dpcpi && ! -e $T/pub-real-fd/libhostfxr.so ]]'
+  unset DPCPI_UNAME
+  export DPCPI_TARGET_ROOT=$T/root
+  ROOT=$DPCPI_TARGET_ROOT
+else
+  echo "# deploy.sh's own real builds skipped (set DPCPI_DEPLOY_REAL_BUILD=1)"
 fi
 
 finish
