@@ -225,11 +225,12 @@ rows = []
 if cst:
     lat["c"] = cst
     rows.append(("C reader (floor) edge->handler", cst))
-spin = load_json("cli-latency-busy-spin.json")  # informational: workers that never sleep
+inline = load_json("cli-latency-inline.json")  # informational: --inline-dpcs (the ISR thread runs its core's DPCs)
 for name, label, st, step in [("csharp", "C# direct reader edge->handler", csst, "cs-reader"),
                               ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency"),
                               ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), "cli-latency"),
-                              ("cli_busy_spin_edge_to_dpc_start", "  same, busy-spin workers (info)", stage(spin, "edge_to_dpc_start"), "cli-latency-busy-spin")]:
+                              ("cli_inline_edge_to_isr", "  --inline-dpcs edge_to_isr (info)", stage(inline, "edge_to_isr"), "cli-latency-inline"),
+                              ("cli_inline_edge_to_dpc_start", "  --inline-dpcs edge_to_dpc_start", stage(inline, "edge_to_dpc_start"), "cli-latency-inline")]:
     if st:
         entry = dict(st)
         if cst and cst.get("p50_ns") and cst.get("p99_ns"):
@@ -252,7 +253,7 @@ if cli:
     per_round.append(f"  dpcpi latency: generated={run.get('edges_generated', '-')} interrupts={run.get('interrupts', '-')} "
                      f"dpc_runs={run.get('dpc_runs', '-')} lost={cli.get('lost', (cli.get('loss') or {}).get('lost', '-'))} "
                      f"merged={cli.get('merged', (cli.get('loss') or {}).get('merged', '-'))}")
-    for label, d in (("dpcpi latency", cli), ("dpcpi latency, busy-spin workers", spin)):
+    for label, d in (("dpcpi latency", cli), ("dpcpi latency --inline-dpcs", inline)):
         q, e = stage(d, "queue_wait"), stage(d, "edge_to_isr")
         if q and e:
             per_round.append(f"  {label}: ISR->DPC hop (queue_wait) p50={q['p50_ns']} p99={q['p99_ns']}; edge->ISR p50={e['p50_ns']}")
