@@ -18,7 +18,27 @@ public static partial class WiringLoader
     private static readonly string[] s_edges = ["none", "rising", "falling", "both"];
 
     /// <summary>Loads <paramref name="path"/>; the error names the path as given.</summary>
-    public static WiringDocument Load(string path) => Parse(File.ReadAllText(path), path);
+    public static WiringDocument Load(string path)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            var why = ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "the file does not exist",
+                UnauthorizedAccessException => "permission denied",
+                _ when Directory.Exists(path) => "it is a folder; give its wiring.json",
+                _ => ex.Message,
+            };
+            throw new WiringException($"Wiring file '{path}' cannot be read: {why}.", ex);
+        }
+
+        return Parse(json, path);
+    }
 
     /// <summary>Parses wiring JSON; <paramref name="fileName"/> prefixes every error.</summary>
     public static WiringDocument Parse(string json, string fileName)

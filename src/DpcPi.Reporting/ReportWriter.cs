@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace DpcPi.Reporting;
 
 /// <summary>Writes one report in every format (the CLI's one call after a run).</summary>
@@ -14,16 +12,26 @@ public static class ReportWriter
         return paths;
     }
 
-    /// <summary>Writes each format whose path is set (parent directories are created).</summary>
+    /// <summary>Before a run: checks every path that is set (<see cref="OutputFile.Check"/>); throws <see cref="OutputException"/>.</summary>
+    public static void Check(ReportPaths paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        OutputFile.Check(paths.Json, "--json");
+        OutputFile.Check(paths.Hgrm, "--hgrm");
+        OutputFile.Check(paths.Csv, "--csv");
+        OutputFile.Check(paths.TimelineCsv, "--out (timeline csv)");
+        OutputFile.Check(paths.Svg, "--svg");
+        OutputFile.Check(paths.Text, "--out (text)");
+    }
+
+    /// <summary>Writes each format whose path is set, each atomically (<see cref="OutputFile"/>); throws <see cref="OutputException"/>.</summary>
     public static void WriteAll(LatencyReport report, ReportPaths paths)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Json is { } json)
         {
-            Prepare(json);
-            using var fs = File.Create(json);
-            LatencyJsonWriter.Write(fs, report);
+            OutputFile.Write(json, stream => LatencyJsonWriter.Write(stream, report));
         }
 
         WriteText(paths.Hgrm, w => HgrmWriter.Write(w, report.EdgeToDpcStart.Histogram));
@@ -35,22 +43,9 @@ public static class ReportWriter
 
     private static void WriteText(string? path, Action<TextWriter> write)
     {
-        if (path is null)
+        if (path is not null)
         {
-            return;
-        }
-
-        Prepare(path);
-        using var w = new StreamWriter(path, append: false, new UTF8Encoding(false));
-        write(w);
-    }
-
-    private static void Prepare(string path)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir))
-        {
-            Directory.CreateDirectory(dir);
+            OutputFile.WriteText(path, write);
         }
     }
 }

@@ -112,6 +112,30 @@ public sealed class LatencySessionTests
     }
 
     [Fact]
+    public void Session_CoalescedDpcRequests_AreNotCountedAsUnhandled()
+    {
+        // Holding the ISR's core keeps the DpcForIsr queued, so the next interrupts' requests coalesce: the
+        // interrupts were still the device's, and the report's "unhandled" must not count them.
+        using var session = Session(LatencySource.Timer, 200_000, o =>
+        {
+            o.Loops = 40;
+            o.Warmup = TimeSpan.Zero;
+        });
+        session.Start(TestContext.Current.CancellationToken);
+        using (session.Kernel.HoldAtDispatch(session.Kernel.IsrProcessor))
+        {
+            Assert.True(SpinWait.SpinUntil(() => session.Interrupts >= 10, TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        var device = session.Kernel.Interrupts.Single(i => i.Irql < Irql.Clock);
+        Assert.True(session.Kernel.GetProcessorStatistics().Sum(p => p.CoalescedInserts) > 0, "the hold must coalesce requests");
+        Assert.Equal(0, device.Unhandled);
+    }
+
+    [Fact]
     public void Session_WarmupShorterThanItsRunCount_LastsUntilTheCount()
     {
         // 10 ms of warm-up at 20 ms intervals would be one interrupt: the count keeps it going for 15.

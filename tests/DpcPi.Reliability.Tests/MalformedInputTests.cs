@@ -86,7 +86,7 @@ public sealed class MalformedInputTests
     {
         { ["latency", "-p", "0"], "dpcpi latency: -p/--priority '0' is not valid; allowed: a whole number from 1 to 99" },
         { ["latency", "--interval", "5"], "dpcpi latency: -i/--interval '5' is not valid; allowed: a whole number from 10 to 10000000" },
-        { ["latency", "-D", "10x"], "dpcpi latency: -D/--duration '10x' is not a duration; allowed: a positive number with an optional unit ms, s, m, h or d (e.g. 10s, 5m)" },
+        { ["latency", "-D", "10x"], "dpcpi latency: -D/--duration '10x' is not a duration; allowed: a number >= 0 with an optional unit ms, s, m, h or d (e.g. 10s, 5m; 0 = until stopped where a run has no end of its own)" },
         { ["latency", "-a", "0,x"], "dpcpi latency: -a/--affinity '0,x' is not a CPU list; allowed: numbers and ranges like 0,1 or 2-3" },
         { ["latency", "-a", "0,999"], "dpcpi latency: -a/--affinity: CPU 999 is not available; this machine allows {CPUS}" },
         { ["latency", "--source", "timer", "--drive-sysfs", "/sys/x"], "dpcpi latency: --drive-sysfs needs --source gpio" },

@@ -257,6 +257,13 @@ if cli:
         q, e = stage(d, "queue_wait"), stage(d, "edge_to_isr")
         if q and e:
             per_round.append(f"  {label}: ISR->DPC hop (queue_wait) p50={q['p50_ns']} p99={q['p99_ns']}; edge->ISR p50={e['p50_ns']}")
+    for label, d in (("dpcpi latency", cli), ("dpcpi latency --inline-dpcs", inline)):
+        first = [int(x) for x in ((d or {}).get("run_info") or {}).get("first_edges_to_dpc_start_ns", "").split(",") if x.strip()]
+        st = stage(d, "edge_to_dpc_start")
+        if first and st and st.get("p99_ns"):
+            ratio = max(first) / st["p99_ns"]
+            lat.setdefault("first_edges", {})[label] = {"count": len(first), "max_ns": max(first), "run_p99_ns": st["p99_ns"], "ratio": round(ratio, 2)}
+            per_round.append(f"  {label}: first {len(first)} edges after start: max {max(first)} ns = {ratio:.2f}x the run's p99 (goal <= 2x: the JIT stall gone)")
     if run.get("stimulus"):
         per_round.append(f"  dpcpi latency stimulus: {run['stimulus']}")
 

@@ -90,7 +90,7 @@ public sealed class ArgReader
             return null;
         }
 
-        return ParseDuration(text) ?? throw Error($"{Display(shortName, longName)} '{text}' is not a duration; allowed: a positive number with an optional unit ms, s, m, h or d (e.g. 10s, 5m)");
+        return ParseDuration(text) ?? throw Error($"{Display(shortName, longName)} '{text}' is not a duration; allowed: a number >= 0 with an optional unit ms, s, m, h or d (e.g. 10s, 5m; 0 = until stopped where a run has no end of its own)");
     }
 
     public T? Enum<T>(string? shortName, string longName)
@@ -183,7 +183,9 @@ public sealed class ArgReader
             }
         }
 
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && value * factor < 365 * 86400
+        // Anything a TimeSpan holds (0 included: cyclictest's -D 0, "until stopped").
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && double.IsFinite(value)
+            && value * factor < TimeSpan.MaxValue.TotalSeconds
             ? TimeSpan.FromSeconds(value * factor)
             : null;
     }

@@ -1,5 +1,6 @@
 using DpcPi.Gpio;
 using DpcPi.Platform;
+using DpcPi.Reporting;
 
 namespace DpcPi.Cli.CommandLine;
 
@@ -8,10 +9,17 @@ internal static class CliApp
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0)
+        {
+            args = MainJob(File.Exists("/proc/device-tree/model") && File.ReadAllText("/proc/device-tree/model").Contains("Raspberry Pi", StringComparison.Ordinal)
+                && Directory.EnumerateFiles("/dev", "gpiochip*").Any());
+            output.WriteLine($"dpcpi {string.Join(' ', args)}   (the main job; `dpcpi --help` lists the commands)");
+        }
+
+        if (args[0] is "-h" or "--help" or "help")
         {
             output.WriteLine(MainUsage());
-            return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+            return ExitCodes.Ok;
         }
 
         if (args[0] is "--version")
@@ -43,6 +51,12 @@ internal static class CliApp
             error.WriteLine(ex.Message);
             return ex.ExitCode;
         }
+        catch (OutputException ex)
+        {
+            // Checked before the run (a bad path: 2) or failed after it (the terminal report is out already).
+            error.WriteLine($"dpcpi {command.Name}: {ex.Message}");
+            return ex.DiskFull ? ExitCodes.DiskFull : ExitCodes.Usage;
+        }
         catch (GpioException ex)
         {
             error.WriteLine($"dpcpi {command.Name}: {ex.Message}");
@@ -71,6 +85,11 @@ internal static class CliApp
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    /// <summary>What `dpcpi` with no arguments runs (the wrapper script and the dll alike): a short latency run, on the Pi's loopback jumper (GPIO17 → GPIO27) on a Pi, on the fake backend elsewhere.</summary>
+    internal static string[] MainJob(bool onRaspberryPi) => onRaspberryPi
+        ? ["latency", "--source", "gpio", "-D", "10s", "-i", "1000"]
+        : ["latency", "--source", "fake", "-D", "5s", "-i", "1000"];
 
     private static string MainUsage() =>
         "dpcpi — Windows-style DPCs for Raspberry Pi GPIO interrupts, with honest latency figures\n\n" +

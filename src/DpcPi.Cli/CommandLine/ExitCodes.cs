@@ -19,4 +19,7 @@ public static class ExitCodes
 
     /// <summary>A DPC routine threw under the fail-fast policy.</summary>
     public const int DpcException = 5;
+
+    /// <summary>An output could not be written because its disk (or device) was full; the measurement was still printed.</summary>
+    public const int DiskFull = 6;
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using DpcPi.Bench;
 using DpcPi.Cli.CommandLine;
 using DpcPi.Platform;
+using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Commands;
 
@@ -29,6 +30,9 @@ internal sealed class BenchCommand : ICommand
                                    direct, channel, threadpool, blocking-collection, raw-spin,
                                    raw-spin-stamped
           --json FILE              write {"results": [...]} (docs/bench-report.schema.json)
+          --lines LIST             also run the many-lines case: edges round-robin on each count of active lines
+                                   of one request (e.g. 1,8,64; fake chip, epoll ISR path, one DPC per edge),
+                                   same edges in flight for each, ns per edge and its ratio to the first count
           --cyclictest             also run the timer source beside cyclictest (rt-tests) at the same
                                    priority and interval and report our p99 as a ratio to cyclictest's
           -p, --priority N         SCHED_FIFO priority for the cyclictest comparison (default 80)
@@ -46,19 +50,40 @@ internal sealed class BenchCommand : ICommand
         var contenders = r.String(null, "contenders")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var json = r.String(null, "json");
         var cyclictest = r.Flag(null, "cyclictest");
+        var linesText = r.String(null, "lines");
         var priority = (int)(r.Integer("p", "priority", 1, 99) ?? 80);
         var intervalUs = (int)(r.Integer("i", "interval", 50, 1_000_000) ?? 1000);
         var loops = (int)(r.Integer("l", "loops", 10, 10_000_000) ?? 5000);
         r.EnsureEmpty();
+        int[]? lines = null;
+        if (linesText is not null)
+        {
+            lines = [.. linesText.Split(',', StringSplitOptions.TrimEntries).Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)];
+            if (lines.Length == 0 || lines.Any(n => n is < 1 or > Gpio.GpioLineRequestOptions.MaxLines))
+            {
+                throw r.Error($"--lines '{linesText}' is not valid; allowed: line counts from 1 to {Gpio.GpioLineRequestOptions.MaxLines}, comma-separated (e.g. 1,8,64)");
+            }
+        }
+
         if (contenders?.FirstOrDefault(c => !BenchOptions.AllContenders.Contains(c)) is { } unknown)
         {
             throw r.Error($"--contenders: '{unknown}' is not a contender; allowed: {string.Join(", ", BenchOptions.AllContenders)}");
         }
 
+        OutputFile.Check(json, "--json"); // a bad path fails now, not after the run
         var preset = quick ? BenchOptions.Quick : BenchOptions.Full;
         var options = preset with { Realtime = realtime, Contenders = contenders, Rounds = rounds ?? preset.Rounds };
         var result = BenchRunner.Run(options, line => output.WriteLine(line), cancellationToken);
         output.Write(BenchTableRenderer.ToText(result));
+        if (lines is { Length: > 0 })
+        {
+            var scaling = ManyLinesBench.Run(lines, quick ? 5_000 : 50_000, options.Rounds, realtime, cancellationToken);
+            foreach (var line in ManyLinesBench.Format(scaling))
+            {
+                output.WriteLine(line);
+            }
+        }
+
         Dictionary<string, object?>? comparison = null;
         if (cyclictest)
         {
@@ -67,18 +92,19 @@ internal sealed class BenchCommand : ICommand
 
         if (json is not null)
         {
-            using (var stream = File.Create(json))
+            using var buffer = new MemoryStream();
+            BenchJsonWriter.Write(buffer, result);
+            if (comparison is null)
             {
-                BenchJsonWriter.Write(stream, result);
+                OutputFile.Write(json, stream => buffer.WriteTo(stream));
             }
-
-            if (comparison is not null)
+            else
             {
                 // Extend, never rename: the comparison goes beside "results".
-                var doc = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(json))!;
+                var doc = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(buffer.ToArray())!;
                 var merged = doc.ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
                 merged["timer_vs_cyclictest"] = comparison;
-                File.WriteAllText(json, JsonSerializer.Serialize(merged, new JsonSerializerOptions { WriteIndented = true }));
+                OutputFile.WriteAllText(json, JsonSerializer.Serialize(merged, new JsonSerializerOptions { WriteIndented = true }));
             }
 
             output.WriteLine($"json: {json}");

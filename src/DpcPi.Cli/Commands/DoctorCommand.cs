@@ -1,4 +1,5 @@
 using DpcPi.Cli.CommandLine;
+using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Commands;
 
@@ -16,6 +17,7 @@ internal sealed class DoctorCommand : ICommand
         var r = new ArgReader(Name, args);
         var json = r.String(null, "json");
         r.EnsureEmpty();
+        OutputFile.Check(json, "--json");
         var findings = Doctor.Examine(Doctor.RealMachine());
         foreach (var f in findings)
         {
@@ -24,7 +26,7 @@ internal sealed class DoctorCommand : ICommand
 
         if (json is not null)
         {
-            File.WriteAllText(json, System.Text.Json.JsonSerializer.Serialize(findings));
+            OutputFile.WriteAllText(json, System.Text.Json.JsonSerializer.Serialize(findings));
         }
 
         return Task.FromResult(findings.Any(f => f.Level == "FAIL") ? ExitCodes.Failed : ExitCodes.Ok);

@@ -35,7 +35,7 @@ internal sealed class LatencyCommand : ICommand
           -m, --mlockall             lock memory (mlockall)
           -i, --interval US          interval between interrupts in µs (default 1000)
           -l, --loops N              stop after N interrupts
-          -D, --duration TIME        stop after TIME (e.g. 10s, 5m); default: until Ctrl-C
+          -D, --duration TIME        stop after TIME (e.g. 10s, 5m); default (and -D 0): until Ctrl-C
           -h, --histogram US         print a 1 µs-bucket histogram up to US µs with overflows
           -q, --quiet                no per-second lines, only the final report
               --json FILE            write the report as JSON (docs/latency-report.schema.json)
@@ -56,6 +56,7 @@ internal sealed class LatencyCommand : ICommand
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
         var (options, quiet, histogramUs, deadlineUs, requested) = Parse(args);
+        ReportWriter.Check(requested); // a bad path fails now, not after the run
         using var session = new LatencySession(options);
         if (!quiet && options.Warmup > TimeSpan.Zero)
         {
@@ -93,6 +94,8 @@ internal sealed class LatencyCommand : ICommand
                 ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
                 ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
                 ["stimulus"] = session.StimulusSummary ?? string.Empty,
+                // The first edges after the warm-up, in order (the core that ran the most DPCs): a JIT stall would show here.
+                ["first_edges_to_dpc_start_ns"] = string.Join(',', session.Kernel.Processors.Select(c => session.Kernel.GetRecorder(c).FirstEdgeToDpcStart()).MaxBy(f => f.Length) ?? []),
             },
         });
         output.Write(TerminalReportRenderer.ToText(report));
@@ -122,7 +125,7 @@ internal sealed class LatencyCommand : ICommand
         options.DriveSysfs = r.String(null, "drive-sysfs");
         options.StimulusPath = r.String(null, "stimulus");
         options.Loops = r.Integer("l", "loops", 1, long.MaxValue / 2) ?? 0;
-        options.Duration = r.Duration("D", "duration");
+        options.Duration = r.Duration("D", "duration") is { } d && d > TimeSpan.Zero ? d : null; // -D 0: until stopped, as cyclictest
         var histogramUs = r.Integer("h", "histogram", 1, 1_000_000) ?? 0;
         var quiet = r.Flag("q", "quiet");
         var paths = r.String(null, "out") is { } dir ? ReportPaths.InDirectory(dir) : new ReportPaths();

@@ -6,6 +6,7 @@ using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
 using DpcPi.Labs.Latency;
 using DpcPi.Platform;
+using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal sealed class SoakCommand : ICommand
     public string Usage => """
         usage: dpcpi soak [--duration TIME] [--window TIME] [options]
 
-          -D, --duration TIME        how long to run (default 1h; e.g. 10m, 6s)
+          -D, --duration TIME        how long to run (default 1h; e.g. 10m, 6s; 0 = until Ctrl-C)
           -w, --window TIME          sampling window (default 60s; at least 1s, and the duration at least two windows)
               --json FILE            write the samples and the verdict as JSON
           --source timer|fake|gpio, --chip, --input-line, --output-line, --wiring,
@@ -40,6 +41,7 @@ internal sealed class SoakCommand : ICommand
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
         var (options, window, jsonPath) = Parse(args);
+        OutputFile.Check(jsonPath, "--json"); // a bad path fails now, not after the soak
         var duration = options.Duration!.Value;
         options.Duration = null; // the soak loop decides when to stop
         using var session = new LatencySession(options);
@@ -118,11 +120,18 @@ internal sealed class SoakCommand : ICommand
         return Task.FromResult(verdict.Drift ? ExitCodes.Failed : ExitCodes.Ok);
     }
 
+    private static readonly TimeSpan UntilStopped = TimeSpan.FromDays(36_500);
+
     internal static (LatencySessionOptions Options, TimeSpan Window, string? Json) Parse(IReadOnlyList<string> args)
     {
         var r = new ArgReader("soak", args);
         var options = SessionArgs.Read(r);
         var duration = r.Duration("D", "duration") ?? TimeSpan.FromHours(1);
+        if (duration == TimeSpan.Zero || duration > UntilStopped)
+        {
+            duration = UntilStopped; // -D 0: until Ctrl-C, as cyclictest (a century keeps the ns arithmetic in range)
+        }
+
         var window = r.Duration("w", "window") ?? TimeSpan.FromSeconds(60);
         var json = r.String(null, "json");
         r.EnsureEmpty();
@@ -239,7 +248,11 @@ internal sealed class SoakCommand : ICommand
 
     private static void WriteJson(string path, LatencySession session, LatencySessionOptions options, TimeSpan window, IReadOnlyList<SoakSample> samples, SoakVerdict verdict)
     {
-        using var stream = File.Create(path);
+        OutputFile.Write(path, stream => WriteJson(stream, session, options, window, samples, verdict));
+    }
+
+    private static void WriteJson(Stream stream, LatencySession session, LatencySessionOptions options, TimeSpan window, IReadOnlyList<SoakSample> samples, SoakVerdict verdict)
+    {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         w.WriteString("source", session.SourceName);

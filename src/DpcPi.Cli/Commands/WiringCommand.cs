@@ -1,6 +1,7 @@
 using DpcPi.Cli.CommandLine;
 using DpcPi.Gpio;
 using DpcPi.Labs.Wiring;
+using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Commands;
 
@@ -57,7 +58,7 @@ internal sealed class WiringCommand : ICommand
         {
             var svg = RenderOrThrow(r, file);
             var target = WiringRenderer.SvgPathFor(file);
-            File.WriteAllText(target, svg);
+            OutputFile.WriteAllText(target, svg);
             output.WriteLine($"wrote {target}");
         }
 

@@ -1,6 +1,7 @@
 // Logging here runs at start/stop only.
 #pragma warning disable CA1873
 
+using System.Net;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -78,7 +79,48 @@ internal sealed class DashboardService : IHostedService, IAsyncDisposable
         _app = app;
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Url = address is null ? null : new Uri(address.EndsWith('/') ? address : address + "/");
-        _log.LogInformation("dashboard: {Url} (metrics at {Url}metrics)", Url, Url);
+        var shown = Url;
+        if (!IPAddress.IsLoopback(_settings.Address))
+        {
+            // 0.0.0.0 is no address a browser elsewhere can open: show one this machine is reached at.
+            if (Url is not null && (_settings.Address.Equals(IPAddress.Any) || _settings.Address.Equals(IPAddress.IPv6Any)))
+            {
+                shown = new UriBuilder(Url) { Host = ReachableHost() }.Uri;
+            }
+
+            _log.LogWarning("dashboard: listening on {Address}, not loopback, with no authentication: anyone who can reach this machine can read it and /metrics (Dashboard:Address=127.0.0.1 keeps it local)", _settings.Address);
+        }
+
+        _log.LogInformation("dashboard: {Url} (metrics at {Url}metrics)", shown, shown);
+    }
+
+    /// <summary>The first IPv4 address of an interface that is up and not loopback, else the host name.</summary>
+    internal static string ReachableHost()
+    {
+        try
+        {
+            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+            {
+                if (nic.OperationalStatus != System.Net.NetworkInformation.OperationalStatus.Up || nic.NetworkInterfaceType == System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
+                {
+                    continue;
+                }
+
+                foreach (var a in nic.GetIPProperties().UnicastAddresses)
+                {
+                    if (a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a.Address))
+                    {
+                        return a.Address.ToString();
+                    }
+                }
+            }
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            // fall back to the name
+        }
+
+        return Dns.GetHostName();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using DpcPi.Cli.Metrics;
 using DpcPi.Kernel;
 using DpcPi.Labs.Latency;
 using DpcPi.Platform;
+using DpcPi.Reporting;
 using Microsoft.Extensions.Configuration;
 
 namespace DpcPi.Cli.Hosting;
@@ -20,6 +21,7 @@ internal sealed class ConfigValidator
     private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
     private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
+    private static readonly string[] s_sections = ["Kernel", "Source", "Run", "Report", "Metrics", "Dashboard", "Serilog"];
 
     private readonly IConfiguration _config;
     private readonly int[] _allowedCpus;
@@ -34,6 +36,15 @@ internal sealed class ConfigValidator
 
     public RunSettings Validate()
     {
+        // A misspelt section ("Kernal") would otherwise be ignored with everything in it.
+        foreach (var section in _config.GetChildren())
+        {
+            if (!s_sections.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new CliException($"dpcpi run: configuration section {section.Key} is not known; allowed: {string.Join(", ", s_sections)}");
+            }
+        }
+
         Known("Kernel", s_kernelKeys);
         Known("Kernel:Watchdog", s_watchdogKeys);
         Known("Source", s_sourceKeys);
@@ -118,6 +129,15 @@ internal sealed class ConfigValidator
             if (json.EndsWith('/') || (dir is not null && !Directory.Exists(dir)))
             {
                 throw Bad("Report:Json", json, "a file path in an existing directory");
+            }
+
+            try
+            {
+                OutputFile.Check(json, "Report:Json");
+            }
+            catch (OutputException ex)
+            {
+                throw new CliException($"dpcpi run: configuration {ex.Message}", ex.DiskFull ? ExitCodes.DiskFull : ExitCodes.Usage);
             }
         }
 

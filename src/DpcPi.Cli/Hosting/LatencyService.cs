@@ -36,6 +36,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
     private long _lastProgress = -1;
     private volatile KernelFault? _fault;
     private volatile Exception? _sourceFailure;
+    private OutputException? _reportFailure;
     private bool _stopped;
 
     public LatencyService(RunSettings settings, IHostApplicationLifetime lifetime, ILogger<LatencyService> log, SystemdNotifier notifier)
@@ -60,12 +61,18 @@ internal sealed class LatencyService : IHostedService, IDisposable
     /// <summary>WATCHDOG=1 pings sent so far.</summary>
     public long WatchdogPings { get; private set; }
 
-    /// <summary>The exit code the run ends with: 0, 3 (device failed), 4 (watchdog) or 5 (DPC exception).</summary>
+    /// <summary>The exit code the run ends with: 0, 3 (device failed), 4 (watchdog), 5 (DPC exception), or 2/6 when its report could not be written (6: disk full).</summary>
     public int ExitCode => _fault switch
     {
         { Code: "DPC_WATCHDOG_VIOLATION" } => ExitCodes.WatchdogViolation,
         not null => ExitCodes.DpcException,
-        _ => (_sourceFailure ?? Session?.SourceFailure) is null ? ExitCodes.Ok : ExitCodes.Device,
+        _ when (_sourceFailure ?? Session?.SourceFailure) is not null => ExitCodes.Device,
+        _ => _reportFailure?.DiskFull switch
+        {
+            true => ExitCodes.DiskFull,
+            false => ExitCodes.Usage,
+            null => ExitCodes.Ok,
+        },
     };
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -259,25 +266,26 @@ internal sealed class LatencyService : IHostedService, IDisposable
         {
             try
             {
-                ReportWriter.WriteAll(report, new ReportPaths { Json = path });
-                AddServiceSection(path, session);
+                OutputFile.WriteAllText(path, WithServiceSection(report, session));
                 _log.LogInformation("json report: {Path}", path);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (OutputException ex)
             {
-                _log.LogError("could not write the json report {Path}: {Message}", path, ex.Message);
+                // The report is in the log above; the exit code tells systemd the file is not.
+                _reportFailure = ex;
+                _log.LogError("could not write the json report: {Message}", ex.Message);
             }
         }
 
         Reported = true;
     }
 
-    /// <summary>Adds the service's own accounting: ISR interrupts, DPC runs, coalesced inserts, what stayed queued.</summary>
-    private void AddServiceSection(string path, LatencySession session)
+    /// <summary>The report's JSON with the service's own accounting: ISR interrupts, DPC runs, coalesced inserts, what stayed queued.</summary>
+    private string WithServiceSection(LatencyReport report, LatencySession session)
     {
         var k = session.Kernel;
         var stats = k.GetProcessorStatistics();
-        var doc = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var doc = JsonNode.Parse(LatencyJsonWriter.ToJson(report))!.AsObject();
         doc["service"] = new JsonObject
         {
             ["interrupts"] = session.Interrupts,
@@ -289,7 +297,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
             ["fault"] = _fault?.Code,
             ["exit_code"] = ExitCode,
         };
-        File.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
     private async Task DisposeTimersAsync()

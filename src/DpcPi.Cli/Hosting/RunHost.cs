@@ -14,6 +14,7 @@ namespace DpcPi.Cli.Hosting;
 internal static class RunHost
 {
     public const string EnvironmentPrefix = "DPCPI_";
+    private static readonly string[] s_sinks = ["Console", "File"]; // the sink assemblies BuildLogger gives Serilog
 
     /// <summary>
     /// Configuration in order: appsettings.json next to the binary (or --config FILE), DPCPI_* environment
@@ -119,6 +120,16 @@ internal static class RunHost
         var lc = new LoggerConfiguration();
         if (config.GetSection("Serilog").Exists())
         {
+            // Serilog skips a sink it cannot find without a word: the service would then log nothing at all.
+            foreach (var sink in config.GetSection("Serilog:WriteTo").GetChildren())
+            {
+                var name = sink["Name"] ?? sink.Value;
+                if (name is null || !s_sinks.Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw new CliException($"dpcpi run: configuration Serilog:WriteTo:{sink.Key}:Name = {name ?? "(none)"} is not a known sink; allowed: {string.Join(", ", s_sinks)}");
+                }
+            }
+
             try
             {
                 var options = new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);

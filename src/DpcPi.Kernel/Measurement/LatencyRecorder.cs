@@ -17,6 +17,11 @@ public sealed class LatencyRecorder
     private long _lastSecond = -1;
     private int _outlierCount;
     private long _outlierTotal;
+    private readonly long[] _first = new long[FirstCount];
+    private int _firstCount;
+
+    /// <summary>How many of the first edge→DPC-start values are kept in order (the cold start a warm-up should remove).</summary>
+    public const int FirstCount = 10;
 
     public LatencyRecorder(long epochNs, int timelineSeconds = 86_400, int maxOutliers = 1024)
     {
@@ -39,6 +44,9 @@ public sealed class LatencyRecorder
 
     /// <summary>Moves the timeline's origin (before any value is recorded: the kernel's start).</summary>
     internal void Rebase(long epochNs) => _epochNs = epochNs;
+
+    /// <summary>The first (up to <see cref="FirstCount"/>) edge→DPC-start values this recorder took, in order.</summary>
+    public long[] FirstEdgeToDpcStart() => _first[..Volatile.Read(ref _firstCount)];
 
     /// <summary>How many values reached <see cref="OutlierThresholdNs"/> (including those beyond the stored list).</summary>
     public long OutlierCount => Volatile.Read(ref _outlierTotal);
@@ -65,6 +73,12 @@ public sealed class LatencyRecorder
             {
                 Volatile.Write(ref _lastSecond, second);
             }
+        }
+
+        if (_firstCount < _first.Length)
+        {
+            _first[_firstCount] = latency;
+            Volatile.Write(ref _firstCount, _firstCount + 1);
         }
 
         if (latency >= OutlierThresholdNs)

@@ -49,7 +49,8 @@ public sealed class ButtonDriver
         var driver = (ButtonDriver)((DeviceObject)context!).Extension!;
         driver.RawEdges++;
         driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        return driver.Device.RequestDpc();
+        _ = driver.Device.RequestDpc(); // already queued is still this device's interrupt: handled
+        return true;
     }
 
     /// <summary>

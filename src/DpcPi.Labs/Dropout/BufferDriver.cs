@@ -47,7 +47,8 @@ public sealed class BufferDriver
     {
         var driver = (BufferDriver)((DeviceObject)context!).Extension!;
         driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        return driver.Device.RequestDpc();
+        _ = driver.Device.RequestDpc(); // already queued is still this device's interrupt: handled
+        return true;
     }
 
     private void DpcForIsr()
@@ -86,5 +87,9 @@ public sealed class SlowDriver
 
     public DeviceObject Device { get; }
 
-    public static bool Isr(Interrupt interrupt, object? context, ref InterruptFrame frame) => ((DeviceObject)context!).RequestDpc();
+    public static bool Isr(Interrupt interrupt, object? context, ref InterruptFrame frame)
+    {
+        _ = ((DeviceObject)context!).RequestDpc(); // already queued is still this device's interrupt: handled
+        return true;
+    }
 }

@@ -49,7 +49,8 @@ public sealed class EncoderDriver
     {
         var driver = (EncoderDriver)((DeviceObject)context!).Extension!;
         driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        return driver.Device.RequestDpc();
+        _ = driver.Device.RequestDpc(); // already queued is still this device's interrupt: handled
+        return true;
     }
 
     private void DpcForIsr()

@@ -170,18 +170,29 @@ public sealed class LatencySession : IDisposable
     /// <summary>Blocks until the loop count or duration is reached, or <paramref name="cancellationToken"/> fires. True when the run completed.</summary>
     public bool Wait(CancellationToken cancellationToken)
     {
-        var timeout = _options.Duration is { } d ? d : Timeout.InfiniteTimeSpan;
+        // Saturating: a duration of years must not overflow the ns clock into "already over".
+        var deadline = _options.Duration is { } limit && limit.TotalMilliseconds < (long.MaxValue - MonotonicClock.NowNs) / 1_000_000.0
+            ? MonotonicClock.NowNs + (long)(limit.TotalMilliseconds * 1_000_000)
+            : long.MaxValue;
         try
         {
             if (_options.Loops <= 0 || _options.Source == LatencySource.Timer)
             {
-                return _done.Wait(timeout, cancellationToken) || _options.Duration is not null;
+                // In steps of at most a day: a wait takes no more than int.MaxValue ms.
+                while (!_done.Wait(TimeSpan.FromMilliseconds(Math.Clamp((deadline - MonotonicClock.NowNs) / 1_000_000.0, 0, 86_400_000)), cancellationToken))
+                {
+                    if (MonotonicClock.NowNs >= deadline)
+                    {
+                        return true;
+                    }
+                }
+
+                return true;
             }
 
             // Edge sources: the stimulus makes exactly Loops edges; the run is over when the ISR has
             // serviced them, or — if the kernel dropped some — when nothing more arrives for a second
             // after the stimulus finished (the loss is then in the report, never waited for forever).
-            var deadline = _options.Duration is { } limit ? MonotonicClock.NowNs + (long)limit.TotalMilliseconds * 1_000_000 : long.MaxValue;
             var lastSeen = -1L;
             var quietSince = 0L;
             while (!_done.Wait(100, cancellationToken))
@@ -288,7 +299,8 @@ public sealed class LatencySession : IDisposable
         {
             var device = (DeviceObject)ctx!;
             ((LatencySession)device.Extension!).OnInterrupt();
-            return device.RequestDpc();
+            _ = device.RequestDpc(); // already queued (coalesced, counted apart) is still this device's interrupt
+            return true;
         };
         switch (_options.Source)
         {

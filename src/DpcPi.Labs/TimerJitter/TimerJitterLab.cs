@@ -32,7 +32,8 @@ public sealed class PeriodMeter
     {
         var m = (PeriodMeter)((DeviceObject)context!).Extension!;
         m.Ring.TryWrite(new Framework.EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        return m.Device.RequestDpc();
+        _ = m.Device.RequestDpc(); // already queued is still this device's interrupt: handled
+        return true;
     }
 
     private void DpcForIsr()

@@ -40,7 +40,8 @@ public sealed class UltrasonicDriver
     {
         var driver = (UltrasonicDriver)((DeviceObject)context!).Extension!;
         driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        return driver.Device.RequestDpc();
+        _ = driver.Device.RequestDpc(); // already queued is still this device's interrupt: handled
+        return true;
     }
 
     private void DpcForIsr()

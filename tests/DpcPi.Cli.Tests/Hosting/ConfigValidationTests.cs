@@ -43,6 +43,10 @@ public sealed class ConfigValidationTests
             { ["--Report:DeadlineUs=0"], P + "Report:DeadlineUs = 0 is not valid; allowed: 1-10000000" },
             { ["--Report:Json=/nonexistent-dir/r.json"], P + "Report:Json = /nonexistent-dir/r.json is not valid; allowed: a file path in an existing directory" },
             { ["--Report:Jsn=r.json"], P + "Report:Jsn is not a known setting; allowed: Json, DeadlineUs" },
+            { ["--Kernal:IsrPriority=500"], P + "section Kernal is not known; allowed: Kernel, Source, Run, Report, Metrics, Dashboard, Serilog" },
+            { ["--Report:Json=/proc/dpcpi-test.json"], P + "Report:Json /proc/dpcpi-test.json cannot be written: its folder /proc takes no new files (a read-only or virtual file system)" },
+            { ["--Report:Json=/tmp"], P + "Report:Json /tmp is a folder; give a file name (e.g. /tmp/report)" },
+            { ["--Serilog:WriteTo:0:Name=Seq"], P + "Serilog:WriteTo:0:Name = Seq is not a known sink; allowed: Console, File" },
             { ["stray"], "dpcpi run: argument 'stray' is not valid; allowed: --config FILE and settings as --Section:Key=value (see 'dpcpi run --help')" },
             { ["--config", "/nonexistent/appsettings.json"], "dpcpi run: configuration file /nonexistent/appsettings.json does not exist" },
         };
