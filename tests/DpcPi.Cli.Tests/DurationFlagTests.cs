@@ -24,3 +24,11 @@ public sealed class DurationFlagTests
     public void Latency_DurationOutOfRange_IsRefused(string text) =>
         Assert.Throws<DpcPi.Cli.CommandLine.CliException>(() => LatencyCommand.Parse(["-D", text]));
 }
+
+/// <summary>One vocabulary for where interrupts come from: latency takes lab's --backend too.</summary>
+public sealed class SourceFlagTests
+{
+    [Fact]
+    public void Latency_Backend_IsTheSource() =>
+        Assert.Equal(DpcPi.Labs.Latency.LatencySource.Fake, LatencyCommand.Parse(["--backend", "fake"]).Options.Source);
+}

@@ -36,7 +36,7 @@ internal sealed class LabCommand : ICommand
         }
 
         var lab = LabCatalog.Find(name) ?? throw r.Error($"unknown lab '{name}'; allowed: {string.Join(", ", LabCatalog.All.Select(l => l.Name))}");
-        var backend = r.String(null, "backend") ?? "fake";
+        var backend = r.String(null, "backend") ?? r.String(null, "source") ?? "fake"; // --source: latency's word for it
         r.EnsureEmpty();
         if (backend != "fake")
         {

@@ -18,7 +18,7 @@ internal sealed class LatencyCommand : ICommand
         usage: dpcpi latency [options]
 
         source:
-          --source timer|fake|gpio   timer: timerfd on the ISR thread (default); fake: virtual loopback
+          --source timer|fake|gpio   (or --backend, as lab spells it) timer: timerfd on the ISR thread (default); fake: virtual loopback
                                      jumper (no Pi needed); gpio: a real output wired to an input
           --chip NAME                GPIO chip name, path or label (gpio source; default gpiochip0)
           --input-line N             input line offset taking the edges (default 27)

@@ -13,7 +13,15 @@ internal static class SessionArgs
     {
         var kernel = new KernelOptions();
         var options = new LatencySessionOptions { Kernel = kernel };
-        options.Source = r.Enum<LatencySource>(null, "source") ?? LatencySource.Timer;
+        // One vocabulary: --backend (as `lab` spells it) is --source, and Source:Kind in `run`'s configuration.
+        var source = r.Enum<LatencySource>(null, "source");
+        var backend = r.Enum<LatencySource>(null, "backend");
+        if (source is not null && backend is not null && source != backend)
+        {
+            throw r.Error("--source and --backend name the same thing (where the interrupts come from); give one");
+        }
+
+        options.Source = source ?? backend ?? LatencySource.Timer;
         options.Chip = r.String(null, "chip") ?? options.Chip;
         var inputLine = r.Integer(null, "input-line", 0, 1023);
         var outputLine = r.Integer(null, "output-line", 0, 1023);

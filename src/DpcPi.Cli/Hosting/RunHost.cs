@@ -66,6 +66,11 @@ internal static class RunHost
             {
                 configFile = a["--config=".Length..];
             }
+            else if (a is "--source" or "--backend" || a.StartsWith("--source=", StringComparison.Ordinal) || a.StartsWith("--backend=", StringComparison.Ordinal))
+            {
+                // latency's and lab's flag: the service takes the same choice from its configuration.
+                throw new CliException($"dpcpi run: {a.Split('=')[0]} is a latency/lab flag; the service reads its source from configuration: --Source:Kind=timer|fake|gpio");
+            }
             else if (!a.StartsWith("--", StringComparison.Ordinal) || a.Length == 2 || (!a.Contains('=', StringComparison.Ordinal) && (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))))
             {
                 throw new CliException($"dpcpi run: argument '{a}' is not valid; allowed: --config FILE and settings as --Section:Key=value (see 'dpcpi run --help')");
