@@ -36,7 +36,7 @@ public static class BenchRunner
 
         notes.Add(options.Realtime
             ? "producer and dedicated consumers ran SCHED_FIFO (threadpool workers cannot)"
-            : "all threads ran SCHED_OTHER: other load on these CPUs preempts producer and consumers (use Realtime for FIFO)");
+            : "all threads ran SCHED_OTHER: other load on these CPUs preempts producer and consumers (--realtime for FIFO)");
         if (File.Exists("/proc/loadavg"))
         {
             var load = File.ReadAllText("/proc/loadavg").Split(' ');

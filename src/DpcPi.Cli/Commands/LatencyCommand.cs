@@ -40,7 +40,8 @@ internal sealed class LatencyCommand : ICommand
           -q, --quiet                no per-second lines, only the final report
               --json FILE            write the report as JSON (docs/latency-report.schema.json)
               --hgrm FILE / --csv FILE / --svg FILE   HdrHistogram percentile text, CSV, SVG plot
-              --out DIR              write every format into DIR
+              --out DIR              write every format into DIR: latency.json, latency.hgrm, latency.csv,
+                                     latency-timeline.csv, latency.svg, latency.txt
 
         also:
           --wait-strategy blocking|spin-then-block|busy-spin   how idle DPC workers wait (default spin-then-block)
