@@ -23,3 +23,55 @@ public sealed class MainJobTests
         Assert.Contains("edge", output, StringComparison.OrdinalIgnoreCase); // the latency report's stages
     }
 }
+
+/// <summary>The live view ends with its run: nothing writes to the output after the command returned.</summary>
+public sealed class LiveViewTests
+{
+    [Fact]
+    public async Task Latency_LiveView_WritesNothingAfterTheCommandReturned()
+    {
+        using var output = new ClosableWriter();
+        using var error = new StringWriter();
+
+        var code = await CliApp.RunAsync(["latency", "--source", "timer", "-D", "1500ms", "--no-warmup", "--no-realtime"], output, error, TestContext.Current.CancellationToken);
+        output.Close();
+        await Task.Delay(2500, TestContext.Current.CancellationToken); // a second tick of a view still running would write
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("T:", output.Text, StringComparison.Ordinal); // the view did run
+        Assert.Equal(0, output.WritesAfterClose);
+    }
+
+    private sealed class ClosableWriter : StringWriter
+    {
+        private volatile bool _closed;
+
+        public int WritesAfterClose { get; private set; }
+
+        public string Text => ToString();
+
+        public override void Close() => _closed = true;
+
+        public override void Write(char value)
+        {
+            if (_closed)
+            {
+                WritesAfterClose++;
+                return;
+            }
+
+            base.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            if (_closed)
+            {
+                WritesAfterClose++;
+                return;
+            }
+
+            base.Write(value);
+        }
+    }
+}

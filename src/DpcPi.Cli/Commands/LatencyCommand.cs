@@ -70,9 +70,13 @@ internal sealed class LatencyCommand : ICommand
             output.WriteLine(cold);
         }
 
-        var progress = quiet ? null : new Thread(() => LiveView(session, options, output, cancellationToken)) { IsBackground = true, Name = "live-view" };
+        // The live view ends with the run: it must not outlive the command and write to an output its caller closed.
+        using var liveViewStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var progress = quiet ? null : new Thread(() => LiveView(session, options, output, liveViewStop.Token)) { IsBackground = true, Name = "live-view" };
         progress?.Start();
         session.Wait(cancellationToken);
+        liveViewStop.Cancel();
+        progress?.Join();
         session.Stop();
         var gpio = session.GpioStatistics;
         var report = LatencyReport.FromKernel(session.Kernel, new ReportContext
