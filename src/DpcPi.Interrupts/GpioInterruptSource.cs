@@ -27,6 +27,16 @@ public sealed class GpioInterruptSource : IInterruptSource
     /// <summary>Set when the device went away (chip removed, request closed): the vector is dead.</summary>
     public Exception? Failure { get; private set; }
 
+    /// <summary>The interrupt frame of one kernel edge event: its timestamp, sequence numbers, line and edge type.</summary>
+    public static InterruptFrame Frame(in GpioEdgeEvent e) => new()
+    {
+        TimestampNs = e.TimestampNs,
+        Sequence = e.Seqno,
+        LineSequence = e.LineSeqno,
+        Line = e.Offset,
+        Code = (int)e.EventType,
+    };
+
     public void Service(Interrupt interrupt)
     {
         if (Failure is not null)
@@ -50,15 +60,7 @@ public sealed class GpioInterruptSource : IInterruptSource
 
             for (var i = 0; i < n; i++)
             {
-                ref readonly var e = ref _batch[i];
-                var frame = new InterruptFrame
-                {
-                    TimestampNs = e.TimestampNs,
-                    Sequence = e.Seqno,
-                    LineSequence = e.LineSeqno,
-                    Line = e.Offset,
-                    Code = (int)e.EventType,
-                };
+                var frame = Frame(in _batch[i]);
                 interrupt.Dispatch(ref frame);
             }
 

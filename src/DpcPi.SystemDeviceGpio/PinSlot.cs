@@ -158,15 +158,7 @@ internal sealed class PinSlot : IInterruptSource
 
                 for (var i = 0; i < n; i++)
                 {
-                    ref readonly var e = ref state.Batch[i];
-                    var frame = new InterruptFrame
-                    {
-                        TimestampNs = e.TimestampNs,
-                        Sequence = e.Seqno,
-                        LineSequence = e.LineSeqno,
-                        Line = e.Offset,
-                        Code = (int)e.EventType,
-                    };
+                    var frame = GpioInterruptSource.Frame(in state.Batch[i]);
                     interrupt.Dispatch(ref frame);
                 }
             }
