@@ -13,6 +13,8 @@
 //
 // usage: dpcpi-stimulus (--pull FILE | --chip DEV --line N) --interval-us U [--edges N]
 //                       [--start-level 0|1] [--log FILE]
+// --interval-us 0 with --edges N > 0 is a burst: N writes back to back, no sleep (a loss test, the one
+// mode that bunches on purpose).
 //        dpcpi-stimulus --pull FILE --set 0|1        write one level and exit (no edge if unchanged)
 // --edges 0 (the default) runs until SIGTERM/SIGINT. The line must be at --start-level (default 0)
 // when it starts: the first write drives the other level. At exit it prints one line
@@ -127,7 +129,7 @@ int main(int argc, char **argv) {
         if (!strcmp(a, "--pull")) pull = v;
         else if (!strcmp(a, "--chip")) chip = v;
         else if (!strcmp(a, "--line")) line = parse_long(a, v, 0);
-        else if (!strcmp(a, "--interval-us")) interval_us = parse_long(a, v, 1);
+        else if (!strcmp(a, "--interval-us")) interval_us = parse_long(a, v, 0);
         else if (!strcmp(a, "--edges")) edges = parse_long(a, v, 0);
         else if (!strcmp(a, "--start-level")) level = (int)parse_long(a, v, 0) != 0;
         else if (!strcmp(a, "--set")) set = parse_long(a, v, 0) != 0;
@@ -150,8 +152,8 @@ int main(int argc, char **argv) {
         close(t.fd);
         return rc < 0 ? 1 : 0;
     }
-    if (interval_us <= 0) {
-        fprintf(stderr, "dpcpi-stimulus: --interval-us is required\n");
+    if (interval_us < 0 || (interval_us == 0 && edges == 0)) {
+        fprintf(stderr, "dpcpi-stimulus: --interval-us is required (0, a burst, only with --edges N)\n");
         return 2;
     }
     if (open_target(&t, pull, chip, line, level) < 0) return 2;
@@ -173,7 +175,8 @@ int main(int argc, char **argv) {
     long n = 0;
     int rc = 0;
     while (!g_stop && (edges == 0 || n < edges)) {
-        if (clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL) != 0 || g_stop) break; // relative: never catch up
+        if (interval_us > 0 && (clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL) != 0 || g_stop))
+            break; // relative: never catch up
         level = !level;
         int64_t b = now_ns();
         if (drive(&t, level) < 0) {

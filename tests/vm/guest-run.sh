@@ -2,8 +2,8 @@
 # Runs INSIDE the VM guest, x86-64 or arm64 (started by guest-init.sh: on x86-64 chrooted on the host's
 # /usr and running framework-dependent builds with the host's dotnet; on arm64 straight from the
 # initramfs, running self-contained linux-arm64 publishes).
-#   /mnt  = host staging dir (read-only): this script, gpio_reader, dpcpi-stimulus, gpio-tests/, vm-tests/,
-#           cs-reader/, cli/, tier.env
+#   /mnt  = host staging dir (read-only): this script, guest-compare.sh, gpio_reader, gpio_listen,
+#           dpcpi-stimulus, gpio-tests/, vm-tests/, cs-reader/, sdg/, cli/, tier.env
 #   /out  = host results dir (writable)
 # Every latency step takes its edges from dpcpi-stimulus, a separate process at normal priority.
 # Every step appends "STEP <name> rc=<rc> seconds=<s>" to /out/steps.txt; the host summarises.
@@ -122,6 +122,18 @@ run_xunit() {
 }
 run_xunit vm-tests vm-tests DpcPi.Vm.Tests
 run_xunit gpio-tests gpio-tests DpcPi.Gpio.Tests
+
+# 4. the System.Device.Gpio comparison: the same phases of edges from the stimulus for each contender in
+#    turn (a C reader, DpcPi's reader, DpcPi's GpioDriver, LibGpiodDriver, SysFsDriver); see guest-compare.sh.
+if want compare; then
+  # shellcheck source=tests/vm/guest-compare.sh
+  . /mnt/guest-compare.sh
+  for k in $COMPARE_CONTENDERS; do
+    if [ "$k" = c ] || has_net sdg dpcpi-vm-sdg; then
+      step "compare-$k" "compare-$k.txt" compare_run "$k"
+    fi
+  done
+fi
 
 echo "TEST: all steps done (uptime $(now)s), rc=$RC"
 exit "$RC"

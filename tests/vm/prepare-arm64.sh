@@ -21,7 +21,7 @@ HOST_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross make 
 # Modules in load order (virtio and virtio_ring are built into Debian's arm64 kernel: skipped when absent).
 GUEST_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
   netfs fscache 9pnet 9pnet_virtio 9p configfs)
-GUEST_DEBS=(busybox-static libc6 libgcc-s1 libstdc++6 libssl3)
+GUEST_DEBS=(busybox-static libc6 libgcc-s1 libstdc++6 libssl3 libgpiod2)
 
 log() { echo "vm-prepare-arm64: $*" >&2; }
 cannot() { log "CANNOT PREPARE: $*"; exit 3; }

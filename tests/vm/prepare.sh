@@ -17,7 +17,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ENV_OUT=${1:?usage: prepare.sh <env-file>}
 CACHE=${DPCPI_VM_CACHE:-$HOME/.cache/dpcpi-vm}
-APT_PACKAGES=(qemu-system-x86 busybox-static cpio kmod gcc make xz-utils python3 libc6-dev bc)
+APT_PACKAGES=(qemu-system-x86 busybox-static cpio kmod gcc make xz-utils python3 libc6-dev bc libgpiod2)
 # Modules the guest needs before it can see the host (9p over virtio-pci) and configure gpio-sim.
 GUEST_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
   netfs fscache 9pnet 9pnet_virtio 9p configfs)

@@ -12,9 +12,10 @@
 set -euo pipefail
 
 # Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x2 latency readers +
-# dpcpi latency + dpcpi doctor and its VM finding), per architecture; a skipped tier reports this many skipped (test.sh
-# reads it for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=34
+# dpcpi latency + dpcpi doctor and its VM finding + 6 comparison contenders and 4 "nothing lost silently"
+# checks for those with seqnos), per architecture; a skipped tier reports this many skipped (test.sh reads
+# it for DPCPI_SKIP_VM=1).
+EXPECTED_VM_TESTS=44
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=${DPCPI_VM_ARCH:-x86_64}
@@ -34,6 +35,16 @@ WARMUP_MS=${DPCPI_VM_WARMUP_MS:-1000}
 READER_ROUNDS=${DPCPI_VM_READER_ROUNDS:-2}
 STEPS=${DPCPI_VM_STEPS:-all}
 XUNIT_ARGS=${DPCPI_VM_XUNIT_ARGS:-}
+# The System.Device.Gpio comparison (guest-compare.sh): contenders, loss-test rates (edges/s), edges per
+# rate, burst size, the pause between phases and the lines each contender opens for its idle cost.
+# dpcpi-driver-inline-nopin: the driver with the ISR thread running its core's DPCs and no thread pinned,
+# measured beside the default until the numbers choose the driver's default (tests/vm/README.md).
+COMPARE_CONTENDERS=${DPCPI_VM_COMPARE:-c dpcpi-reader dpcpi-driver dpcpi-driver-inline-nopin libgpiod sysfs}
+COMPARE_RATES=${DPCPI_VM_COMPARE_RATES:-2000 5000 10000 20000 50000}
+RATE_EDGES=${DPCPI_VM_RATE_EDGES:-2000}
+BURST_EDGES=${DPCPI_VM_BURST_EDGES:-1000}
+PHASE_PAUSE_S=${DPCPI_VM_PHASE_PAUSE_S:-1}
+IDLE_LINES=${DPCPI_VM_IDLE_LINES:-8}
 MEM=${DPCPI_VM_MEM:-2048}
 
 # Overall timeout: re-run this script under timeout(1) once; the TERM trap below cleans up.
@@ -169,7 +180,7 @@ dnstage() {
 }
 CC=gcc
 [ "$ARCH" = arm64 ] && CC=aarch64-linux-gnu-gcc
-for c in "gpio_reader:$HERE/c-reader/gpio_reader.c" "dpcpi-stimulus:$REPO/src/DpcPi.Stimulus/dpcpi-stimulus.c"; do
+for c in "gpio_reader:$HERE/c-reader/gpio_reader.c" "gpio_listen:$HERE/c-reader/gpio_listen.c" "dpcpi-stimulus:$REPO/src/DpcPi.Stimulus/dpcpi-stimulus.c"; do
   if $CC -O2 -static -Wall -pthread -o "$STAGE/${c%%:*}" "${c#*:}" >>"$BUILD_LOG" 2>&1; then
     NOTES+=("${c%%:*} built static ($CC)")
   elif [ "$ARCH" = x86_64 ] && $CC -O2 -Wall -pthread -o "$STAGE/${c%%:*}" "${c#*:}" >>"$BUILD_LOG" 2>&1; then
@@ -188,6 +199,12 @@ for ((r = 1; r <= READER_ROUNDS; r++)); do
 done
 if want cs-reader; then
   dnstage cs-reader tests/vm/cs-reader/DpcPi.VmReader.csproj DpcPi.VmReader || fail_tier "building tests/vm/cs-reader failed (see $BUILD_LOG)"
+fi
+if want compare; then
+  for k in $COMPARE_CONTENDERS; do EXPECT+=("compare-$k"); done
+  if [[ " $COMPARE_CONTENDERS " != " c " ]]; then
+    dnstage sdg tests/vm/sdg-reader/DpcPi.VmSdgReader.csproj DpcPi.VmSdgReader || fail_tier "building tests/vm/sdg-reader failed (see $BUILD_LOG)"
+  fi
 fi
 if want vm-tests; then
   dnstage vm-tests tests/DpcPi.Vm.Tests/DpcPi.Vm.Tests.csproj DpcPi.Vm.Tests || fail_tier "building tests/DpcPi.Vm.Tests failed (see $BUILD_LOG)"
@@ -210,7 +227,7 @@ if want cli-latency || want doctor; then
   if want doctor; then EXPECT+=(doctor); fi
   if want cli-latency; then EXPECT+=(cli-latency); fi
 fi
-cp "$HERE/guest-run.sh" "$STAGE/guest-run.sh"
+cp "$HERE/guest-run.sh" "$HERE/guest-compare.sh" "$STAGE/"
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 {
   echo "EDGES=$(sq "$EDGES")"
@@ -220,6 +237,12 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "READER_ROUNDS=$(sq "$READER_ROUNDS")"
   echo "STEPS=$(sq "$STEPS")"
   echo "XUNIT_ARGS=$(sq "$XUNIT_ARGS")"
+  echo "COMPARE_CONTENDERS=$(sq "$COMPARE_CONTENDERS")"
+  echo "COMPARE_RATES=$(sq "$COMPARE_RATES")"
+  echo "RATE_EDGES=$(sq "$RATE_EDGES")"
+  echo "BURST_EDGES=$(sq "$BURST_EDGES")"
+  echo "PHASE_PAUSE_S=$(sq "$PHASE_PAUSE_S")"
+  echo "IDLE_LINES=$(sq "$IDLE_LINES")"
 } >"$STAGE/tier.env"
 T_BUILD=$(wall)
 log "host builds done after ${T_BUILD}s"

@@ -19,6 +19,8 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
+import compare
+
 ap = argparse.ArgumentParser()
 ap.add_argument("results")
 ap.add_argument("--tier", default="vm")
@@ -48,6 +50,7 @@ def load_json(name):
         return None
 
 
+cmp = compare.analyze(R)
 steps = {}
 try:
     with open(os.path.join(R, "steps.txt")) as f:
@@ -92,6 +95,17 @@ else:
                 add(step, "failed", f"test runner exited rc={rc} without a failed test; see {step}.log")
             if counted == 0 and rc == 0:
                 add(step, "skipped", "no Category=Kernel tests found in the assembly")
+        elif step.startswith("compare-"):
+            k = step[len("compare-"):]
+            st = (cmp.get(k) or {}).get("phases", {}).get("paced", {}).get("write_to_handler")
+            if rc == 0 and st:
+                add(step, "passed", f"{secs:.1f}s")
+            else:
+                add(step, "failed", f"rc={rc}, {'latency' if st else 'no paced edges'} recorded; see {step}.txt and compare/{k}/")
+            if k in cmp and cmp[k]["seqnos"]:
+                bad = {p: ph["silent"] for p, ph in cmp[k]["phases"].items() if ph.get("silent", 0) != 0}
+                add(f"{step}: every edge the kernel delivered reached the handler or was counted lost",
+                    "failed" if bad else "passed", f"silent loss per phase: {bad}" if bad else "")
         elif step == "doctor":
             # rc 1 is doctor's own "a check failed" (an emulated guest has no PREEMPT_RT): still a finished run.
             doc = load_json("doctor.json")
@@ -304,6 +318,10 @@ if rows:
             out.append(f"RATIO {label}: INCONCLUSIVE ({lat[k]['ratio_inconclusive']}; "
                        f"busy = others > {BUSY_OTHERS_PCT:.0f}% CPU or steal > {BUSY_STEAL_PCT:.0f}%)")
     out.extend(per_round)
+if cmp:
+    out.append("-" * 72)
+    busy = busy_steps(["compare"])
+    out.extend(compare.table(cmp, host_text(busy) if busy else None))
 if host:
     out.append("-" * 72)
     out.append(f"host load per guest step (busy: others > {BUSY_OTHERS_PCT:.0f}% CPU or steal > {BUSY_STEAL_PCT:.0f}%):")
@@ -318,7 +336,7 @@ with open(os.path.join(R, "summary.txt"), "w") as f:
 with open(os.path.join(R, "vm-result.json"), "w") as f:
     json.dump({"tier": a.tier, "status": status, "reason": a.reason, "passed": passed, "failed": failed,
                "skipped": skipped, "wall_seconds": round(a.wall, 1), "tests": tests,
-               "latency_emulated_ns": lat, "host_load_per_step": host,
+               "latency_emulated_ns": lat, "sdg_comparison": cmp, "host_load_per_step": host,
                "latency_note": "qemu TCG emulation: absolute numbers are not Raspberry Pi figures; compare ratios"},
               f, indent=2)
     f.write("\n")
