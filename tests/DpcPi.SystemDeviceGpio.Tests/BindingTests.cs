@@ -4,15 +4,32 @@ using Iot.Device.RotaryEncoder;
 
 namespace DpcPi.SystemDeviceGpio.Tests;
 
-/// <summary>Iot.Device.Bindings devices, unchanged, over <c>new GpioController(new DpcPiGpioDriver(fake, ...))</c>.</summary>
-public sealed class BindingTests
+/// <summary>
+/// Iot.Device.Bindings devices, unchanged, over <c>new GpioController(new DpcPiGpioDriver(...))</c>: on the fake
+/// backend (<see cref="FakeBindingTests"/>) and on a gpio-sim chip of a real kernel (<see cref="GpioSimBindingTests"/>).
+/// </summary>
+public abstract class BindingTests
 {
-    private const int ButtonPin = 17;
+    /// <summary>A controller over DpcPi's driver and a way to move an input's physical level.</summary>
+    protected interface IRig : IDisposable
+    {
+        GpioController Controller { get; }
+
+        void Set(int pin, PinValue level);
+    }
+
+    protected abstract int ButtonPin { get; }
+
+    protected abstract int EncoderPinA { get; }
+
+    protected abstract int EncoderPinB { get; }
+
+    protected abstract IRig CreateRig();
 
     [Fact]
     public void GpioButton_PressAndRelease_RaisesButtonDownButtonUpAndPress()
     {
-        using var rig = new FakeRig();
+        using var rig = CreateRig();
         rig.Set(ButtonPin, PinValue.High); // pulled up, not pressed
         using var button = new GpioButton(ButtonPin, isPullUp: true, hasExternalResistor: false, gpio: rig.Controller, shouldDispose: false);
         var events = new BlockingQueue<string>();
@@ -34,7 +51,7 @@ public sealed class BindingTests
     [Fact]
     public void GpioButton_HeldLongerThanTheHoldingTime_RaisesHoldingStartedThenCompleted()
     {
-        using var rig = new FakeRig();
+        using var rig = CreateRig();
         rig.Set(ButtonPin, PinValue.High);
         using var button = new GpioButton(ButtonPin, doublePress: TimeSpan.FromSeconds(1.5), holding: TimeSpan.FromMilliseconds(200), isPullUp: true, gpio: rig.Controller, shouldDispose: false) { IsHoldingEnabled = true };
         var holding = new BlockingQueue<ButtonHoldingState>();
@@ -51,7 +68,7 @@ public sealed class BindingTests
     [Fact]
     public void GpioButton_TwoQuickPresses_RaisesDoublePressOnce()
     {
-        using var rig = new FakeRig();
+        using var rig = CreateRig();
         rig.Set(ButtonPin, PinValue.High);
         using var button = new GpioButton(ButtonPin, isPullUp: true, gpio: rig.Controller, shouldDispose: false) { IsDoublePressEnabled = true };
         var presses = new BlockingQueue<string>();
@@ -73,9 +90,9 @@ public sealed class BindingTests
     [InlineData(3, 9)]
     public void QuadratureRotaryEncoder_DetentsEachWay_CountsExactly(int clockwise, int counterClockwise)
     {
-        const int pinA = 23;
-        const int pinB = 24;
-        using var rig = new FakeRig();
+        var pinA = EncoderPinA;
+        var pinB = EncoderPinB;
+        using var rig = CreateRig();
         rig.Set(pinA, PinValue.High); // both phases rest high between detents
         rig.Set(pinB, PinValue.High);
         using var encoder = new QuadratureRotaryEncoder(pinA, pinB, PinEventTypes.Falling, 20, rig.Controller, shouldDispose: false);
@@ -105,7 +122,7 @@ public sealed class BindingTests
     /// when the callback runs: clockwise B leads (B falls first, A == B when A falls), counter-clockwise A
     /// leads. The next detent comes more than the binding's 5 ms debounce after the last pulse.
     /// </summary>
-    private static void Detent(FakeRig rig, int pinA, int pinB, bool clockwise)
+    private static void Detent(IRig rig, int pinA, int pinB, bool clockwise)
     {
         Thread.Sleep(10); // hand speed: the binding ignores pulses within its Debounce (5 ms) of the last
         if (clockwise)
@@ -120,9 +137,86 @@ public sealed class BindingTests
     }
 
     /// <summary>The second half of the detent, after the binding reported the pulse: both phases back high.</summary>
-    private static void Rest(FakeRig rig, int pinA, int pinB)
+    private static void Rest(IRig rig, int pinA, int pinB)
     {
         rig.Set(pinA, PinValue.High);
         rig.Set(pinB, PinValue.High);
+    }
+}
+
+/// <summary>The bindings on DpcPi's fake backend.</summary>
+public sealed class FakeBindingTests : BindingTests
+{
+    protected override int ButtonPin => 17;
+
+    protected override int EncoderPinA => 23;
+
+    protected override int EncoderPinB => 24;
+
+    protected override IRig CreateRig() => new Rig();
+
+    private sealed class Rig : IRig
+    {
+        private readonly FakeRig _rig = new();
+
+        public GpioController Controller => _rig.Controller;
+
+        public void Set(int pin, PinValue level) => _rig.Set(pin, level);
+
+        public void Dispose() => _rig.Dispose();
+    }
+}
+
+/// <summary>
+/// The bindings on a gpio-sim chip of a real kernel (VM tier): DpcPi's driver over the uAPI v2 character device,
+/// the button and encoder signals made through the simulator's pull files. Needs DPCPI_GPIOSIM_CHIP and
+/// DPCPI_GPIOSIM_SYSFS (as the GPIO contract tests) and lines 1-3. The HC-SR04 needs an echo that answers its
+/// trigger, which gpio-sim cannot produce: it runs on fake only.
+/// </summary>
+[Trait("Category", "Kernel")]
+public sealed class GpioSimBindingTests : BindingTests
+{
+    private static readonly string? s_chip = Environment.GetEnvironmentVariable("DPCPI_GPIOSIM_CHIP");
+    private static readonly string? s_sysfs = Environment.GetEnvironmentVariable("DPCPI_GPIOSIM_SYSFS");
+
+    public GpioSimBindingTests() =>
+        Assert.SkipUnless(
+            !string.IsNullOrEmpty(s_chip) && !string.IsNullOrEmpty(s_sysfs),
+            "Kernel tier: set DPCPI_GPIOSIM_CHIP and DPCPI_GPIOSIM_SYSFS to run the bindings on a gpio-sim chip.");
+
+    protected override int ButtonPin => 1;
+
+    protected override int EncoderPinA => 2;
+
+    protected override int EncoderPinB => 3;
+
+    protected override IRig CreateRig() => new Rig();
+
+    private sealed class Rig : IRig
+    {
+        private readonly DpcPiGpioDriver _driver;
+
+        public Rig()
+        {
+            // Every line starts pulled low, whatever an earlier test left.
+            for (var pin = 1; pin <= 3; pin++)
+            {
+                Set(pin, PinValue.Low);
+            }
+
+            _driver = DpcPiGpioDriver.ForChip(s_chip!, FakeRig.Options());
+            Controller = new GpioController(_driver);
+        }
+
+        public GpioController Controller { get; }
+
+        public void Set(int pin, PinValue level) =>
+            File.WriteAllText(Path.Combine(s_sysfs!, "sim_gpio" + pin.ToString(System.Globalization.CultureInfo.InvariantCulture), "pull"), level == PinValue.High ? "pull-up" : "pull-down");
+
+        public void Dispose()
+        {
+            Controller.Dispose();
+            _driver.Dispose();
+        }
     }
 }

@@ -122,6 +122,35 @@ run_xunit() {
 }
 run_xunit vm-tests vm-tests DpcPi.Vm.Tests
 run_xunit gpio-tests gpio-tests DpcPi.Gpio.Tests
+run_xunit sdg-tests sdg-tests DpcPi.SystemDeviceGpio.Tests
+
+# The stimulus's other target, an output line through the uAPI (a Pi pin wired to the measured input):
+# gpio-sim shows what its consumer drives in sim_gpioN/value. Toggling every 50 ms until stopped, the line
+# must be seen at both levels within 2 s, and the stimulus must report the edges it made.
+# shellcheck disable=SC2317 # invoked through step
+stimulus_chip() {
+  val=$DPCPI_GPIOSIM_SYSFS/sim_gpio4/value
+  "$STIMULUS" --chip "$DPCPI_GPIOSIM_CHIP" --line 4 --interval-us 50000 >/tmp/stim-chip.txt 2>&1 &
+  spid=$!
+  seen=
+  n=0
+  while [ "$n" -lt 200 ]; do
+    seen="$seen$(cat "$val")"
+    case "$seen" in *0*1* | *1*0*) break ;; esac
+    sleep 0.01
+    n=$((n + 1))
+  done
+  kill -TERM "$spid"
+  wait "$spid"
+  src=$?
+  cat /tmp/stim-chip.txt
+  echo "levels seen on line 4: $seen"
+  case "$seen" in *0*1* | *1*0*) ;; *) echo "line 4 never changed level"; return 1 ;; esac
+  [ "$src" = 0 ] && grep -q '^STIMULUS: generated=[1-9]' /tmp/stim-chip.txt
+}
+if want stimulus-chip; then
+  step stimulus-chip stimulus-chip.txt stimulus_chip
+fi
 
 # 4. the System.Device.Gpio comparison: the same phases of edges from the stimulus for each contender in
 #    turn (a C reader, DpcPi's reader, DpcPi's GpioDriver, LibGpiodDriver, SysFsDriver); see guest-compare.sh.

@@ -13,9 +13,9 @@ set -euo pipefail
 
 # Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x2 latency readers +
 # dpcpi latency + dpcpi doctor and its VM finding + 6 comparison contenders and 4 "nothing lost silently"
-# checks for those with seqnos), per architecture; a skipped tier reports this many skipped (test.sh reads
-# it for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=44
+# checks for those with seqnos + 5 Iot.Device.Bindings tests on gpio-sim + the stimulus on an output line),
+# per architecture; a skipped tier reports this many skipped (test.sh reads it for DPCPI_SKIP_VM=1).
+EXPECTED_VM_TESTS=50
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=${DPCPI_VM_ARCH:-x86_64}
@@ -214,6 +214,12 @@ if want gpio-tests; then
   dnstage gpio-tests tests/DpcPi.Gpio.Tests/DpcPi.Gpio.Tests.csproj DpcPi.Gpio.Tests || fail_tier "building tests/DpcPi.Gpio.Tests failed (see $BUILD_LOG)"
   EXPECT+=(gpio-tests)
 fi
+if want sdg-tests; then
+  dnstage sdg-tests tests/DpcPi.SystemDeviceGpio.Tests/DpcPi.SystemDeviceGpio.Tests.csproj DpcPi.SystemDeviceGpio.Tests \
+    || fail_tier "building tests/DpcPi.SystemDeviceGpio.Tests failed (see $BUILD_LOG)"
+  EXPECT+=(sdg-tests)
+fi
+if want stimulus-chip; then EXPECT+=(stimulus-chip); fi
 if want cli-latency || want doctor; then
   if [ "$ARCH" = arm64 ]; then
     # The very bundle deploy.sh would ship to a Pi (self-contained linux-arm64, dpcpi-stimulus beside it).

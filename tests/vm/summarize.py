@@ -106,6 +106,8 @@ else:
                 bad = {p: ph["silent"] for p, ph in cmp[k]["phases"].items() if ph.get("silent", 0) != 0}
                 add(f"{step}: every edge the kernel delivered reached the handler or was counted lost",
                     "failed" if bad else "passed", f"silent loss per phase: {bad}" if bad else "")
+        elif step == "stimulus-chip":
+            add(step, "passed" if rc == 0 else "failed", f"{secs:.1f}s" if rc == 0 else f"rc={rc}; see {step}.txt")
         elif step == "doctor":
             # rc 1 is doctor's own "a check failed" (an emulated guest has no PREEMPT_RT): still a finished run.
             doc = load_json("doctor.json")
