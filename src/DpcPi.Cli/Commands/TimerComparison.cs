@@ -2,7 +2,7 @@ using System.Globalization;
 using DpcPi.Bench;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Cli.Commands;
