@@ -203,6 +203,21 @@ public static class LatencyJsonWriter
         }
 
         w.WriteEndObject();
+        if (report.Service is { } service)
+        {
+            // Last, where the service used to append it to the finished document.
+            w.WriteStartObject("service");
+            w.WriteNumber("interrupts", service.Interrupts);
+            w.WriteNumber("isr_interrupts", service.IsrInterrupts);
+            w.WriteNumber("clock_ticks", service.ClockTicks);
+            w.WriteNumber("dpcs_run", service.DpcsRun);
+            w.WriteNumber("coalesced", service.Coalesced);
+            w.WriteNumber("queued_after_stop", service.QueuedAfterStop);
+            WriteNullableString(w, "fault", service.Fault);
+            w.WriteNumber("exit_code", service.ExitCode);
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
         w.Flush();
     }

@@ -1,5 +1,6 @@
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Reporting;
@@ -79,6 +80,9 @@ public sealed class LatencyReport
     /// <summary>Set when <see cref="HistogramLimitUs"/> &gt; 0.</summary>
     public required CyclictestHistogram? Histogram { get; init; }
 
+    /// <summary>The `dpcpi run` service's own accounting, written as the JSON's "service" object; null for other runs.</summary>
+    public ServiceReport? Service { get; private set; }
+
     public StageReport this[LatencyStage stage] => Stages[(int)stage];
 
     /// <summary>The headline: event timestamp → DPC routine start.</summary>
@@ -141,86 +145,95 @@ public sealed class LatencyReport
         }
     }
 
-    /// <summary>Builds a report from a snapshot of <paramref name="kernel"/>'s statistics and recorders.</summary>
-    public static LatencyReport FromKernel(DpcKernel kernel, ReportContext context)
+    /// <summary>Builds a report from a new full snapshot of <paramref name="kernel"/>.</summary>
+    public static LatencyReport FromKernel(DpcKernel kernel, ReportContext context) => From(KernelSnapshot.Take(kernel), context);
+
+    /// <summary>
+    /// The report of a latency run, as the CLI and the service both build it: the run's own facts as run_info
+    /// (plus <paramref name="runInfo"/>), judged against <paramref name="deadlineNs"/>.
+    /// </summary>
+    public static LatencyReport FromRun(LatencyRun run, long deadlineNs, int histogramLimitUs = 0, IReadOnlyDictionary<string, string>? runInfo = null, ServiceReport? service = null)
     {
-        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(run);
+        var info = new Dictionary<string, string>(run.RunInfo());
+        foreach (var (key, value) in runInfo ?? new Dictionary<string, string>())
+        {
+            info[key] = value;
+        }
+
+        var report = From(run.Snapshot, new ReportContext
+        {
+            Source = run.Source,
+            DeadlineNs = deadlineNs,
+            HistogramLimitUs = histogramLimitUs,
+            LostEdges = run.LostEdges,
+            MergedEdges = run.MergedEvents,
+            Duration = run.Duration,
+            StealPercent = run.StealPercent,
+            RunInfo = info,
+        });
+        report.Service = service;
+        return report;
+    }
+
+    /// <summary>Builds a report from a full <paramref name="snapshot"/>; the report keeps its histograms, so the snapshot must not be refreshed again.</summary>
+    public static LatencyReport From(KernelSnapshot snapshot, ReportContext context)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentOutOfRangeException.ThrowIfNegative(context.HistogramLimitUs);
+        if (snapshot.Detail != SnapshotDetail.Full)
+        {
+            throw new ArgumentException("a report needs a full snapshot (per-core, per-vector and per-DPC histograms)", nameof(snapshot));
+        }
 
         var stages = Enum.GetValues<LatencyStage>()
-            .Select(stage =>
-            {
-                var h = kernel.MergeStage(stage);
-                return new StageReport(stage, StageReport.NameOf(stage), StageStatistics.From(h), h);
-            })
+            .Select(stage => new StageReport(stage, StageReport.NameOf(stage), StageStatistics.From(snapshot[stage]), snapshot[stage]))
             .ToArray();
 
-        var processorStats = kernel.GetProcessorStatistics();
-        var cores = new List<CoreReport>();
-        var timelineLength = 0;
-        var outliers = new List<OutlierReport>();
-        long outlierCount = 0;
-        foreach (var ps in processorStats)
-        {
-            var normal = kernel.GetRecorder(ps.Cpu);
-            var threaded = kernel.GetRecorder(ps.Cpu, threaded: true);
-            cores.Add(new CoreReport(
-                ps.Cpu,
-                ps.DpcsRun,
-                ps.ThreadedDpcsRun,
-                ps.CoalescedInserts,
-                ps.Exceptions,
-                ps.TimeInDpcNs,
-                ps.MaxDpcExecutionNs,
-                ps.MaxDpcRoutine,
-                ps.QueueDepthHighWater,
-                ps.WatchdogPerDpcViolations + ps.WatchdogCumulativeViolations,
-                Merge(normal, threaded, LatencyStage.EdgeToDpcStart),
-                Merge(normal, threaded, LatencyStage.QueueWait),
-                Merge(normal, threaded, LatencyStage.DpcDuration)));
-            timelineLength = Math.Max(timelineLength, normal.TimelineLength);
-            foreach (var recorder in new[] { normal, threaded })
+        var cores = snapshot.Cores
+            .Select(c =>
             {
-                outlierCount += recorder.OutlierCount;
-                outliers.AddRange(recorder.Outliers().Select(o => new OutlierReport(ps.Cpu, o.Cycle, o.LatencyNs)));
-            }
-        }
-
-        var timeline = new long[timelineLength];
-        for (var second = 0; second < timelineLength; second++)
-        {
-            foreach (var ps in processorStats)
-            {
-                timeline[second] = Math.Max(timeline[second], kernel.GetRecorder(ps.Cpu).MaxInSecond(second));
-            }
-        }
-
-        var vectors = kernel.Interrupts
-            .OrderBy(i => i.Vector)
-            .Select(i =>
-            {
-                var edgeToDpc = i.EdgeToDpcStart.Snapshot();
-                return new VectorReport(i.Vector, i.Name, i.Count, i.Unhandled, i.SlowIsrCount, i.MaxIsrNs,
-                    StageStatistics.From(i.EdgeToIsr.Snapshot()), StageStatistics.From(i.IsrDuration.Snapshot()), StageStatistics.From(edgeToDpc), edgeToDpc);
+                var ps = c.Statistics;
+                return new CoreReport(
+                    c.Cpu,
+                    ps.DpcsRun,
+                    ps.ThreadedDpcsRun,
+                    ps.CoalescedInserts,
+                    ps.Exceptions,
+                    ps.TimeInDpcNs,
+                    ps.MaxDpcExecutionNs,
+                    ps.MaxDpcRoutine,
+                    ps.QueueDepthHighWater,
+                    ps.WatchdogPerDpcViolations + ps.WatchdogCumulativeViolations,
+                    StageStatistics.From(c.EdgeToDpcStart),
+                    StageStatistics.From(c.QueueWait),
+                    StageStatistics.From(c.DpcDuration));
             })
             .ToArray();
+        var outliers = snapshot.Outliers.Select(o => new OutlierReport(o.Cpu, o.Cycle, o.LatencyNs)).ToList();
 
-        var dpcs = kernel.Dpcs
+        var vectors = snapshot.Vectors
+            .OrderBy(v => v.Vector)
+            .Select(v => new VectorReport(v.Vector, v.Name, v.Count, v.Unhandled, v.SlowIsrs, v.MaxIsrNs,
+                StageStatistics.From(v.EdgeToIsr), StageStatistics.From(v.IsrDuration), StageStatistics.From(v.EdgeToDpcStart), v.EdgeToDpcStart))
+            .ToArray();
+
+        var dpcs = snapshot.Dpcs
             .Select(d =>
             {
-                var st = d.GetStatistics();
-                var h = d.ExecutionTime.Snapshot();
-                return new DpcRoutineReport(st.Name, d.IsThreaded, st.RunCount, st.CoalescedInserts, st.Exceptions, st.MaxExecutionNs,
-                    st.RunCount == 0 ? 0 : (double)st.TotalExecutionNs / st.RunCount, StageStatistics.From(h), h);
+                var st = d.Statistics;
+                return new DpcRoutineReport(st.Name, d.Threaded, st.RunCount, st.CoalescedInserts, st.Exceptions, st.MaxExecutionNs,
+                    st.RunCount == 0 ? 0 : (double)st.TotalExecutionNs / st.RunCount, StageStatistics.From(d.ExecutionTime), d.ExecutionTime);
             })
             .ToArray();
 
+        var kernel = snapshot.Kernel;
         var maxIsr = vectors.OrderByDescending(v => v.MaxIsrNs).FirstOrDefault();
         var maxDpc = dpcs.OrderByDescending(d => d.MaxExecutionNs).FirstOrDefault();
-        var duration = context.Duration is { } d ? (long)(d.TotalMilliseconds * 1_000_000) : kernel.Clock.NowNs - kernel.EpochNs;
+        var duration = context.Duration is { } d ? (long)(d.TotalMilliseconds * 1_000_000) : snapshot.TakenAtNs - kernel.EpochNs;
         var edgeToDpc = stages[(int)LatencyStage.EdgeToDpcStart].Histogram;
-        var guarantees = kernel.Guarantees;
+        var guarantees = snapshot.Guarantees;
 
         return new LatencyReport
         {
@@ -228,7 +241,7 @@ public sealed class LatencyReport
             DeadlineNs = context.DeadlineNs,
             HistogramLimitUs = context.HistogramLimitUs,
             DurationNs = Math.Max(0, duration),
-            CoreCount = processorStats.Count,
+            CoreCount = cores.Length,
             RunInfo = new Dictionary<string, string>(context.RunInfo),
             Guarantees = new GuaranteesReport(guarantees.Realtime, guarantees.Pinned, guarantees.MemoryLocked, guarantees.Notes),
             StealPercent = context.StealPercent,
@@ -236,16 +249,16 @@ public sealed class LatencyReport
             Cores = cores,
             Vectors = vectors,
             Dpcs = dpcs,
-            Timeline = timeline,
+            Timeline = snapshot.Timeline.ToArray(),
             Outliers = outliers.OrderBy(o => o.Cycle).ToArray(),
-            OutlierCount = outlierCount,
+            OutlierCount = snapshot.OutlierCount,
             OutlierThresholdNs = kernel.Options.OutlierThresholdNs,
             Lost = context.LostEdges,
             Merged = context.MergedEdges,
-            Coalesced = processorStats.Sum(p => p.CoalescedInserts),
-            Watchdog = kernel.WatchdogViolations,
-            TimeInIsrNs = kernel.TimeInIsrNs,
-            TimeInDpcNs = processorStats.Sum(p => p.TimeInDpcNs),
+            Coalesced = snapshot.CoalescedInserts,
+            Watchdog = snapshot.WatchdogViolations,
+            TimeInIsrNs = snapshot.TimeInIsrNs,
+            TimeInDpcNs = snapshot.TimeInDpcNs,
             MaxIsrNs = maxIsr?.MaxIsrNs ?? 0,
             MaxIsrVector = maxIsr is null || maxIsr.MaxIsrNs == 0 ? null : $"{maxIsr.Name} (vector {maxIsr.Vector})",
             MaxDpcNs = maxDpc?.MaxExecutionNs ?? 0,
@@ -254,14 +267,6 @@ public sealed class LatencyReport
             IsrExecutionBuckets = Buckets(stages[(int)LatencyStage.IsrDuration].Histogram),
             Histogram = context.HistogramLimitUs > 0 ? BuildHistogram(edgeToDpc, context.HistogramLimitUs, outliers) : null,
         };
-    }
-
-    private static StageStatistics Merge(LatencyRecorder a, LatencyRecorder b, LatencyStage stage)
-    {
-        var h = new LatencyHistogram();
-        h.Add(a[stage]);
-        h.Add(b[stage]);
-        return StageStatistics.From(h);
     }
 
     internal static LatencyBucket[] Buckets(LatencyHistogram h)

@@ -30,5 +30,5 @@ public sealed class SourceFlagTests
 {
     [Fact]
     public void Latency_Backend_IsTheSource() =>
-        Assert.Equal(DpcPi.Labs.Latency.LatencySource.Fake, LatencyCommand.Parse(["--backend", "fake"]).Options.Source);
+        Assert.Equal(DpcPi.Measurement.LatencySource.Fake, LatencyCommand.Parse(["--backend", "fake"]).Options.Source);
 }

@@ -19,6 +19,10 @@ public sealed class LatencyCommandTests
         { ["latency", "--frobnicate"], "dpcpi latency: unknown option '--frobnicate' (see 'dpcpi latency --help')" },
         { ["latency", "--drive-sysfs", "/tmp/x"], "dpcpi latency: --drive-sysfs needs --source gpio" },
         { ["latency", "--source", "fake", "-i", "15"], "dpcpi latency: -i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)" },
+        // The session options' rules, which `run` words as configuration keys: the same checks on both front-ends.
+        { ["latency", "--source", "fake", "--input-line", "5", "--output-line", "5"], "dpcpi latency: --output-line 5 is not valid; allowed: a line other than the input line (5)" },
+        { ["latency", "--wiring", "w.json"], "dpcpi latency: --wiring needs --source fake" },
+        { ["latency", "--stimulus", "/bin/true"], "dpcpi latency: --stimulus needs --source gpio" },
         { ["nonsense"], "dpcpi: unknown command 'nonsense'; commands: " },
     };
 

@@ -81,7 +81,7 @@ public sealed class TimerComparisonTests
         Assert.True(code == 0, err);
         Assert.Contains("in 2 rounds that alternate which runs first", output, StringComparison.Ordinal);
         using var doc = json!;
-        Assert.Empty(DpcPi.Reporting.Tests.JsonSchemaValidator.Validate(DpcPi.Reporting.Tests.JsonSchemaValidator.LoadSchema("bench-report.schema.json"), doc.RootElement));
+        Assert.Empty(DpcPi.TestSupport.JsonSchemaValidator.Validate(DpcPi.TestSupport.JsonSchemaValidator.LoadSchema("bench-report.schema.json"), doc.RootElement));
         var c = doc.RootElement.GetProperty("timer_vs_cyclictest");
         Assert.Equal(2, c.GetProperty("rounds").GetInt32());
         var ours = c.GetProperty("ours");

@@ -1,3 +1,4 @@
+using DpcPi.TestSupport;
 using DpcPi.Kernel;
 
 namespace DpcPi.Kernel.Tests;

@@ -1,3 +1,4 @@
+using DpcPi.TestSupport;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
 

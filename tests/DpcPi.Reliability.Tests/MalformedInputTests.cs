@@ -60,7 +60,7 @@ public sealed class MalformedInputTests
     public static TheoryData<string, string, string> BadEnvironment() => new()
     {
         { "DPCPI_Kernel__WaitStrategy", "yield", P + "Kernel:WaitStrategy = yield is not valid; allowed: blocking, spin-then-block, busy-spin" },
-        { "DPCPI_Source__IntervalUs", "1e3", P + "Source:IntervalUs = 1e3 is not valid; allowed: 20-10000000 for the fake source" },
+        { "DPCPI_Source__IntervalUs", "1e3", P + "Source:IntervalUs = 1e3 is not valid; allowed: 10-10000000" }, // the shipped appsettings.json runs the default (timer) source
         { "DPCPI_Kernel__Watchdog__Policy", "reboot", P + "Kernel:Watchdog:Policy = reboot is not valid; allowed: count, fail-fast" },
         { "DPCPI_Report__Json", "/nonexistent-dir/r.json", P + "Report:Json = /nonexistent-dir/r.json is not valid; allowed: a file path in an existing directory" },
         { "DPCPI_Kernel__IsrProcessor", "512", P + "Kernel:IsrProcessor = 512 is not valid; allowed: -1 (the last DPC core) or one of {CPUS}" },

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
 using DpcPi.Kernel.Measurement;
+using DpcPi.TestSupport;
 
 namespace DpcPi.Reporting.Tests;
 

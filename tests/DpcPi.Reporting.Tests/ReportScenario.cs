@@ -1,3 +1,4 @@
+using DpcPi.TestSupport;
 using DpcPi.Kernel;
 
 namespace DpcPi.Reporting.Tests;
@@ -32,7 +33,7 @@ internal sealed class ReportScenario : IDisposable
             Clock = Clock,
         });
         Kernel.Start();
-        var controller = new ManualInterruptController();
+        var controller = new TestInterruptController();
         var runs = 0;
         var dpc = Kernel.InitializeDpc((_, _, _, _) => Clock.Advance(++runs == Events ? LastDpcNs : DpcNs), name: "TestDpc");
         dpc.SetTargetProcessor(0);

@@ -4,10 +4,10 @@ namespace DpcPi.TestSupport;
 /// Bytes a hot path allocates on this thread, round by round, until it reaches a steady state: three consecutive
 /// rounds with zero bytes. Until then the JIT may allocate on the thread while it tiers the code up (on-stack
 /// replacement, installing code), more often on a busy machine. A real per-call allocation makes every round
-/// allocate, so a steady state cannot be reached by luck. Shared (as a linked file) by the suites that prove
+/// allocate, so a steady state cannot be reached by luck. Shared (DpcPi.TestSupport) by the suites that prove
 /// a path allocation-free.
 /// </summary>
-internal sealed class AllocationRounds
+public sealed class AllocationRounds
 {
     private const int ZeroRoundsNeeded = 3;
     private readonly List<long> _bytes = [];

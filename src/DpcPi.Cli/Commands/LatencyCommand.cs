@@ -1,8 +1,6 @@
 using System.Globalization;
 using DpcPi.Cli.CommandLine;
-using DpcPi.Kernel;
-using DpcPi.Kernel.Measurement;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Commands;
@@ -78,31 +76,7 @@ internal sealed class LatencyCommand : ICommand
         liveViewStop.Cancel();
         progress?.Join();
         session.Stop();
-        var gpio = session.GpioStatistics;
-        var report = LatencyReport.FromKernel(session.Kernel, new ReportContext
-        {
-            Source = session.SourceName,
-            DeadlineNs = deadlineUs * 1000,
-            HistogramLimitUs = (int)histogramUs,
-            LostEdges = gpio.Lost,
-            MergedEdges = session.MergedEvents,
-            Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
-            StealPercent = session.StealPercent,
-            RunInfo = new Dictionary<string, string>
-            {
-                ["interrupts"] = session.Interrupts.ToString(CultureInfo.InvariantCulture),
-                ["dpc_runs"] = session.Completed.ToString(CultureInfo.InvariantCulture),
-                ["edges_generated"] = session.Generated.ToString(CultureInfo.InvariantCulture),
-                ["interval_us"] = (options.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
-                ["warmup_ms"] = session.WarmupElapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),
-                ["warmup_dpc_runs"] = session.WarmupDpcRuns.ToString(CultureInfo.InvariantCulture),
-                ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
-                ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
-                ["stimulus"] = session.StimulusSummary ?? string.Empty,
-                // The first edges after the warm-up, in order (the core that ran the most DPCs): a JIT stall would show here.
-                ["first_edges_to_dpc_start_ns"] = string.Join(',', session.Kernel.Processors.Select(c => session.Kernel.GetRecorder(c).FirstEdgeToDpcStart()).MaxBy(f => f.Length) ?? []),
-            },
-        });
+        var report = LatencyReport.FromRun(session.Result(), deadlineUs * 1000, (int)histogramUs);
         output.Write(TerminalReportRenderer.ToText(report));
         var paths = requested;
         ReportWriter.WriteAll(report, paths);
@@ -153,29 +127,18 @@ internal sealed class LatencyCommand : ICommand
 
         r.EnsureEmpty();
         SessionArgs.Validate(r, options);
-
-        if (options.DriveSysfs is not null && options.Source != LatencySource.Gpio)
-        {
-            throw r.Error("--drive-sysfs needs --source gpio");
-        }
-
-        if (options.StimulusPath is not null && options.Source != LatencySource.Gpio)
-        {
-            throw r.Error("--stimulus needs --source gpio");
-        }
-
         return (options, quiet, histogramUs, deadlineUs, paths);
     }
 
     private static void LiveView(LatencySession session, LatencySessionOptions options, TextWriter output, CancellationToken token)
     {
         var second = 0;
-        var total = new LatencyHistogram(); // reused every second
+        var snapshot = new KernelSnapshot(session.Kernel, SnapshotDetail.Totals); // refreshed every second, allocation-free
         while (!token.WaitHandle.WaitOne(1000) && session.ElapsedNs > 0)
         {
-            var k = session.Kernel;
-            var max = k.Processors.Max(c => k.GetRecorder(c).MaxInSecond(second));
-            k.MergeStageInto(LatencyStage.EdgeToDpcStart, total);
+            snapshot.Refresh();
+            var max = snapshot.MaxInSecond(second);
+            var total = snapshot.EdgeToDpcStart;
             var progress = options.Loops > 0 ? $" {100.0 * session.Interrupts / options.Loops,5:F1}%" : string.Empty;
             lock (output)
             {

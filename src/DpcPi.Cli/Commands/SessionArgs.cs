@@ -1,6 +1,6 @@
 using DpcPi.Cli.CommandLine;
 using DpcPi.Kernel;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Cli.Commands;
@@ -21,7 +21,7 @@ internal static class SessionArgs
             throw r.Error("--source and --backend name the same thing (where the interrupts come from); give one");
         }
 
-        options.Source = source ?? backend ?? LatencySource.Timer;
+        options.Source = source ?? backend ?? LatencySessionOptions.DefaultSource;
         options.Chip = r.String(null, "chip") ?? options.Chip;
         var inputLine = r.Integer(null, "input-line", 0, 1023);
         var outputLine = r.Integer(null, "output-line", 0, 1023);
@@ -69,12 +69,27 @@ internal static class SessionArgs
         return options;
     }
 
-    /// <summary>Checks what only makes sense once every flag is read.</summary>
+    /// <summary>Checks what only makes sense once every flag is read: <see cref="LatencySessionOptions.Validate"/>'s rules, worded as flags.</summary>
     public static void Validate(ArgReader r, LatencySessionOptions options)
     {
-        if (options.Source == LatencySource.Fake && options.IntervalNs < 20_000)
+        try
         {
-            throw r.Error("-i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)");
+            options.Validate();
+        }
+        catch (LatencyOptionsException ex)
+        {
+            throw r.Error(ex.Setting switch
+            {
+                LatencySetting.Interval when options.Source == LatencySource.Fake =>
+                    $"-i/--interval below {LatencySessionOptions.MinimumIntervalUs(LatencySource.Fake)} µs is not meaningful for the fake source (the stimulus thread paces it)",
+                LatencySetting.Interval => $"-i/--interval {ex.Value} is not valid; allowed: {ex.Allowed}",
+                LatencySetting.DriveSysfs => "--drive-sysfs needs --source gpio",
+                LatencySetting.Stimulus => "--stimulus needs --source gpio",
+                LatencySetting.Wiring when options.Source != LatencySource.Fake => "--wiring needs --source fake",
+                LatencySetting.Wiring => $"--wiring {ex.Value}: the file does not exist",
+                LatencySetting.OutputLine => $"--output-line {ex.Value} is not valid; allowed: {ex.Allowed}",
+                _ => ex.Message,
+            });
         }
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using DpcPi.Cli.CommandLine;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 using DpcPi.Reporting;
 
@@ -48,10 +48,11 @@ internal sealed class SoakCommand : ICommand
         session.Start(cancellationToken);
         var k = session.Kernel;
         var samples = new List<SoakSample>();
-        // Two histograms reused for the whole run: sampling must not allocate what it is measuring.
+        // One snapshot and one histogram reused for the whole run: sampling must not allocate what it is measuring.
+        var snapshot = new KernelSnapshot(k, SnapshotDetail.Totals);
         var previous = new LatencyHistogram();
-        var current = new LatencyHistogram();
-        Merge(k, previous);
+        snapshot.Refresh();
+        previous.Add(snapshot.EdgeToDpcStart);
         var startNs = MonotonicClock.NowNs;
         var windowStartNs = startNs;
         using var process = Process.GetCurrentProcess();
@@ -70,9 +71,11 @@ internal sealed class SoakCommand : ICommand
             }
 
             var nowNs = MonotonicClock.NowNs;
-            Merge(k, current);
+            snapshot.Refresh();
+            var current = snapshot.EdgeToDpcStart;
             var (p99, max, count) = WindowStatistics(previous, current);
-            (previous, current) = (current, previous);
+            previous.Reset();
+            previous.Add(current);
             process.Refresh();
             var sample = new SoakSample(
                 samples.Count + 1,
@@ -85,7 +88,7 @@ internal sealed class SoakCommand : ICommand
                 GC.CollectionCount(2),
                 GC.GetTotalAllocatedBytes(precise: false),
                 p99,
-                Math.Max(max, MaxOfSeconds(k, windowStartNs, nowNs)));
+                Math.Max(max, MaxOfSeconds(snapshot, windowStartNs, nowNs)));
             windowStartNs = nowNs;
             samples.Add(sample);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{sample.Window,7} {sample.ElapsedSeconds,6:F0} {sample.Interrupts,11} {sample.WorkingSetBytes / 1048576.0,8:F1} {sample.Gen0,5} {sample.Gen1,5} {sample.Gen2,5} {sample.AllocatedBytes / 1024.0,11:F0} {sample.P99Ns / 1000.0,8:F1} {sample.MaxNs / 1000.0,8:F1}"));
@@ -96,9 +99,10 @@ internal sealed class SoakCommand : ICommand
         }
 
         session.Stop();
+        snapshot.Refresh();
         var verdict = Judge(samples);
         var gpio = session.GpioStatistics;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"interrupts {session.Interrupts}, DPC runs {session.Completed}, lost {gpio.Lost}, merged {gpio.Merged}, timer overruns {session.TimerOverruns}, coalesced {k.GetProcessorStatistics().Sum(s => s.CoalescedInserts)}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"interrupts {session.Interrupts}, DPC runs {session.Completed}, lost {gpio.Lost}, merged {gpio.Merged}, timer overruns {session.TimerOverruns}, coalesced {snapshot.CoalescedInserts}"));
         foreach (var line in verdict.Lines)
         {
             output.WriteLine(line);
@@ -151,17 +155,6 @@ internal sealed class SoakCommand : ICommand
         return (options, window, json);
     }
 
-    /// <summary>Edge→DPC start of every core (normal and threaded lanes) into <paramref name="into"/>, reset first.</summary>
-    private static void Merge(DpcKernel k, LatencyHistogram into)
-    {
-        into.Reset();
-        foreach (var cpu in k.Processors)
-        {
-            into.Add(k.GetRecorder(cpu)[LatencyStage.EdgeToDpcStart]);
-            into.Add(k.GetRecorder(cpu, threaded: true)[LatencyStage.EdgeToDpcStart]);
-        }
-    }
-
     /// <summary>p99 and max (bucket resolution) and count of the values recorded between two snapshots of one histogram.</summary>
     internal static (long P99, long Max, long Count) WindowStatistics(LatencyHistogram before, LatencyHistogram after)
     {
@@ -202,17 +195,16 @@ internal sealed class SoakCommand : ICommand
         return (Math.Min(Math.Max(p99, 0), after.Max), Math.Min(max, after.Max), total);
     }
 
-    private static long MaxOfSeconds(DpcKernel k, long fromNs, long toNs)
+    /// <summary>The per-second maxima of the whole seconds between two instants (the window's edges are partial seconds).</summary>
+    private static long MaxOfSeconds(KernelSnapshot snapshot, long fromNs, long toNs)
     {
-        var first = (int)((fromNs - k.EpochNs) / 1_000_000_000);
-        var last = (int)((toNs - k.EpochNs) / 1_000_000_000);
+        var epoch = snapshot.Kernel.EpochNs;
+        var first = (int)((fromNs - epoch) / 1_000_000_000);
+        var last = (int)((toNs - epoch) / 1_000_000_000);
         long max = 0;
         for (var s = Math.Max(0, first + 1); s < last; s++)
         {
-            foreach (var cpu in k.Processors)
-            {
-                max = Math.Max(max, k.GetRecorder(cpu).MaxInSecond(s));
-            }
+            max = Math.Max(max, snapshot.MaxInSecond(s));
         }
 
         return max;

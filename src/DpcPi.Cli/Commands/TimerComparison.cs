@@ -2,7 +2,7 @@ using System.Globalization;
 using DpcPi.Bench;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Cli.Commands;
@@ -79,11 +79,13 @@ internal sealed class TimerComparison
         session.Start(token);
         session.Wait(token);
         session.Stop();
+        var snapshot = new KernelSnapshot(session.Kernel, SnapshotDetail.Totals); // the stages are all this side needs
+        snapshot.Refresh();
         return new OursRound(
-            session.Kernel.MergeStage(LatencyStage.EdgeToIsr),
-            session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart),
+            snapshot[LatencyStage.EdgeToIsr],
+            snapshot.EdgeToDpcStart,
             session.TimerOverruns,
-            session.Kernel.Guarantees,
+            snapshot.Guarantees,
             session.CpuTime);
     }
 

@@ -149,7 +149,7 @@ internal sealed class DashboardService : IHostedService, IAsyncDisposable
         }
     }
 
-    internal static string Json(KernelSnapshot? snapshot) =>
+    internal static string Json(MetricsView? snapshot) =>
         snapshot is null ? "{\"running\":false}" : JsonSerializer.Serialize(snapshot, JsonOptions);
 
     private void Map(WebApplication app)

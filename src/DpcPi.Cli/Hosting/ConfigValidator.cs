@@ -3,7 +3,7 @@ using DpcPi.Cli.CommandLine;
 using DpcPi.Cli.Dashboard;
 using DpcPi.Cli.Metrics;
 using DpcPi.Kernel;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 using DpcPi.Reporting;
 using Microsoft.Extensions.Configuration;
@@ -67,9 +67,8 @@ internal sealed class ConfigValidator
         kernel.WatchdogPolicy = Choice("Kernel:Watchdog:Policy", kernel.WatchdogPolicy, ("count", WatchdogPolicy.Count), ("fail-fast", WatchdogPolicy.FailFast));
 
         var session = new LatencySessionOptions { Kernel = kernel };
-        session.Source = Choice("Source:Kind", LatencySource.Fake, ("timer", LatencySource.Timer), ("fake", LatencySource.Fake), ("gpio", LatencySource.Gpio));
-        var minInterval = session.Source == LatencySource.Fake ? 20 : 10;
-        session.IntervalNs = Int("Source:IntervalUs", 1000, minInterval, 10_000_000, session.Source == LatencySource.Fake ? " for the fake source" : string.Empty) * 1000;
+        session.Source = Choice("Source:Kind", LatencySessionOptions.DefaultSource, ("timer", LatencySource.Timer), ("fake", LatencySource.Fake), ("gpio", LatencySource.Gpio));
+        session.IntervalNs = Int("Source:IntervalUs", 1000, LatencySessionOptions.MinimumIntervalUs(session.Source), LatencySessionOptions.MaximumIntervalUs, session.Source == LatencySource.Fake ? " for the fake source" : string.Empty) * 1000;
         var chip = Raw("Source:Chip");
         if (chip is not null)
         {
@@ -86,26 +85,24 @@ internal sealed class ConfigValidator
         session.DriveSysfs = Raw("Source:DriveSysfs") is { Length: > 0 } sysfs ? sysfs : null;
         session.StimulusPath = Raw("Source:Stimulus") is { Length: > 0 } stimulus ? stimulus : null;
         session.WiringFile = Raw("Source:Wiring") is { Length: > 0 } wiring ? wiring : null;
-        if (session.DriveSysfs is not null && session.Source != LatencySource.Gpio)
+        try
         {
-            throw Bad("Source:DriveSysfs", session.DriveSysfs, "only with Source:Kind = gpio");
+            session.Validate();
         }
-
-        if (session.WiringFile is not null)
+        catch (LatencyOptionsException ex)
         {
-            if (session.Source != LatencySource.Fake)
+            // The rules are the session options' (the CLI words the same ones as flags); the keys are the configuration's.
+            var (key, allowed) = ex.Setting switch
             {
-                throw Bad("Source:Wiring", session.WiringFile, "only with Source:Kind = fake");
-            }
-
-            if (!File.Exists(session.WiringFile))
-            {
-                throw Bad("Source:Wiring", session.WiringFile, "an existing wiring file");
-            }
-        }
-        else if (session.Source != LatencySource.Timer && session.DriveSysfs is null && session.InputLine == session.OutputLine)
-        {
-            throw Bad("Source:OutputLine", session.OutputLine.ToString(CultureInfo.InvariantCulture), $"a line other than Source:InputLine ({session.InputLine})");
+                LatencySetting.Interval => ("Source:IntervalUs", ex.Allowed),
+                LatencySetting.DriveSysfs => ("Source:DriveSysfs", "only with Source:Kind = gpio"),
+                LatencySetting.Stimulus => ("Source:Stimulus", "only with Source:Kind = gpio"),
+                LatencySetting.Wiring when session.Source != LatencySource.Fake => ("Source:Wiring", "only with Source:Kind = fake"),
+                LatencySetting.Wiring => ("Source:Wiring", ex.Allowed),
+                LatencySetting.OutputLine => ("Source:OutputLine", $"a line other than Source:InputLine ({session.InputLine})"),
+                _ => (ex.Setting.ToString(), ex.Allowed),
+            };
+            throw Bad(key, ex.Value, allowed);
         }
 
         session.Warmup = TimeSpan.FromMilliseconds(Int("Run:WarmupMs", (long)session.Warmup.TotalMilliseconds, 0, 60_000));

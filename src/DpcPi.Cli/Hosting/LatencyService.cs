@@ -2,12 +2,9 @@
 #pragma warning disable CA1873
 
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using DpcPi.Cli.CommandLine;
 using DpcPi.Kernel;
-using DpcPi.Kernel.Measurement;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 using DpcPi.Reporting;
 using Microsoft.Extensions.Hosting;
@@ -23,7 +20,6 @@ namespace DpcPi.Cli.Hosting;
 internal sealed class LatencyService : IHostedService, IDisposable
 {
     private static readonly TimeSpan s_stopBudget = TimeSpan.FromMilliseconds(1500);
-    private readonly LatencyHistogram _statusHistogram = new(); // reused every second: no LOH churn
     private readonly RunSettings _settings;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<LatencyService> _log;
@@ -38,6 +34,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
     private volatile Exception? _sourceFailure;
     private OutputException? _reportFailure;
     private bool _stopped;
+    private KernelSnapshot? _status; // the second timer's, refreshed every second without allocating
 
     public LatencyService(RunSettings settings, IHostApplicationLifetime lifetime, ILogger<LatencyService> log, SystemdNotifier notifier)
     {
@@ -161,11 +158,11 @@ internal sealed class LatencyService : IHostedService, IDisposable
         return k.ClockTicks + session.Completed + k.GetProcessorStatistics().Sum(s => s.DpcsRun + s.ThreadedDpcsRun);
     }
 
-    internal string StatusLine()
+    /// <summary>The one-line status of the run (log and systemd STATUS=) from <paramref name="snapshot"/>.</summary>
+    internal string StatusLine(KernelSnapshot snapshot)
     {
         var session = Session!;
-        var h = _statusHistogram;
-        session.Kernel.MergeStageInto(LatencyStage.EdgeToDpcStart, h);
+        var h = snapshot.EdgeToDpcStart;
         return string.Create(CultureInfo.InvariantCulture, $"interrupts={session.Interrupts} dpcs={session.Completed} p99={h.GetValueAtPercentile(99) / 1000.0:F1}us max={h.Max / 1000.0:F1}us");
     }
 
@@ -181,9 +178,11 @@ internal sealed class LatencyService : IHostedService, IDisposable
 
             var k = session.Kernel;
             LogEvents(k);
+            var snapshot = _status ??= new KernelSnapshot(k, SnapshotDetail.Totals);
+            snapshot.Refresh();
             var second = (int)((MonotonicClock.NowNs - k.EpochNs) / 1_000_000_000) - 1;
-            var max = k.Processors.Max(c => k.GetRecorder(c).MaxInSecond(Math.Max(0, second)));
-            var status = StatusLine();
+            var max = snapshot.MaxInSecond(Math.Max(0, second));
+            var status = StatusLine(snapshot);
             _log.LogInformation("T:{Second}s {Status} max(this s)={MaxUs:F1}us", ++_second, status, max / 1000.0);
             _notifier.Send("STATUS=" + status);
             if (session.SourceFailure is { } failure && _sourceFailure is null)
@@ -240,33 +239,18 @@ internal sealed class LatencyService : IHostedService, IDisposable
 
     private void WriteReport(LatencySession session)
     {
-        var gpio = session.GpioStatistics;
-        var report = LatencyReport.FromKernel(session.Kernel, new ReportContext
-        {
-            Source = session.SourceName,
-            DeadlineNs = _settings.DeadlineNs,
-            LostEdges = gpio.Lost,
-            MergedEdges = session.MergedEvents,
-            Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
-            StealPercent = session.StealPercent,
-            RunInfo = new Dictionary<string, string>
-            {
-                ["mode"] = "service",
-                ["interrupts"] = session.Interrupts.ToString(CultureInfo.InvariantCulture),
-                ["dpc_runs"] = session.Completed.ToString(CultureInfo.InvariantCulture),
-                ["interval_us"] = (_settings.Session.IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
-                ["warmup_ms"] = (Session?.WarmupElapsed.TotalMilliseconds ?? 0).ToString("0", CultureInfo.InvariantCulture),
-                ["warmup_dpc_runs"] = (Session?.WarmupDpcRuns ?? 0).ToString(CultureInfo.InvariantCulture),
-                ["timer_overruns"] = session.TimerOverruns.ToString(CultureInfo.InvariantCulture),
-                ["source_failure"] = session.SourceFailure?.Message ?? string.Empty,
-            },
-        });
+        var run = session.Result();
+        var snapshot = run.Snapshot;
+        // The service's own accounting (ISR interrupts, DPC runs, coalesced inserts, what stayed queued) goes into
+        // the report itself, so its JSON is written once, never read back and patched.
+        var service = new ServiceReport(session.Interrupts, snapshot.DeviceInterrupts, snapshot.ClockTicks, snapshot.DpcsRun, snapshot.CoalescedInserts, snapshot.Queued, _fault?.Code, ExitCode);
+        var report = LatencyReport.FromRun(run, _settings.DeadlineNs, runInfo: new Dictionary<string, string> { ["mode"] = "service" }, service: service);
         _log.LogInformation("final report:{NewLine}{Report}", Environment.NewLine, TerminalReportRenderer.ToText(report).TrimEnd());
         if (_settings.JsonPath is { } path)
         {
             try
             {
-                OutputFile.WriteAllText(path, WithServiceSection(report, session));
+                OutputFile.Write(path, stream => LatencyJsonWriter.Write(stream, report));
                 _log.LogInformation("json report: {Path}", path);
             }
             catch (OutputException ex)
@@ -278,26 +262,6 @@ internal sealed class LatencyService : IHostedService, IDisposable
         }
 
         Reported = true;
-    }
-
-    /// <summary>The report's JSON with the service's own accounting: ISR interrupts, DPC runs, coalesced inserts, what stayed queued.</summary>
-    private string WithServiceSection(LatencyReport report, LatencySession session)
-    {
-        var k = session.Kernel;
-        var stats = k.GetProcessorStatistics();
-        var doc = JsonNode.Parse(LatencyJsonWriter.ToJson(report))!.AsObject();
-        doc["service"] = new JsonObject
-        {
-            ["interrupts"] = session.Interrupts,
-            ["isr_interrupts"] = k.Interrupts.Where(i => i.Irql < Irql.Clock).Sum(i => i.Count),
-            ["clock_ticks"] = k.ClockTicks,
-            ["dpcs_run"] = stats.Sum(s => s.DpcsRun + s.ThreadedDpcsRun),
-            ["coalesced"] = stats.Sum(s => s.CoalescedInserts),
-            ["queued_after_stop"] = stats.Sum(s => s.QueueDepth + s.ThreadedQueueDepth),
-            ["fault"] = _fault?.Code,
-            ["exit_code"] = ExitCode,
-        };
-        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
     private async Task DisposeTimersAsync()

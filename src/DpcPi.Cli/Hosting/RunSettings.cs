@@ -1,6 +1,6 @@
 using DpcPi.Cli.Dashboard;
 using DpcPi.Cli.Metrics;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 
 namespace DpcPi.Cli.Hosting;
 

@@ -81,12 +81,12 @@ internal sealed class DpcPiMetrics : IHostedService, IDisposable
         Meter.Dispose();
     }
 
-    private IEnumerable<Measurement<T>> Each<T>(Func<KernelSnapshot, IEnumerable<Measurement<T>>> select)
+    private IEnumerable<Measurement<T>> Each<T>(Func<MetricsView, IEnumerable<Measurement<T>>> select)
         where T : struct => _snapshots.Current() is { } s ? select(s).ToArray() : [];
 
-    private IEnumerable<Measurement<long>> One(Func<KernelSnapshot, long> select) =>
+    private IEnumerable<Measurement<long>> One(Func<MetricsView, long> select) =>
         _snapshots.Current() is { } s ? [new Measurement<long>(select(s))] : [];
 
-    private IEnumerable<Measurement<double>> Stages(Func<StageSnapshot, double> us) =>
+    private IEnumerable<Measurement<double>> Stages(Func<StageView, double> us) =>
         Each(s => s.Stages.Select(st => new Measurement<double>(us(st), new KeyValuePair<string, object?>("stage", st.Stage))));
 }

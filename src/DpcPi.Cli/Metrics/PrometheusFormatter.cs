@@ -4,7 +4,7 @@ using System.Text;
 namespace DpcPi.Cli.Metrics;
 
 /// <summary>
-/// Writes a <see cref="KernelSnapshot"/> in the Prometheus text exposition format 0.0.4: one # HELP and one
+/// Writes a <see cref="MetricsView"/> in the Prometheus text exposition format 0.0.4: one # HELP and one
 /// # TYPE per family before its samples, names dpcpi_*, counters ending _total, label values escaped, and the
 /// latency histograms as cumulative _bucket{le} series ending in +Inf (equal to _count), then _sum and _count.
 /// </summary>
@@ -12,7 +12,7 @@ internal static class PrometheusFormatter
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Format(KernelSnapshot? s)
+    public static string Format(MetricsView? s)
     {
         var w = new Writer();
         w.Family("dpcpi_up", "gauge", "1 while the latency session measures, 0 once it stops or faulted.");
@@ -83,7 +83,7 @@ internal static class PrometheusFormatter
         return w.ToString();
     }
 
-    private static void PerCpu(Writer w, KernelSnapshot s, string name, string type, string help, Func<CpuSnapshot, double> value)
+    private static void PerCpu(Writer w, MetricsView s, string name, string type, string help, Func<CpuView, double> value)
     {
         w.Family(name, type, help);
         foreach (var c in s.Cpus)
@@ -92,7 +92,7 @@ internal static class PrometheusFormatter
         }
     }
 
-    private static void Quantile(Writer w, KernelSnapshot s, string name, string help, Func<StageSnapshot, double> us)
+    private static void Quantile(Writer w, MetricsView s, string name, string help, Func<StageView, double> us)
     {
         w.Family(name, "gauge", help);
         foreach (var st in s.Stages)

@@ -1,15 +1,15 @@
 using DpcPi.Cli.Hosting;
-using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
+using DpcPi.Measurement;
 using DpcPi.Platform;
 using DpcPi.Reporting;
 
 namespace DpcPi.Cli.Metrics;
 
 /// <summary>
-/// Builds <see cref="KernelSnapshot"/>s from the kernel's read-only statistics for metrics, /metrics and the
-/// dashboard. Only readers call it (thread-pool threads); the ISR and DPC threads never wait on it. A snapshot
-/// is reused for <see cref="MaxAge"/> so several readers in the same moment share one (merging histograms costs).
+/// Builds <see cref="MetricsView"/>s from one <see cref="KernelSnapshot"/> of the running session for metrics, /metrics
+/// and the dashboard. Only readers call it (thread-pool threads, under its lock); the ISR and DPC threads never wait
+/// on it. A view is reused for <see cref="MaxAge"/> so several readers in the same moment share one (merging costs).
 /// </summary>
 internal sealed class SnapshotProvider
 {
@@ -22,8 +22,9 @@ internal sealed class SnapshotProvider
     private readonly LatencyService _service;
     private readonly RunSettings _settings;
     private readonly Lock _lock = new();
-    private readonly LatencyHistogram[] _mergeTargets = Enum.GetValues<LatencyStage>().Select(_ => new LatencyHistogram()).ToArray();
-    private KernelSnapshot? _last;
+    private KernelSnapshot? _snapshot; // of the current session's kernel, refreshed in place
+    private bool _boundStarted; // the snapshot looked up the interrupts once the measured kernel ran
+    private MetricsView? _last;
     private long _lastAtNs;
 
     public SnapshotProvider(LatencyService service, RunSettings settings)
@@ -33,7 +34,7 @@ internal sealed class SnapshotProvider
     }
 
     /// <summary>The current snapshot, or null before the session started.</summary>
-    public KernelSnapshot? Current()
+    public MetricsView? Current()
     {
         lock (_lock)
         {
@@ -61,7 +62,7 @@ internal sealed class SnapshotProvider
         }
     }
 
-    private KernelSnapshot? Take()
+    private MetricsView? Take()
     {
         var session = _service.Session;
         if (session is null)
@@ -69,10 +70,20 @@ internal sealed class SnapshotProvider
             return null;
         }
 
-        var k = session.Kernel;
-        var stats = k.GetProcessorStatistics();
-        var vectors = k.Interrupts.Select(i => new VectorSnapshot(i.Vector, i.Name, i.Count)).ToArray();
-        var cpus = stats.Select(s => new CpuSnapshot(
+        if (_snapshot?.Kernel != session.Kernel)
+        {
+            _snapshot = new KernelSnapshot(session.Kernel, SnapshotDetail.Totals);
+            _boundStarted = false;
+        }
+
+        var snapshot = _snapshot;
+        // Until the measured kernel runs (the warm-up), its interrupts are not all connected: look them up until a
+        // refresh that began after the start has (Started is read first, so that lookup saw them all).
+        var started = session.Started;
+        snapshot.Refresh(rebind: !_boundStarted);
+        _boundStarted = started;
+        var vectors = snapshot.Vectors.Select(v => new VectorView(v.Vector, v.Name, v.Count)).ToArray();
+        var cpus = snapshot.Cores.Select(c => c.Statistics).Select(s => new CpuView(
             s.Cpu,
             s.DpcsRun + s.ThreadedDpcsRun,
             s.CoalescedInserts,
@@ -83,15 +94,9 @@ internal sealed class SnapshotProvider
             s.WatchdogCumulativeViolations,
             s.Exceptions)).ToArray();
         var gpio = session.GpioStatistics;
-        // Reused merge targets (Take runs under _lock; Stage copies the counts out).
-        var stages = Enum.GetValues<LatencyStage>().Select(st =>
-        {
-            var target = _mergeTargets[(int)st];
-            k.MergeStageInto(st, target);
-            return Stage(st, target);
-        }).ToArray();
-        var g = k.Guarantees;
-        return new KernelSnapshot
+        var stages = Enum.GetValues<LatencyStage>().Select(st => Stage(st, snapshot[st])).ToArray();
+        var g = snapshot.Guarantees;
+        return new MetricsView
         {
             Source = session.SourceName,
             Lab = "latency",
@@ -102,37 +107,37 @@ internal sealed class SnapshotProvider
             UptimeSeconds = session.ElapsedNs / 1e9,
             TakenAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             Completed = session.Completed,
-            InterruptsTotal = vectors.Sum(v => v.Count),
+            InterruptsTotal = snapshot.InterruptsTotal,
             Vectors = vectors,
             Cpus = cpus,
             LostEdges = gpio.Lost,
             MergedEdges = gpio.Merged,
             TimerExpiriesMerged = session.TimerOverruns,
-            WatchdogViolations = k.WatchdogViolations,
-            DpcExceptions = stats.Sum(s => s.Exceptions),
-            ClockTicks = k.ClockTicks,
-            Guarantees = new GuaranteesSnapshot(g.Realtime, g.Pinned, g.MemoryLocked, g.Notes),
-            Timeline = Timeline(k),
-            AbsoluteMaxUs = stages.First(s => s.Stage == StageReport.NameOf(LatencyStage.EdgeToDpcStart)).MaxUs,
+            WatchdogViolations = snapshot.WatchdogViolations,
+            DpcExceptions = snapshot.DpcExceptions,
+            ClockTicks = snapshot.ClockTicks,
+            Guarantees = new GuaranteesView(g.Realtime, g.Pinned, g.MemoryLocked, g.Notes),
+            Timeline = Timeline(snapshot),
+            AbsoluteMaxUs = stages[(int)LatencyStage.EdgeToDpcStart].MaxUs,
             Stages = stages,
         };
     }
 
-    private static TimelineSnapshot Timeline(DpcKernel k)
+    /// <summary>The last <see cref="TimelineSeconds"/> of the snapshot's per-second maxima, in µs.</summary>
+    private static TimelineView Timeline(KernelSnapshot snapshot)
     {
-        var recorders = k.Processors.SelectMany(c => new[] { k.GetRecorder(c), k.GetRecorder(c, threaded: true) }).ToArray();
-        var length = recorders.Length == 0 ? 0 : recorders.Max(r => r.TimelineLength);
-        var first = Math.Max(0, length - TimelineSeconds);
-        var max = new double[length - first];
-        for (var s = first; s < length; s++)
+        var timeline = snapshot.Timeline;
+        var first = Math.Max(0, timeline.Length - TimelineSeconds);
+        var max = new double[timeline.Length - first];
+        for (var s = first; s < timeline.Length; s++)
         {
-            max[s - first] = recorders.Max(r => r.MaxInSecond(s)) / 1000.0;
+            max[s - first] = timeline[s] / 1000.0;
         }
 
-        return new TimelineSnapshot(first, max);
+        return new TimelineView(first, max);
     }
 
-    private static StageSnapshot Stage(LatencyStage stage, LatencyHistogram h)
+    private static StageView Stage(LatencyStage stage, LatencyHistogram h)
     {
         var counts = new long[BucketBoundsUs.Length + 1];
         long total = 0;
@@ -149,14 +154,14 @@ internal sealed class SnapshotProvider
             total += count;
         }
 
-        var buckets = new BucketSnapshot[counts.Length];
+        var buckets = new BucketView[counts.Length];
         for (var i = 0; i < counts.Length; i++)
         {
-            buckets[i] = new BucketSnapshot(i < BucketBoundsUs.Length ? BucketBoundsUs[i] : double.PositiveInfinity, counts[i]);
+            buckets[i] = new BucketView(i < BucketBoundsUs.Length ? BucketBoundsUs[i] : double.PositiveInfinity, counts[i]);
         }
 
         // Count comes from the buckets so that +Inf always equals _count, even while recording goes on.
-        return new StageSnapshot(
+        return new StageView(
             StageReport.NameOf(stage),
             total,
             h.Sum / 1000.0,

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using DpcPi.Bench;
+using DpcPi.TestSupport;
 
-namespace DpcPi.Reporting.Tests;
+namespace DpcPi.Bench.Tests;
 
 [Collection(nameof(BenchCollection))]
 public sealed class BenchRunnerTests

@@ -3,7 +3,7 @@ using System.Globalization;
 using DpcPi.Gpio;
 using DpcPi.Platform;
 
-namespace DpcPi.Labs.Latency;
+namespace DpcPi.Measurement;
 
 /// <summary>
 /// The edge generator of a real-kernel run: the <c>dpcpi-stimulus</c> process (src/DpcPi.Stimulus), at normal

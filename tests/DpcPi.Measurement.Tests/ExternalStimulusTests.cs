@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using DpcPi.Gpio;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 
-namespace DpcPi.Labs.Tests;
+namespace DpcPi.Measurement.Tests;
 
 /// <summary>The stimulus process, compiled from src/DpcPi.Stimulus as the build does, driving a plain file in place of a gpio-sim pull file.</summary>
 public sealed class ExternalStimulusTests : IClassFixture<ExternalStimulusTests.CompiledHelper>

@@ -1,8 +1,8 @@
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
-using DpcPi.Labs.Latency;
+using DpcPi.Measurement;
 
-namespace DpcPi.Interrupts.Tests;
+namespace DpcPi.Measurement.Tests;
 
 public sealed class LatencySessionTests
 {

@@ -1,13 +1,13 @@
 using DpcPi.Kernel;
 
-namespace DpcPi.Kernel.Tests;
+namespace DpcPi.TestSupport;
 
 /// <summary>
 /// An in-memory interrupt controller and source for tests: <see cref="Raise"/> queues an event for
 /// a vector (from any thread); the ISR thread (or <see cref="DpcKernel.PollInterrupts"/>) services
 /// it. Preallocated, so the hot path under test allocates nothing.
 /// </summary>
-internal sealed class TestInterruptController : IInterruptController, IInterruptSource, IDisposable
+public sealed class TestInterruptController : IInterruptController, IInterruptSource, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly ManualResetEventSlim _pending = new(false, 0);

@@ -1,7 +1,7 @@
 using DpcPi.Bench.Contenders;
 using DpcPi.Kernel;
 
-namespace DpcPi.Reporting.Tests;
+namespace DpcPi.Bench.Tests;
 
 [Collection(nameof(BenchCollection))]
 public sealed class DpcKernelContenderTests

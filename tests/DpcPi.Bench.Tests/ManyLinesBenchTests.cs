@@ -1,6 +1,6 @@
 using DpcPi.Bench;
 
-namespace DpcPi.Reporting.Tests;
+namespace DpcPi.Bench.Tests;
 
 /// <summary>The many-lines case runs every edge through the fake chip, the epoll ISR path and a DPC, for each line count.</summary>
 public sealed class ManyLinesBenchTests

@@ -1,7 +1,10 @@
 namespace DpcPi.Cli.Metrics;
 
-/// <summary>One read-only view of the running kernel, taken off the hot path (scrape, SSE tick, metrics poll).</summary>
-internal sealed record KernelSnapshot
+/// <summary>
+/// What /metrics, /api/snapshot (the dashboard) and the DpcPi meter show of a run: a <see cref="DpcPi.Measurement.KernelSnapshot"/>
+/// turned into units and labels, with the run's own status. Built by <see cref="SnapshotProvider"/> off the hot path.
+/// </summary>
+internal sealed record MetricsView
 {
     public required string Source { get; init; }
 
@@ -24,9 +27,9 @@ internal sealed record KernelSnapshot
 
     public required long InterruptsTotal { get; init; }
 
-    public required IReadOnlyList<VectorSnapshot> Vectors { get; init; }
+    public required IReadOnlyList<VectorView> Vectors { get; init; }
 
-    public required IReadOnlyList<CpuSnapshot> Cpus { get; init; }
+    public required IReadOnlyList<CpuView> Cpus { get; init; }
 
     public required long LostEdges { get; init; }
 
@@ -41,27 +44,27 @@ internal sealed record KernelSnapshot
 
     public required long ClockTicks { get; init; }
 
-    public required GuaranteesSnapshot Guarantees { get; init; }
+    public required GuaranteesView Guarantees { get; init; }
 
     /// <summary>The per-second maximum edge→DPC latency (µs) over the last seconds, oldest first.</summary>
-    public required TimelineSnapshot Timeline { get; init; }
+    public required TimelineView Timeline { get; init; }
 
     /// <summary>The absolute maximum edge→DPC latency (µs) since start.</summary>
     public required double AbsoluteMaxUs { get; init; }
 
-    public required IReadOnlyList<StageSnapshot> Stages { get; init; }
+    public required IReadOnlyList<StageView> Stages { get; init; }
 }
 
-internal sealed record VectorSnapshot(int Vector, string Name, long Count);
+internal sealed record VectorView(int Vector, string Name, long Count);
 
-internal sealed record CpuSnapshot(int Cpu, long DpcsRun, long Coalesced, int QueueDepth, int QueueDepthHighWater, double TimeInDpcMs, long WatchdogPerDpc, long WatchdogCumulative, long Exceptions);
+internal sealed record CpuView(int Cpu, long DpcsRun, long Coalesced, int QueueDepth, int QueueDepthHighWater, double TimeInDpcMs, long WatchdogPerDpc, long WatchdogCumulative, long Exceptions);
 
-internal sealed record GuaranteesSnapshot(bool Realtime, bool Pinned, bool Mlocked, IReadOnlyList<string> Notes);
+internal sealed record GuaranteesView(bool Realtime, bool Pinned, bool Mlocked, IReadOnlyList<string> Notes);
 
-internal sealed record TimelineSnapshot(int FirstSecond, IReadOnlyList<double> MaxUs);
+internal sealed record TimelineView(int FirstSecond, IReadOnlyList<double> MaxUs);
 
 /// <summary>A bucket of the fixed Prometheus buckets: values at or below <see cref="LeUs"/> and above the previous bound (not cumulative).</summary>
-internal sealed record BucketSnapshot(double LeUs, long Count);
+internal sealed record BucketView(double LeUs, long Count);
 
 /// <summary>One latency stage: count, sum and quantiles (µs) and the fixed buckets (the last one is +Inf).</summary>
-internal sealed record StageSnapshot(string Stage, long Count, double SumUs, double P50Us, double P99Us, double P999Us, double MaxUs, IReadOnlyList<BucketSnapshot> Buckets);
+internal sealed record StageView(string Stage, long Count, double SumUs, double P50Us, double P99Us, double P999Us, double MaxUs, IReadOnlyList<BucketView> Buckets);

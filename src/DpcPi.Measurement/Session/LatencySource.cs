@@ -1,4 +1,4 @@
-namespace DpcPi.Labs.Latency;
+namespace DpcPi.Measurement;
 
 /// <summary>Where the interrupts of a latency run come from.</summary>
 public enum LatencySource

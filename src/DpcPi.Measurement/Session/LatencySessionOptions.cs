@@ -1,11 +1,24 @@
 using DpcPi.Kernel;
 
-namespace DpcPi.Labs.Latency;
+namespace DpcPi.Measurement;
 
-/// <summary>What a latency run measures and for how long.</summary>
+/// <summary>
+/// What a latency run measures and for how long. The front-ends (latency, soak, run) fill it from their own
+/// spelling (flags or configuration keys) and call <see cref="Validate"/>: the rules live here once, so the
+/// front-ends' defaults and checks cannot drift; each only words a <see cref="LatencyOptionsException"/> its way.
+/// </summary>
 public sealed class LatencySessionOptions
 {
-    public LatencySource Source { get; set; } = LatencySource.Timer;
+    /// <summary>The source when none is named: the timerfd, cyclictest's own measurement, which needs no wiring.</summary>
+    public const LatencySource DefaultSource = LatencySource.Timer;
+
+    /// <summary>The shortest interval (µs) of each source: the fake source's stimulus thread cannot pace edges closer than 20 µs.</summary>
+    public static long MinimumIntervalUs(LatencySource source) => source == LatencySource.Fake ? 20 : 10;
+
+    /// <summary>The longest interval (µs): 10 s.</summary>
+    public const long MaximumIntervalUs = 10_000_000;
+
+    public LatencySource Source { get; set; } = DefaultSource;
 
     /// <summary>Interval between interrupts (cyclictest -i), in ns.</summary>
     public long IntervalNs { get; set; } = 1_000_000;
@@ -56,6 +69,50 @@ public sealed class LatencySessionOptions
     /// <summary>How long the warm-up may take in all before it gives up waiting for its runs (the measured run then starts colder).</summary>
     public TimeSpan WarmupGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The source's name as reports and logs spell it ("timer", "fake", "gpio").</summary>
+    public string SourceName => Source.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// Checks the settings against each other; throws <see cref="LatencyOptionsException"/> naming the first
+    /// setting that is wrong. Every front-end calls this once all its flags or keys are read.
+    /// </summary>
+    public void Validate()
+    {
+        var intervalUs = IntervalNs / 1000;
+        if (intervalUs < MinimumIntervalUs(Source) || intervalUs > MaximumIntervalUs)
+        {
+            throw new LatencyOptionsException(LatencySetting.Interval, intervalUs, $"{MinimumIntervalUs(Source)}-{MaximumIntervalUs} µs{(Source == LatencySource.Fake ? " for the fake source" : string.Empty)}");
+        }
+
+        if (DriveSysfs is not null && Source != LatencySource.Gpio)
+        {
+            throw new LatencyOptionsException(LatencySetting.DriveSysfs, DriveSysfs, "only with the gpio source");
+        }
+
+        if (StimulusPath is not null && Source != LatencySource.Gpio)
+        {
+            throw new LatencyOptionsException(LatencySetting.Stimulus, StimulusPath, "only with the gpio source");
+        }
+
+        if (WiringFile is not null)
+        {
+            if (Source != LatencySource.Fake)
+            {
+                throw new LatencyOptionsException(LatencySetting.Wiring, WiringFile, "only with the fake source");
+            }
+
+            if (!File.Exists(WiringFile))
+            {
+                throw new LatencyOptionsException(LatencySetting.Wiring, WiringFile, "an existing wiring file");
+            }
+        }
+        else if (Source != LatencySource.Timer && DriveSysfs is null && InputLine == OutputLine)
+        {
+            // The edges are driven on the output and taken on the input: one line cannot be both.
+            throw new LatencyOptionsException(LatencySetting.OutputLine, OutputLine, $"a line other than the input line ({InputLine})");
+        }
+    }
+
     /// <summary>A copy for the warm-up run: same source and kernel settings, no memory locking, no warm-up of its own.</summary>
     internal LatencySessionOptions ForWarmup()
     {
@@ -65,7 +122,7 @@ public sealed class LatencySessionOptions
         {
             Source = Source,
             IntervalNs = IntervalNs,
-            Duration = null, // the warm-up's own wait ends it: see LatencySession.WaitWarm
+            Duration = null, // the warm-up's own wait ends it: see LatencyRig.WaitWarm
             Chip = Chip,
             InputLine = InputLine,
             OutputLine = OutputLine,

@@ -1,6 +1,6 @@
 using DpcPi.Bench;
 
-namespace DpcPi.Reporting.Tests;
+namespace DpcPi.Bench.Tests;
 
 public sealed class BenchGoalsTests
 {

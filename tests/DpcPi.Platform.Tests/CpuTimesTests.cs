@@ -1,6 +1,6 @@
 using DpcPi.Platform;
 
-namespace DpcPi.Interrupts.Tests;
+namespace DpcPi.Platform.Tests;
 
 public sealed class CpuTimesTests
 {

@@ -1,12 +1,12 @@
 using System.Text.Json;
 
-namespace DpcPi.Reporting.Tests;
+namespace DpcPi.TestSupport;
 
 /// <summary>
 /// A validator for the subset of JSON Schema the report schemas use: type (one or a list), required,
 /// properties, items, minimum and local $ref ("#/$defs/name"). Returns every violation with its path.
 /// </summary>
-internal static class JsonSchemaValidator
+public static class JsonSchemaValidator
 {
     public static IReadOnlyList<string> Validate(JsonElement schemaRoot, JsonElement instance)
     {

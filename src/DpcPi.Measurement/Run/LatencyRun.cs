@@ -1,0 +1,77 @@
+using System.Globalization;
+
+namespace DpcPi.Measurement;
+
+/// <summary>
+/// What one latency run measured, as every front-end reports it: the session's own counts (interrupts, DPC runs,
+/// edges generated, lost and merged, warm-up, the source's failure) and one full <see cref="KernelSnapshot"/>
+/// taken after the run stopped. The CLI and the service build their report from this, so they cannot differ.
+/// </summary>
+public sealed record LatencyRun
+{
+    public required string Source { get; init; }
+
+    public required long IntervalNs { get; init; }
+
+    public required long Interrupts { get; init; }
+
+    public required long DpcRuns { get; init; }
+
+    public required long Generated { get; init; }
+
+    public required long LostEdges { get; init; }
+
+    /// <summary>Events merged into another event's interrupt by the source (GPIO edges in a row, timer overruns).</summary>
+    public required long MergedEvents { get; init; }
+
+    public required long TimerOverruns { get; init; }
+
+    public required TimeSpan Duration { get; init; }
+
+    public required double? StealPercent { get; init; }
+
+    public required TimeSpan WarmupElapsed { get; init; }
+
+    public required long WarmupDpcRuns { get; init; }
+
+    public required Exception? SourceFailure { get; init; }
+
+    public required string? Stimulus { get; init; }
+
+    public required KernelSnapshot Snapshot { get; init; }
+
+    /// <summary>The run's facts as the report's run_info: one set of keys for every front-end.</summary>
+    public IReadOnlyDictionary<string, string> RunInfo() => new Dictionary<string, string>
+    {
+        ["interrupts"] = Interrupts.ToString(CultureInfo.InvariantCulture),
+        ["dpc_runs"] = DpcRuns.ToString(CultureInfo.InvariantCulture),
+        ["edges_generated"] = Generated.ToString(CultureInfo.InvariantCulture),
+        ["interval_us"] = (IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
+        ["warmup_ms"] = WarmupElapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),
+        ["warmup_dpc_runs"] = WarmupDpcRuns.ToString(CultureInfo.InvariantCulture),
+        ["timer_overruns"] = TimerOverruns.ToString(CultureInfo.InvariantCulture),
+        ["source_failure"] = SourceFailure?.Message ?? string.Empty,
+        ["stimulus"] = Stimulus ?? string.Empty,
+        // The first edges after the warm-up, in order (the core that ran the most DPCs): a JIT stall would show here.
+        ["first_edges_to_dpc_start_ns"] = string.Join(',', Snapshot.FirstEdgesToDpcStart),
+    };
+
+    internal static LatencyRun Of(LatencySession session, KernelSnapshot snapshot) => new()
+    {
+        Source = session.SourceName,
+        IntervalNs = session.Options.IntervalNs,
+        Interrupts = session.Interrupts,
+        DpcRuns = session.Completed,
+        Generated = session.Generated,
+        LostEdges = session.GpioStatistics.Lost,
+        MergedEvents = session.MergedEvents,
+        TimerOverruns = session.TimerOverruns,
+        Duration = TimeSpan.FromTicks(session.ElapsedNs / 100),
+        StealPercent = session.StealPercent,
+        WarmupElapsed = session.WarmupElapsed,
+        WarmupDpcRuns = session.WarmupDpcRuns,
+        SourceFailure = session.SourceFailure,
+        Stimulus = session.StimulusSummary,
+        Snapshot = snapshot,
+    };
+}
