@@ -1,5 +1,6 @@
 using System.Device.Gpio;
 using System.Runtime.InteropServices;
+using DpcPi.Interrupts;
 using DpcPi.Kernel;
 using DpcPi.Platform;
 
@@ -14,7 +15,7 @@ namespace DpcPi.SystemDeviceGpio;
 /// before calling back (System.Device.Gpio reports no sequence numbers) are invisible. Only what is lost between
 /// the callback and the ISR thread is counted (<see cref="LostInRing"/>).
 /// </summary>
-public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposable
+public sealed class GpioControllerInterruptSource : IPollableInterruptSource
 {
     private readonly GpioController _controller;
     private readonly PinChangeEventHandler _callback;
@@ -22,6 +23,7 @@ public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposabl
     private readonly EdgeRing _ring;
     private readonly Lock _producers = new(); // the driver may call back on several threads; the ISR never takes it
     private readonly bool _openedPin;
+    private readonly bool _ownsController;
     private long _callbacks;
     private long _lostInRing;
     private long _dispatched;
@@ -31,8 +33,9 @@ public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposabl
     /// <summary>
     /// Listens to <paramref name="pin"/> of <paramref name="controller"/> (opened as an input if it is not open yet)
     /// for <paramref name="edges"/>; <paramref name="capacity"/> (a power of two) callbacks may wait for the ISR thread.
+    /// With <paramref name="ownsController"/> the source disposes the controller with itself.
     /// </summary>
-    public GpioControllerInterruptSource(GpioController controller, int pin, PinEventTypes edges = PinEventTypes.Rising | PinEventTypes.Falling, int capacity = 1024)
+    public GpioControllerInterruptSource(GpioController controller, int pin, PinEventTypes edges = PinEventTypes.Rising | PinEventTypes.Falling, int capacity = 1024, bool ownsController = false)
     {
         ArgumentNullException.ThrowIfNull(controller);
         if (edges == PinEventTypes.None)
@@ -42,6 +45,7 @@ public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposabl
 
         _ring = new EdgeRing(capacity);
         _controller = controller;
+        _ownsController = ownsController;
         Pin = pin;
         _callback = OnPinValueChanged;
         if (!controller.IsPinOpen(pin))
@@ -61,13 +65,18 @@ public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposabl
                 controller.ClosePin(pin);
             }
 
+            if (ownsController)
+            {
+                controller.Dispose();
+            }
+
             _signal.Dispose();
             throw;
         }
     }
 
     /// <summary>What the reports say about this source's figures.</summary>
-    public const string Caveat = "System.Device.Gpio driver callbacks: no kernel timestamps (latency is measured from the callback's entry) and edges the driver lost before its callback cannot be known";
+    public string Caveat => "System.Device.Gpio driver callbacks: no kernel timestamps (latency is measured from the callback's entry) and edges the driver lost before its callback cannot be known";
 
     public int Pin { get; }
 
@@ -79,6 +88,8 @@ public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposabl
 
     /// <summary>Callbacks dropped because <c>capacity</c> of them were already waiting for the ISR thread.</summary>
     public long LostInRing => Volatile.Read(ref _lostInRing);
+
+    long IPollableInterruptSource.Lost => LostInRing;
 
     /// <summary>Interrupts dispatched to the ISR.</summary>
     public long Dispatched => Volatile.Read(ref _dispatched);
@@ -122,7 +133,7 @@ public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposabl
         }
     }
 
-    /// <summary>Stops listening (and closes the pin if this source opened it); the controller stays the caller's.</summary>
+    /// <summary>Stops listening (and closes the pin if this source opened it); the controller stays the caller's unless the source owns it.</summary>
     public void Dispose()
     {
         lock (_producers)
@@ -146,6 +157,11 @@ public sealed class GpioControllerInterruptSource : IInterruptSource, IDisposabl
         catch (ObjectDisposedException)
         {
             // the caller disposed the controller first: its callbacks are gone with it
+        }
+
+        if (_ownsController)
+        {
+            _controller.Dispose();
         }
 
         _signal.Dispose();

@@ -12,17 +12,19 @@ public sealed class LatencyCommandTests
         { ["latency", "-D", "soon"], "dpcpi latency: -D/--duration 'soon' is not a duration; allowed: a number >= 0 with an optional unit ms, s, m, h or d (e.g. 10s, 5m; 0 = until stopped where a run has no end of its own)" },
         { ["latency", "--source", "fake", "--wiring", "w.json", "--input-line", "5"], "dpcpi latency: --input-line/--output-line: with --wiring the lines come from the wiring file (its wire from an output pin to an input pin)" },
         { ["latency", "--warmup", "later"], "dpcpi latency: --warmup 'later' is not a duration; allowed: a number >= 0 with an optional unit ms, s, m, h or d (e.g. 10s, 5m; 0 = until stopped where a run has no end of its own)" },
-        { ["latency", "--source", "usb"], "dpcpi latency: --source 'usb' is not valid; allowed: timer, fake, gpio" },
+        { ["latency", "--source", "usb"], "dpcpi latency: --source 'usb' is not valid; allowed: timer, fake, gpio, sdg" },
+        { ["latency", "--sdg-driver", "sysfs"], "dpcpi latency: --sdg-driver needs --source sdg" },
+        { ["latency", "--source", "sdg", "--sdg-driver", "wiringpi"], "dpcpi latency: --sdg-driver 'wiringpi' is not valid; allowed: libgpiod, sysfs, dpcpi" },
         { ["latency", "--wait-strategy", "nap"], "dpcpi latency: --wait-strategy 'nap' is not valid; allowed: blocking, spin-then-block, busy-spin" },
         { ["latency", "-a", "0,x"], "dpcpi latency: -a/--affinity '0,x' is not a CPU list; allowed: numbers and ranges like 0,1 or 2-3" },
         { ["latency", "-a", "999"], "dpcpi latency: -a/--affinity: CPU 999 is not available; this machine allows " },
         { ["latency", "--frobnicate"], "dpcpi latency: unknown option '--frobnicate' (see 'dpcpi latency --help')" },
-        { ["latency", "--drive-sysfs", "/tmp/x"], "dpcpi latency: --drive-sysfs needs --source gpio" },
+        { ["latency", "--drive-sysfs", "/tmp/x"], "dpcpi latency: --drive-sysfs needs --source gpio or sdg" },
         { ["latency", "--source", "fake", "-i", "15"], "dpcpi latency: -i/--interval below 20 µs is not meaningful for the fake source (the stimulus thread paces it)" },
         // The session options' rules, which `run` words as configuration keys: the same checks on both front-ends.
         { ["latency", "--source", "fake", "--input-line", "5", "--output-line", "5"], "dpcpi latency: --output-line 5 is not valid; allowed: a line other than the input line (5)" },
         { ["latency", "--wiring", "w.json"], "dpcpi latency: --wiring needs --source fake" },
-        { ["latency", "--stimulus", "/bin/true"], "dpcpi latency: --stimulus needs --source gpio" },
+        { ["latency", "--stimulus", "/bin/true"], "dpcpi latency: --stimulus needs --source gpio or sdg" },
         { ["nonsense"], "dpcpi: unknown command 'nonsense'; commands: " },
     };
 
@@ -43,6 +45,20 @@ public sealed class LatencyCommandTests
     public async Task Latency_GpioSourceMissingChip_OneLineDeviceErrorAndExit3()
     {
         var (code, _, err) = await CliRunner.RunAsync("latency", "--source", "gpio", "--chip", "gpiochip77", "-l", "5", "-q", "--no-realtime");
+
+        Assert.Equal(3, code);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+        Assert.Contains("gpiochip77", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("libgpiod")]
+    [InlineData("sysfs")]
+    [InlineData("dpcpi")]
+    public async Task Latency_SdgSourceMissingChip_OneLineDeviceErrorAndExit3(string driver)
+    {
+        var (code, _, err) = await CliRunner.RunAsync("latency", "--source", "sdg", "--sdg-driver", driver, "--chip", "gpiochip77", "--drive-sysfs", "/tmp/none", "-l", "5", "-q", "--no-realtime");
 
         Assert.Equal(3, code);
         Assert.Single(err.TrimEnd('\n').Split('\n'));

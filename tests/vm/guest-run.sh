@@ -108,6 +108,9 @@ if has_net cli dpcpi && want cli-latency; then
   net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" \
     -l "$EDGES" --warmup "${WARMUP_MS}ms" --inline-dpcs -q --json "$OUT/cli-latency-inline.json" >"$OUT/cli-latency-inline.txt" 2>&1 || true
   echo "STEP-END cli-latency-inline"
+  # The same wire through System.Device.Gpio's LibGpiodDriver callbacks (latency from the callback's entry).
+  step cli-latency-sdg cli-latency-sdg.txt net cli dpcpi latency --source sdg --sdg-driver libgpiod --chip "$DPCPI_GPIOSIM_CHIP" \
+    --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" -q --json "$OUT/cli-latency-sdg.json"
 fi
 
 # 3. xunit suites, Category=Kernel only, serially (timing-sensitive).

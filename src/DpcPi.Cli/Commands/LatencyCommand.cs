@@ -16,8 +16,10 @@ internal sealed class LatencyCommand : ICommand
         usage: dpcpi latency [options]
 
         source:
-          --source timer|fake|gpio   (or --backend, as lab spells it) timer: timerfd on the ISR thread (default); fake: virtual loopback
-                                     jumper (no Pi needed); gpio: a real output wired to an input
+          --source timer|fake|gpio|sdg   (or --backend, as lab spells it) timer: timerfd on the ISR thread (default); fake:
+                                     virtual loopback jumper (no Pi needed); gpio: a real output wired to an input; sdg: the
+                                     same wire, read through a System.Device.Gpio driver's callbacks (no kernel timestamps)
+          --sdg-driver libgpiod|sysfs|dpcpi   the System.Device.Gpio driver of --source sdg (default libgpiod)
           --chip NAME                GPIO chip name, path or label (gpio source; default gpiochip0)
           --input-line N             input line offset taking the edges (default 27)
           --output-line N            output line offset the tool toggles (default 17)
@@ -86,6 +88,11 @@ internal sealed class LatencyCommand : ICommand
             {
                 output.WriteLine($"{kind} report: {path}");
             }
+        }
+
+        if (session.SourceCaveat is { } caveat)
+        {
+            output.WriteLine($"note: {caveat}");
         }
 
         if (session.SourceFailure is { } failure)

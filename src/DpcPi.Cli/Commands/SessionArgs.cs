@@ -55,6 +55,15 @@ internal static class SessionArgs
         kernel.Realtime = !r.Flag(null, "no-realtime");
         kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
         kernel.RunLocalDpcsOnIsrThread = r.Flag(null, "inline-dpcs");
+        var sdgDriver = r.Enum<SdgDriver>(null, "sdg-driver");
+        if (options.Source == LatencySource.Sdg)
+        {
+            SdgSource.Configure(options, sdgDriver ?? SdgDriver.Libgpiod);
+        }
+        else if (sdgDriver is not null)
+        {
+            throw r.Error("--sdg-driver needs --source sdg");
+        }
         options.IntervalNs = (r.Integer("i", "interval", 10, 10_000_000) ?? 1000) * 1000;
         if (r.Duration(null, "warmup") is { } warmup)
         {
@@ -83,8 +92,8 @@ internal static class SessionArgs
                 LatencySetting.Interval when options.Source == LatencySource.Fake =>
                     $"-i/--interval below {LatencySessionOptions.MinimumIntervalUs(LatencySource.Fake)} µs is not meaningful for the fake source (the stimulus thread paces it)",
                 LatencySetting.Interval => $"-i/--interval {ex.Value} is not valid; allowed: {ex.Allowed}",
-                LatencySetting.DriveSysfs => "--drive-sysfs needs --source gpio",
-                LatencySetting.Stimulus => "--stimulus needs --source gpio",
+                LatencySetting.DriveSysfs => "--drive-sysfs needs --source gpio or sdg",
+                LatencySetting.Stimulus => "--stimulus needs --source gpio or sdg",
                 LatencySetting.Wiring when options.Source != LatencySource.Fake => "--wiring needs --source fake",
                 LatencySetting.Wiring => $"--wiring {ex.Value}: the file does not exist",
                 LatencySetting.OutputLine => $"--output-line {ex.Value} is not valid; allowed: {ex.Allowed}",

@@ -38,6 +38,9 @@ public sealed record LatencyRun
 
     public required string? Stimulus { get; init; }
 
+    /// <summary>What the source's figures cannot show, or null.</summary>
+    public string? SourceCaveat { get; init; }
+
     public required KernelSnapshot Snapshot { get; init; }
 
     /// <summary>The run's facts as the report's run_info: one set of keys for every front-end.</summary>
@@ -52,6 +55,7 @@ public sealed record LatencyRun
         ["timer_overruns"] = TimerOverruns.ToString(CultureInfo.InvariantCulture),
         ["source_failure"] = SourceFailure?.Message ?? string.Empty,
         ["stimulus"] = Stimulus ?? string.Empty,
+        ["source_caveat"] = SourceCaveat ?? string.Empty,
         // The first edges after the warm-up, in order (the core that ran the most DPCs): a JIT stall would show here.
         ["first_edges_to_dpc_start_ns"] = string.Join(',', Snapshot.FirstEdgesToDpcStart),
     };
@@ -72,6 +76,7 @@ public sealed record LatencyRun
         WarmupDpcRuns = session.WarmupDpcRuns,
         SourceFailure = session.SourceFailure,
         Stimulus = session.StimulusSummary,
+        SourceCaveat = session.SourceCaveat,
         Snapshot = snapshot,
     };
 }

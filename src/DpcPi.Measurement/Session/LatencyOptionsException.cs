@@ -10,6 +10,7 @@ public enum LatencySetting
     DriveSysfs,
     Stimulus,
     Wiring,
+    CallbackSource,
 }
 
 /// <summary>A latency setting that is not valid: which one, its value and what is allowed.</summary>

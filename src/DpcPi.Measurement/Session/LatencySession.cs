@@ -43,6 +43,9 @@ public sealed class LatencySession : IDisposable
     /// <summary>The stimulus process's report line (GPIO source), or null.</summary>
     public string? StimulusSummary => _rig.Source.StimulusSummary;
 
+    /// <summary>What the source's figures cannot show (the sdg source: no kernel timestamps), or null.</summary>
+    public string? SourceCaveat => _rig.Source.Caveat;
+
     /// <summary>GPIO edges lost in the kernel (seqno gaps) and merged (equal edges in a row).</summary>
     public GpioLineStatistics GpioStatistics => _rig.Source.GpioStatistics;
 

@@ -1,3 +1,4 @@
+using DpcPi.Interrupts;
 using DpcPi.Kernel;
 
 namespace DpcPi.Measurement;
@@ -44,6 +45,15 @@ public sealed class LatencySessionOptions
     /// <summary>The dpcpi-stimulus helper that makes the GPIO source's edges (null: $DPCPI_STIMULUS, else the one next to dpcpi).</summary>
     public string? StimulusPath { get; set; }
 
+    /// <summary>
+    /// For <see cref="LatencySource.Sdg"/>: builds the source whose events are the interrupts (e.g. over the user's
+    /// System.Device.Gpio controller). Called once per session (the warm-up has its own); the session disposes it.
+    /// </summary>
+    public Func<IPollableInterruptSource>? CallbackSource { get; set; }
+
+    /// <summary>How reports name <see cref="CallbackSource"/> (e.g. "LibGpiodDriver").</summary>
+    public string? CallbackSourceName { get; set; }
+
     /// <summary>The loopback wiring file for the fake backend (null: a direct 0 ns jumper).</summary>
     public string? WiringFile { get; set; }
 
@@ -84,14 +94,20 @@ public sealed class LatencySessionOptions
             throw new LatencyOptionsException(LatencySetting.Interval, intervalUs, $"{MinimumIntervalUs(Source)}-{MaximumIntervalUs} µs{(Source == LatencySource.Fake ? " for the fake source" : string.Empty)}");
         }
 
-        if (DriveSysfs is not null && Source != LatencySource.Gpio)
+        var lineSource = Source is LatencySource.Gpio or LatencySource.Sdg;
+        if (DriveSysfs is not null && !lineSource)
         {
-            throw new LatencyOptionsException(LatencySetting.DriveSysfs, DriveSysfs, "only with the gpio source");
+            throw new LatencyOptionsException(LatencySetting.DriveSysfs, DriveSysfs, "only with the gpio or sdg source");
         }
 
-        if (StimulusPath is not null && Source != LatencySource.Gpio)
+        if (StimulusPath is not null && !lineSource)
         {
-            throw new LatencyOptionsException(LatencySetting.Stimulus, StimulusPath, "only with the gpio source");
+            throw new LatencyOptionsException(LatencySetting.Stimulus, StimulusPath, "only with the gpio or sdg source");
+        }
+
+        if (Source == LatencySource.Sdg && CallbackSource is null)
+        {
+            throw new LatencyOptionsException(LatencySetting.CallbackSource, "none", "a source built over the driver's callbacks");
         }
 
         if (WiringFile is not null)
@@ -129,6 +145,8 @@ public sealed class LatencySessionOptions
             DriveSysfs = DriveSysfs,
             StimulusPath = StimulusPath,
             WiringFile = WiringFile,
+            CallbackSource = CallbackSource,
+            CallbackSourceName = CallbackSourceName,
             Kernel = kernel,
             Warmup = TimeSpan.Zero,
         };

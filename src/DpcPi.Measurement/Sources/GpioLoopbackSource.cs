@@ -11,47 +11,30 @@ namespace DpcPi.Measurement;
 internal sealed class GpioLoopbackSource(LatencySessionOptions options) : GpioLineSource
 {
     private readonly LinuxGpioBackend _backend = new();
-    private ExternalStimulus? _external;
+    private readonly LineStimulus _stimulus = new(options);
 
-    public override long Generated => _external?.Generated ?? 0;
+    public override long Generated => _stimulus.Generated;
 
-    public override bool StimulusDone => _external?.HasExited ?? false;
+    public override bool StimulusDone => _stimulus.Done;
 
-    public override string? StimulusSummary => _external?.Summary;
+    public override string? StimulusSummary => _stimulus.Summary;
 
-    public override string ColdStartHint => options.DriveSysfs is null
-        ? $"; is output line {options.OutputLine} wired to input line {options.InputLine}?"
-        : string.Empty;
+    public override string ColdStartHint => _stimulus.ColdStartHint;
 
     public override Interrupt Connect(DpcKernel kernel, EpollInterruptController controller, InterruptServiceRoutine isr, DeviceObject device)
     {
-        if (options.DriveSysfs is { } pull)
-        {
-            // The line starts low, so the stimulus's first write is a rising edge (no edge if it already is).
-            File.WriteAllText(pull, "pull-down");
-        }
-
+        _stimulus.PrepareLine();
         // The stimulus process drives the output line, so this process requests the input only.
         return OpenLines(_backend, options.Chip, options.InputLine, outputLine: null, kernel, controller, isr, device);
     }
 
-    public override void Start(long startedNs)
-    {
-        // A separate process: see ExternalStimulus for why the edges never come from this one.
-        _external = ExternalStimulus.Start(
-            ExternalStimulus.Locate(options.StimulusPath),
-            options.DriveSysfs,
-            options.DriveSysfs is null ? _backend.GetChip(options.Chip).Path : null,
-            options.OutputLine,
-            options.IntervalNs,
-            options.Loops);
-    }
+    public override void Start(long startedNs) => _stimulus.Start(_backend);
 
-    public override void Stop() => _external?.Stop();
+    public override void Stop() => _stimulus.Stop();
 
     public override void Dispose()
     {
         base.Dispose();
-        _external?.Dispose();
+        _stimulus.Dispose();
     }
 }

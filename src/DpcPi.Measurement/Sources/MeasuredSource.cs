@@ -20,6 +20,7 @@ internal abstract class MeasuredSource : IDisposable
         LatencySource.Timer => new TimerSource(options),
         LatencySource.Fake => new FakeLoopbackSource(options),
         LatencySource.Gpio => new GpioLoopbackSource(options),
+        LatencySource.Sdg => new CallbackLoopbackSource(options),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Source, "no such latency source"),
     };
 
@@ -51,6 +52,9 @@ internal abstract class MeasuredSource : IDisposable
 
     /// <summary>Set when the device failed while running (e.g. the GPIO chip disappeared).</summary>
     public virtual Exception? Failure => null;
+
+    /// <summary>What the source's figures cannot show (e.g. no kernel timestamps), for the report; null when nothing.</summary>
+    public virtual string? Caveat => null;
 
     /// <summary>For the cold-start warning: what to check when no interrupt reached a DPC, or empty.</summary>
     public virtual string ColdStartHint => string.Empty;
