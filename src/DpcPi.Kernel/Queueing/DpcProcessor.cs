@@ -3,11 +3,13 @@ using DpcPi.Kernel.Measurement;
 namespace DpcPi.Kernel;
 
 /// <summary>
-/// One core's DPC state (the PRCB's DPC data): a normal and a threaded <see cref="DpcLane"/>, the drain
-/// thresholds, the hold state and the counters. Inserts never take <see cref="Lock"/>: they publish in a
-/// lane's lock-free ring. The lock guards the lanes' ordered lists and is taken by the worker for each
-/// dequeue (a line no other core writes in steady state) and by the rare list operations (remove,
-/// flush, hold, clock tick, statistics); it only ever covers O(1) work, never a DPC routine.
+/// One core's DPC state (the PRCB's DPC data): a normal and a threaded <see cref="DpcLane"/>, each with its
+/// <see cref="DpcDrain"/> and <see cref="IWaitStrategy"/>, the <see cref="DrainPolicy"/>, the hold and the
+/// watchdog. Calls go one way: the kernel calls the processor, the processor its parts, which never call back.
+/// Inserts never take <see cref="Lock"/>: they publish in a lane's lock-free ring. The lock guards the lanes'
+/// ordered lists and is taken by the drain for each dequeue (a line no other core writes in steady state) and
+/// by the rare list operations (remove, flush, hold, clock tick, statistics); it only ever covers O(1) work,
+/// never a DPC routine.
 /// </summary>
 internal sealed class DpcProcessor : IDisposable
 {
@@ -16,186 +18,145 @@ internal sealed class DpcProcessor : IDisposable
     public readonly DpcLane Threaded;
     public readonly LatencyRecorder Recorder;
     public readonly LatencyRecorder ThreadedRecorder;
+    private readonly DpcDrain _normalDrain;
+    private readonly DpcDrain _threadedDrain;
+    private readonly IWaitStrategy _normalWait;
+    private readonly IWaitStrategy _threadedWait;
+    private readonly DrainPolicy _policy;
+    private readonly ProcessorWatchdog _watchdog;
+    private readonly HoldState _hold = new();
+    private readonly KernelOptions _options;
+    private readonly IKernelClock _clock;
+    private readonly bool _isrThreadDrains; // a copy of the normal drain's flag, here where inserts read: not on the line the drainer writes
 
-    // Thresholds (Windows: MaximumDpcQueueDepth, MinimumDpcRate, DpcRequestRate, AdjustDpcThreshold).
-    // Written by the clock tick under its own lock, read by inserts and statistics without it.
-    public int MaximumDpcQueueDepth;
-    public long DpcRequestRate;
-    private long _lastDpcCount;
-    private int _adjustCountdown;
-
-    // Drain state of the normal worker lives in its lane (with the worker's other per-run writes),
-    // so the lines inserting threads read here stay read-mostly.
-    private Dpc? _watchdogFlaggedDpc;
-    private long _watchdogFlaggedStart;
-    private long _cumulativeFlaggedDrain;
-    private int _holdCount;
-    private readonly ManualResetEventSlim _holdReleased = new(true, spinCount: 0);
-    private readonly Lock _tickLock = new(); // the tick state (a tick may come from any thread calling ClockTick)
-
-    // Counters.
-    public long Exceptions;
-    public long Ticks;
-    public long WatchdogPerDpc;
-    public long WatchdogCumulative;
-
-    private readonly DpcKernel _kernel;
-
-    public DpcProcessor(DpcKernel kernel, int cpu, int index)
+    /// <param name="drainsOnIsrThread">This is the ISR thread's core and the ISR thread runs the DPCs it queues here
+    /// (<see cref="KernelOptions.RunLocalDpcsOnIsrThread"/>): the normal lane has two drainers, which take turns.</param>
+    public DpcProcessor(int cpu, KernelOptions options, IKernelClock clock, long epochNs, KernelEventLog log, bool drainsOnIsrThread)
     {
-        _kernel = kernel;
         Cpu = cpu;
-        Index = index;
-        var o = kernel.Options;
-        MaximumDpcQueueDepth = o.MaximumDpcQueueDepth;
-        _adjustCountdown = o.AdjustDpcThreshold;
-        var spinNs = o.SpinDuration.Ticks * 100; // TimeSpan ticks are 100 ns
+        _options = options;
+        _clock = clock;
+        _isrThreadDrains = drainsOnIsrThread;
+        Threaded = new DpcLane();
+        Normal = new DpcLane();
+        var spinNs = options.SpinDuration.Ticks * 100; // TimeSpan ticks are 100 ns
         // Threaded DPCs never busy-spin: they are the low-priority lane, and the normal worker sleeps
         // (whatever its strategy) while they have work, so a spinning FIFO worker cannot starve them.
-        Threaded = new DpcLane(o.WaitStrategy == DpcWaitStrategy.BusySpin ? DpcWaitStrategy.SpinThenBlock : o.WaitStrategy, spinNs);
-        Normal = new DpcLane(o.WaitStrategy, spinNs, yieldTo: Threaded);
-        var epoch = kernel.EpochNs;
-        Recorder = new LatencyRecorder(epoch, o.TimelineSeconds) { OutlierThresholdNs = o.OutlierThresholdNs };
-        ThreadedRecorder = new LatencyRecorder(epoch, 1) { OutlierThresholdNs = o.OutlierThresholdNs };
+        _threadedWait = WaitStrategy.Create(options.WaitStrategy == DpcWaitStrategy.BusySpin ? DpcWaitStrategy.SpinThenBlock : options.WaitStrategy, spinNs, yieldTo: null);
+        _normalWait = WaitStrategy.Create(options.WaitStrategy, spinNs, yieldTo: Threaded);
+        Recorder = new LatencyRecorder(epochNs, options.TimelineSeconds) { OutlierThresholdNs = options.OutlierThresholdNs };
+        ThreadedRecorder = new LatencyRecorder(epochNs, 1) { OutlierThresholdNs = options.OutlierThresholdNs };
+        _normalDrain = new DpcDrain(Normal, Lock, _hold, Recorder, clock, log, cpu, Irql.Dispatch, drainsOnIsrThread);
+        _threadedDrain = new DpcDrain(Threaded, Lock, _hold, ThreadedRecorder, clock, log, cpu, Irql.Passive);
+        _policy = new DrainPolicy(options, Normal, Threaded, _normalDrain);
+        _watchdog = new ProcessorWatchdog(cpu, Lock, _normalDrain, options, log);
     }
 
     public int Cpu { get; }
 
-    public int Index { get; }
-
-    public bool IsHeld => Volatile.Read(ref _holdCount) > 0;
-
-    /// <summary>Inserts accepted on both lanes (Windows' DpcCount).</summary>
-    public long DpcCount => Normal.Inserted + Threaded.Inserted;
+    public bool IsHeld => _hold.IsHeld;
 
     public DpcLane LaneOf(Dpc dpc) => dpc.IsThreaded ? Threaded : Normal;
 
     /// <summary>
-    /// After an insert: whether the Windows rules ask for the drain, i.e. whether a sleeping worker is
-    /// woken (a spinning one polls anyway). Threaded, High and MediumHigh always; Medium on the inserting
-    /// core; otherwise only once the queue is deep enough or the request rate too low. Lock-free: the
-    /// depth is inserted minus taken.
+    /// The insert itself, on this core's lanes. <paramref name="stamped"/>: the event time and cycle are given (an
+    /// ISR or a timer expiry); otherwise the insert is its own event (now, and the lane's insert count as cycle).
+    /// Takes no lock and never waits (lock-free: only the slot claim can retry, when two inserts race): claim
+    /// the DPC (CAS on its queue state), fill it in, say where it is queued, publish it in a slot of the target
+    /// lane's ring, and wake the worker if it sleeps and the Windows rules ask for the drain. The ISR thread
+    /// therefore never blocks on a worker that holds its core's lock. <paramref name="local"/>: inserted on this core.
     /// </summary>
-    public bool ShouldRequestDrain(bool threaded, DpcImportance importance, bool local)
+    public bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long cycle, Interrupt? source, bool local)
     {
-        if (threaded)
+        var lane = LaneOf(dpc);
+        if (Interlocked.CompareExchange(ref dpc.Queue.QueuedOn, Dpc.Inserting, null) is not null)
         {
-            return true;
+            Interlocked.Increment(ref dpc.Queue.CoalescedCount);
+            lane.CountCoalesced();
+            return false;
         }
 
-        return importance switch
+        var now = _clock.NowNs;
+        var importance = dpc.Importance;
+        dpc.Queue.QueuedImportance = importance;
+        var record = new InsertRecord
         {
-            DpcImportance.High or DpcImportance.MediumHigh => true,
-            DpcImportance.Medium when local => true,
-            _ => Normal.Depth >= Volatile.Read(ref MaximumDpcQueueDepth) || Volatile.Read(ref DpcRequestRate) < _kernel.Options.MinimumDpcRate,
+            Source = source,
+            Argument1 = systemArgument1,
+            Argument2 = systemArgument2,
+            EventTimestampNs = stamped ? eventNs : now,
+            QueuedNs = now,
+            Cycle = cycle, // unstamped: the lane's insert count, given by the slot claim
         };
-    }
 
-    /// <summary>The "DPC interrupt": asks the right worker to drain.</summary>
-    public void RequestDrain(bool threaded) => (threaded ? Threaded : Normal).Request();
-
-    /// <summary>
-    /// Drains the normal lane until it is empty (or the core is held). Runs at DISPATCH on the core's worker, which
-    /// waits out a hold; or on the ISR thread (<paramref name="mayBlock"/> false), which never waits: a hold leaves
-    /// the rest to the worker, which the hold's release wakes.
-    /// </summary>
-    public void DrainNormal(bool mayBlock = true)
-    {
-        var clock = _kernel.Clock;
-        try
+        // The record travels in the ring slot: the worker reads the slot and the DPC's read-only fields, not
+        // the queue lines this core just claimed. Where the DPC is queued is said before it is published, so
+        // the worker never meets a half-inserted DPC; RemoveQueueDpc waits out the moment between the two.
+        Volatile.Write(ref dpc.Queue.QueuedOn, this);
+        lane.Push(dpc, importance == DpcImportance.High, ref record, countIsCycle: !stamped);
+        if (_policy.ShouldRequestDrain(dpc.IsThreaded, importance, local))
         {
-            while (true)
+            if (_isrThreadDrains && ReferenceEquals(lane, Normal) && KernelThread.IsIsrThread)
             {
-                Dequeued next;
-                using (Lock.EnterScope())
-                {
-                    if (_holdCount > 0)
-                    {
-                        Normal.RoutineActive = false;
-                        if (!mayBlock)
-                        {
-                            return;
-                        }
-
-                        goto Held;
-                    }
-
-                    if (!TakeLocked(Normal, clock, out next))
-                    {
-                        Normal.RoutineActive = false;
-                        Normal.CurrentDpc = null;
-                        return;
-                    }
-
-                    Normal.RoutineActive = true;
-                    Normal.CurrentDpc = next.Dpc;
-                    Volatile.Write(ref Normal.RoutineStartNs, next.StartNs);
-                    if (Normal.DrainStartNs == 0)
-                    {
-                        // The drain starts with its first routine (one clock read fewer on the hot path).
-                        Volatile.Write(ref Normal.DrainStartNs, next.StartNs);
-                    }
-                }
-
-                Run(in next, Normal, Recorder, Irql.Dispatch);
-                Volatile.Write(ref Normal.RoutineActive, false);
-                continue;
-
-            Held:
-                Volatile.Write(ref Normal.DrainStartNs, 0);
-                _holdReleased.Wait();
+                _normalDrain.MarkIsrDrainPending(); // the ISR thread runs it itself when it has dispatched
+            }
+            else
+            {
+                lane.WakeIfSleeping();
             }
         }
-        finally
-        {
-            Volatile.Write(ref Normal.DrainStartNs, 0);
-        }
+
+        return true;
     }
 
-    /// <summary>Drains the threaded list, yielding to normal DPCs of this core between routines. Runs at PASSIVE.</summary>
-    public void DrainThreaded()
+    /// <summary>A worker thread's loop, once it is set up: wait for work, drain, until the lane stops.</summary>
+    public void RunWorker(bool threaded)
     {
-        var clock = _kernel.Clock;
+        var lane = threaded ? Threaded : Normal;
+        var wait = threaded ? _threadedWait : _normalWait;
+        lane.WorkerStarted();
         while (true)
         {
-            // Normal DPCs pre-empt threaded ones: do not start the next threaded routine while the
-            // core has normal work (with SCHED_FIFO on one core the scheduler enforces this too).
-            var spin = new SpinWait();
-            while ((Volatile.Read(ref Normal.RoutineActive) || (Normal.Depth > 0 && (Normal.IsRequested || !Normal.IsSleeping) && !IsHeld)) && !Threaded.IsStopping && _kernel.Options.StartThreads)
+            wait.WaitForWork(lane);
+            if (lane.IsStopping)
             {
-                spin.SpinOnce();
+                return;
             }
 
-            Dequeued next;
-            using (Lock.EnterScope())
+            if (threaded)
             {
-                if (_holdCount > 0 || !TakeLocked(Threaded, clock, out next))
-                {
-                    Threaded.RoutineActive = false;
-                    return;
-                }
-
-                Threaded.RoutineActive = true;
+                DrainThreaded();
             }
-
-            Run(in next, Threaded, ThreadedRecorder, Irql.Passive);
+            else
+            {
+                _normalDrain.DrainAsWorker();
+            }
         }
     }
+
+    /// <summary>Manual kernels: runs the queued DPCs on the calling thread, as the workers would.</summary>
+    public void RunDpcs()
+    {
+        Normal.ConsumeRequest();
+        _normalDrain.Drain();
+        Threaded.ConsumeRequest();
+        DrainThreaded();
+    }
+
+    /// <summary>The ISR thread, its interrupts dispatched: runs what it queued here (see <see cref="DpcDrain.DrainOnIsrThread"/>).</summary>
+    public void DrainOnIsrThread() => _normalDrain.DrainOnIsrThread();
 
     /// <summary>Raises the core to DISPATCH from the outside: nothing more starts until the hold is released.</summary>
     public void Hold()
     {
         using (Lock.EnterScope())
         {
-            if (_holdCount++ == 0)
-            {
-                _holdReleased.Reset();
-            }
+            _hold.EnterLocked();
         }
 
         // Wait for a routine already running to finish, so the queue is stable while held.
         var spin = new SpinWait();
-        while (Volatile.Read(ref Normal.RoutineActive) || Volatile.Read(ref Threaded.RoutineActive))
+        while (_normalDrain.RoutineActive || _threadedDrain.RoutineActive)
         {
             spin.SpinOnce();
         }
@@ -207,12 +168,11 @@ internal sealed class DpcProcessor : IDisposable
         bool requestThreaded;
         using (Lock.EnterScope())
         {
-            if (--_holdCount > 0)
+            if (!_hold.ExitLocked())
             {
                 return;
             }
 
-            _holdReleased.Set();
             Normal.CollectLocked();
             Threaded.CollectLocked();
             request = Normal.List.Count > 0;
@@ -222,121 +182,34 @@ internal sealed class DpcProcessor : IDisposable
         // A drain requested while held was consumed by the held worker; ask again.
         if (request)
         {
-            RequestDrain(false);
+            Normal.Request();
         }
 
         if (requestThreaded)
         {
-            RequestDrain(true);
+            Threaded.Request();
         }
     }
 
     /// <summary>
-    /// The clock tick's work for this core, as KeUpdateRunTime: request a drain of DPCs left queued,
-    /// adapt the maximum depth towards the ideal request rate, update the request rate, check the watchdog.
-    /// It takes neither the core's list lock nor a line the worker needs exclusive unless something is left
-    /// queued or a limit may be crossed: a tick every millisecond must not make the worker's next dequeue
-    /// wait for its own lock (on the tick's core) or refetch its lines. The tick state has its own lock.
+    /// The clock tick's work for this core, as KeUpdateRunTime: the drain policy's thresholds (and a drain of DPCs
+    /// left queued), then the watchdog. Neither takes the core's list lock unless something is left queued or a
+    /// limit may be crossed.
     /// </summary>
     public void OnClockTick(long nowNs)
     {
-        var o = _kernel.Options;
-        bool request = false;
-        using (_tickLock.EnterScope())
+        if (_policy.OnClockTick() && !IsHeld)
         {
-            Volatile.Write(ref Ticks, Ticks + 1);
-
-            // Left queued: DPCs in the ring, list or overflow while no routine runs and no drain is pending
-            // (a worker that takes one meanwhile turns the request into a spurious, harmless one).
-            if (Normal.Depth > 0 && !Volatile.Read(ref Normal.RoutineActive) && !Normal.IsRequested)
-            {
-                _adjustCountdown = o.AdjustDpcThreshold;
-                request = true;
-                if (DpcRequestRate < o.IdealDpcRate && MaximumDpcQueueDepth > 1)
-                {
-                    Volatile.Write(ref MaximumDpcQueueDepth, MaximumDpcQueueDepth - 1);
-                }
-            }
-            else if (--_adjustCountdown <= 0)
-            {
-                _adjustCountdown = o.AdjustDpcThreshold;
-                if (MaximumDpcQueueDepth < o.MaximumDpcQueueDepth)
-                {
-                    Volatile.Write(ref MaximumDpcQueueDepth, MaximumDpcQueueDepth + 1);
-                }
-            }
-
-            var count = DpcCount;
-            Volatile.Write(ref DpcRequestRate, (count - _lastDpcCount + DpcRequestRate) / 2);
-            _lastDpcCount = count;
+            Normal.Request();
         }
 
-        if (request && !IsHeld)
-        {
-            RequestDrain(false);
-        }
-
-        CheckWatchdog(nowNs);
+        _watchdog.Check(nowNs);
     }
 
-    /// <summary>
-    /// Detects, while the routine is still running, a DPC over its limit or a core too long in DPCs.
-    /// Each run (per-DPC) and each continuous drain (cumulative) is reported once, at the first tick
-    /// past its limit. The running routine and its start are read under the queue lock, so they
-    /// always belong to the same run (a routine that just finished is never paired with the start of
-    /// the next one), and concurrent ticks cannot report one violation twice.
-    /// </summary>
-    public void CheckWatchdog(long nowNs)
+    public void Stop()
     {
-        var o = _kernel.Options;
-
-        // Without the lock first: in the steady state no routine is over its limit and no drain over the
-        // cumulative one, and the tick leaves the worker's lock alone. A possible violation (a torn read can
-        // only make one look possible) is confirmed under the lock.
-        var maybeSingle = Volatile.Read(ref Normal.RoutineActive) && nowNs - Volatile.Read(ref Normal.RoutineStartNs) > o.WatchdogDpcLimitNs;
-        var drainStarted = Volatile.Read(ref Normal.DrainStartNs);
-        var maybeCumulative = drainStarted != 0 && nowNs - drainStarted > o.WatchdogCumulativeLimitNs;
-        if (!maybeSingle && !maybeCumulative)
-        {
-            return;
-        }
-
-        WatchdogEvent? single = null;
-        WatchdogEvent? cumulative = null;
-        using (Lock.EnterScope())
-        {
-            var dpc = Normal.RoutineActive ? Normal.CurrentDpc : null;
-            var start = Normal.RoutineStartNs;
-            if (dpc is not null)
-            {
-                var running = nowNs - start;
-                if (running > o.WatchdogDpcLimitNs && !(ReferenceEquals(dpc, _watchdogFlaggedDpc) && start == _watchdogFlaggedStart))
-                {
-                    _watchdogFlaggedDpc = dpc;
-                    _watchdogFlaggedStart = start;
-                    WatchdogPerDpc++;
-                    single = new WatchdogEvent(WatchdogKind.SingleDpc, Cpu, dpc.Name, running, o.WatchdogDpcLimitNs, nowNs);
-                }
-            }
-
-            var drainStart = Volatile.Read(ref Normal.DrainStartNs);
-            if (drainStart != 0 && nowNs - drainStart > o.WatchdogCumulativeLimitNs && drainStart != _cumulativeFlaggedDrain)
-            {
-                _cumulativeFlaggedDrain = drainStart;
-                WatchdogCumulative++;
-                cumulative = new WatchdogEvent(WatchdogKind.Cumulative, Cpu, dpc?.Name, nowNs - drainStart, o.WatchdogCumulativeLimitNs, nowNs);
-            }
-        }
-
-        if (single is not null)
-        {
-            _kernel.ReportWatchdog(single);
-        }
-
-        if (cumulative is not null)
-        {
-            _kernel.ReportWatchdog(cumulative);
-        }
+        Normal.Stop();
+        Threaded.Stop();
     }
 
     public ProcessorStatistics GetStatistics()
@@ -345,112 +218,47 @@ internal sealed class DpcProcessor : IDisposable
         {
             Normal.CollectLocked();
             Threaded.CollectLocked();
-            var maxLane = Volatile.Read(ref Threaded.MaxExecutionNs) > Volatile.Read(ref Normal.MaxExecutionNs) ? Threaded : Normal;
+            var maxDrain = _threadedDrain.MaxExecutionNs > _normalDrain.MaxExecutionNs ? _threadedDrain : _normalDrain;
             return new ProcessorStatistics(
                 Cpu,
-                Volatile.Read(ref Normal.Runs),
-                Volatile.Read(ref Threaded.Runs),
-                DpcCount,
+                _normalDrain.Runs,
+                _threadedDrain.Runs,
+                _policy.DpcCount,
                 Normal.Coalesced + Threaded.Coalesced,
-                Volatile.Read(ref Exceptions),
+                _normalDrain.Exceptions + _threadedDrain.Exceptions,
                 Normal.List.Count,
                 Threaded.List.Count,
                 Math.Max(Normal.HighWater, Threaded.HighWater),
-                Volatile.Read(ref Normal.TimeInDpcNs) + Volatile.Read(ref Threaded.TimeInDpcNs),
-                Volatile.Read(ref maxLane.MaxExecutionNs),
-                Volatile.Read(ref maxLane.MaxExecutionDpc)?.Name,
-                Volatile.Read(ref MaximumDpcQueueDepth),
-                Volatile.Read(ref DpcRequestRate),
-                Volatile.Read(ref Ticks),
-                Volatile.Read(ref WatchdogPerDpc),
-                Volatile.Read(ref WatchdogCumulative));
+                _normalDrain.TimeInDpcNs + _threadedDrain.TimeInDpcNs,
+                maxDrain.MaxExecutionNs,
+                maxDrain.MaxExecutionDpc?.Name,
+                _policy.MaximumDpcQueueDepth,
+                _policy.DpcRequestRate,
+                _policy.Ticks,
+                _watchdog.PerDpcViolations,
+                _watchdog.CumulativeViolations);
         }
     }
 
-    public void Dispose()
-    {
-        _holdReleased.Dispose();
-    }
+    public void Dispose() => _hold.Dispose();
 
-    /// <summary>
-    /// Under the lock: takes the next DPC — straight from its ring slot when the list is empty, else the head of
-    /// the list after collecting the ring if needed — with a copy of its insert's record, so a reinsert during
-    /// the routine cannot change what this run sees. The DPC stays marked queued until <see cref="Run"/>. False when empty.
-    /// </summary>
-    private static bool TakeLocked(DpcLane lane, IKernelClock clock, out Dequeued taken)
+    /// <summary>Drains the threaded list, yielding to normal DPCs of this core between routines. Runs at PASSIVE.</summary>
+    private void DrainThreaded()
     {
-        var fromSlot = lane.TryTakeSlotLocked(out var dpc, out var record);
-        if (!fromSlot)
+        while (true)
         {
-            lane.CollectForDequeueLocked();
-            var first = lane.RemoveFirstLocked();
-            if (first is null)
+            // Normal DPCs pre-empt threaded ones: do not start the next threaded routine while the
+            // core has normal work (with SCHED_FIFO on one core the scheduler enforces this too).
+            var spin = new SpinWait();
+            while ((_normalDrain.RoutineActive || (Normal.Depth > 0 && (Normal.IsRequested || !Normal.IsSleeping) && !IsHeld)) && !Threaded.IsStopping && _options.StartThreads)
             {
-                taken = default;
-                return false;
+                spin.SpinOnce();
             }
 
-            dpc = first;
-            record = dpc.Queue.Record;
+            if (!_threadedDrain.TryRunOne())
+            {
+                return;
+            }
         }
-
-        taken = new Dequeued(dpc, record, clock.NowNs, fromSlot);
-        return true;
     }
-
-    private void Run(in Dequeued taken, DpcLane lane, LatencyRecorder recorder, Irql irql)
-    {
-        var dpc = taken.Dpc;
-        var start = taken.StartNs;
-
-        // Dequeued: from now on an insert queues it again. Done here, after the lock is released, because
-        // this store goes to a line the inserting core owns: it waits in the store buffer while the routine
-        // starts, where under the lock the lock's release would first wait for that line to arrive.
-        // RemoveQueueDpc meanwhile sees a DPC queued and in no list, and waits for this store.
-        Volatile.Write(ref dpc.Queue.QueuedOn, null);
-        var eventNs = taken.Record.EventTimestampNs;
-        // The routine starts first; the bookkeeping of its start (three histograms, one of them
-        // interlocked) happens after it, so it never delays the DPC it measures.
-        var clock = _kernel.Clock;
-        var internalDpc = dpc.IsInternal;
-        var previous = KernelThread.Irql;
-        KernelThread.Irql = irql;
-        try
-        {
-            dpc.Routine(dpc, dpc.DeferredContext, taken.Record.Argument1, taken.Record.Argument2);
-        }
-        catch (Exception ex)
-        {
-            Interlocked.Increment(ref dpc.ExceptionCount);
-            Interlocked.CompareExchange(ref dpc.FirstException, ex, null);
-            Interlocked.Increment(ref Exceptions);
-            _kernel.ReportDpcException(dpc, Cpu, ex);
-        }
-        finally
-        {
-            KernelThread.Irql = previous;
-        }
-
-        var end = clock.NowNs;
-        if (taken.FromSlot)
-        {
-            lane.NoteRingDepth(taken.Record.QueuedNs, start);
-        }
-
-        if (internalDpc)
-        {
-            return;
-        }
-
-        recorder.Record(LatencyStage.QueueWait, start - taken.Record.QueuedNs);
-        recorder.RecordEdgeToDpcStart(eventNs, start, taken.Record.Cycle);
-        taken.Record.Source?.EdgeToDpcStart.RecordConcurrent(start - eventNs);
-        var duration = end - start;
-        recorder.Record(LatencyStage.DpcDuration, duration);
-        dpc.ExecutionTime.RecordConcurrent(duration); // also the DPC's run count, total and maximum
-        lane.CountRun(dpc, duration);
-    }
-
-    /// <summary>One dequeued run: the DPC, a copy of its insert's record and its start (a stack value, never allocated).</summary>
-    private readonly record struct Dequeued(Dpc Dpc, InsertRecord Record, long StartNs, bool FromSlot);
 }
