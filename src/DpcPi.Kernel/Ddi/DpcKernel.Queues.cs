@@ -105,11 +105,11 @@ public sealed partial class DpcKernel
         }
     }
 
-    /// <summary>Holds <paramref name="cpu"/> at DISPATCH until the returned object is disposed (tests and debugging).</summary>
-    public ProcessorHold HoldAtDispatch(int cpu) => new(GetProcessor(cpu));
+    /// <summary>Holds <paramref name="cpu"/> at DISPATCH until the returned object is disposed (a test hook).</summary>
+    internal ProcessorHold HoldAtDispatch(int cpu) => new(GetProcessor(cpu));
 
-    /// <summary>The queued DPCs of <paramref name="cpu"/> in drain order (normal list, then threaded list). Not for the hot path.</summary>
-    public IReadOnlyList<Dpc> QueuedDpcs(int cpu, bool threaded = false)
+    /// <summary>The queued DPCs of <paramref name="cpu"/> in drain order (normal list, then threaded list); a test hook.</summary>
+    internal IReadOnlyList<Dpc> QueuedDpcs(int cpu, bool threaded = false)
     {
         var p = GetProcessor(cpu);
         var list = new List<Dpc>();
@@ -126,8 +126,8 @@ public sealed partial class DpcKernel
         return list;
     }
 
-    /// <summary>Whether a drain ("DPC interrupt") is pending for <paramref name="cpu"/>'s worker.</summary>
-    public bool IsDrainRequested(int cpu, bool threaded = false)
+    /// <summary>Whether a drain ("DPC interrupt") is pending for <paramref name="cpu"/>'s worker; a test hook.</summary>
+    internal bool IsDrainRequested(int cpu, bool threaded = false)
     {
         var p = GetProcessor(cpu);
         return (threaded ? p.Threaded : p.Normal).IsRequested;
