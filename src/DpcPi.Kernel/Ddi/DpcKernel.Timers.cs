@@ -3,6 +3,37 @@ namespace DpcPi.Kernel;
 /// <summary>Timer objects and the clock interrupt (KeInitializeTimer, KeSetTimerEx, KeSetCoalescableTimer, KeCancelTimer).</summary>
 public sealed partial class DpcKernel
 {
+    /// <summary>
+    /// The clock interrupt's kernel work (KeUpdateRunTime for every core): drains left-over DPCs, adapts
+    /// the drain thresholds, updates request rates, checks the watchdog; in <see cref="TimerMode.PeriodicTick"/>
+    /// it then expires every timer due by now. Called by the tick ISR (<see cref="ConnectClockInterrupt"/>).
+    /// </summary>
+    public void ClockTick()
+    {
+        var previous = KernelThread.Irql;
+        KernelThread.Irql = Irql.Clock;
+        try
+        {
+            Interlocked.Increment(ref _ticks);
+            var now = Clock.NowNs;
+            foreach (var p in _processors)
+            {
+                p.OnClockTick(now);
+            }
+
+            // After the per-core work, as Windows queues its timer expiry after KeUpdateRunTime: timer
+            // DPCs queued by this tick are not mistaken for DPCs left over from the last one.
+            if (Options.TimerMode == TimerMode.PeriodicTick)
+            {
+                _ = Timers.ExpireTimers(now);
+            }
+        }
+        finally
+        {
+            KernelThread.Irql = previous;
+        }
+    }
+
     /// <summary>KeInitializeTimer: a timer of this kernel, not set.</summary>
     public KernelTimer InitializeTimer(string? name = null) => new(this, name);
 

@@ -16,9 +16,6 @@ internal static class KernelThread
     private static long t_eventNs;
 
     [ThreadStatic]
-    private static long t_isrEntryNs;
-
-    [ThreadStatic]
     private static long t_cycle;
 
     [ThreadStatic]
@@ -48,15 +45,12 @@ internal static class KernelThread
 
     public static long EventNs => t_eventNs;
 
-    public static long IsrEntryNs => t_isrEntryNs;
-
     public static long Cycle => t_cycle;
 
-    public static void EnterInterrupt(Interrupt interrupt, long eventNs, long isrEntryNs, long cycle)
+    public static void EnterInterrupt(Interrupt interrupt, long eventNs, long cycle)
     {
         t_interrupt = interrupt;
         t_eventNs = eventNs;
-        t_isrEntryNs = isrEntryNs;
         t_cycle = cycle;
     }
 

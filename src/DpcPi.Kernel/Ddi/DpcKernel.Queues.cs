@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DpcPi.Kernel;
 
 /// <summary>The DPC queue operations (KeInsertQueueDpc, KeRemoveQueueDpc, KeFlushQueuedDpcs) and their manual-kernel helpers.</summary>
@@ -103,11 +105,11 @@ public sealed partial class DpcKernel
         }
     }
 
-    /// <summary>Holds <paramref name="cpu"/> at DISPATCH until the returned object is disposed (tests and debugging).</summary>
-    public ProcessorHold HoldAtDispatch(int cpu) => new(GetProcessor(cpu));
+    /// <summary>Holds <paramref name="cpu"/> at DISPATCH until the returned object is disposed (a test hook).</summary>
+    internal ProcessorHold HoldAtDispatch(int cpu) => new(GetProcessor(cpu));
 
-    /// <summary>The queued DPCs of <paramref name="cpu"/> in drain order (normal list, then threaded list). Not for the hot path.</summary>
-    public IReadOnlyList<Dpc> QueuedDpcs(int cpu, bool threaded = false)
+    /// <summary>The queued DPCs of <paramref name="cpu"/> in drain order (normal list, then threaded list); a test hook.</summary>
+    internal IReadOnlyList<Dpc> QueuedDpcs(int cpu, bool threaded = false)
     {
         var p = GetProcessor(cpu);
         var list = new List<Dpc>();
@@ -124,8 +126,8 @@ public sealed partial class DpcKernel
         return list;
     }
 
-    /// <summary>Whether a drain ("DPC interrupt") is pending for <paramref name="cpu"/>'s worker.</summary>
-    public bool IsDrainRequested(int cpu, bool threaded = false)
+    /// <summary>Whether a drain ("DPC interrupt") is pending for <paramref name="cpu"/>'s worker; a test hook.</summary>
+    internal bool IsDrainRequested(int cpu, bool threaded = false)
     {
         var p = GetProcessor(cpu);
         return (threaded ? p.Threaded : p.Normal).IsRequested;
@@ -144,10 +146,7 @@ public sealed partial class DpcKernel
         KernelThread.Cpu = cpu;
         try
         {
-            p.Normal.ConsumeRequest();
-            p.DrainNormal();
-            p.Threaded.ConsumeRequest();
-            p.DrainThreaded();
+            p.RunDpcs();
         }
         finally
         {
@@ -155,68 +154,12 @@ public sealed partial class DpcKernel
         }
     }
 
-    /// <summary>
-    /// The insert itself. <paramref name="stamped"/>: the event time and cycle are given (an ISR or
-    /// a timer expiry); otherwise the insert is its own event (now, and the lane's insert count as cycle).
-    /// Takes no lock and never waits (lock-free: only the slot claim can retry, when two inserts race): claim
-    /// the DPC (CAS on its queue state), fill it in, say where it is queued, publish it in a slot of the target
-    /// lane's ring, and wake the worker if it sleeps and the Windows rules ask for the drain. The ISR thread
-    /// therefore never blocks on a worker that holds its core's lock.
-    /// </summary>
+    /// <summary>The insert: the target core (the DPC's, or the inserting one) takes it (<see cref="DpcProcessor.Insert"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long cycle, Interrupt? source)
     {
         var here = CurrentProcessor();
         var proc = dpc.TargetProcessor >= 0 ? _byCpu[dpc.TargetProcessor]! : here;
-        var lane = proc.LaneOf(dpc);
-        if (Interlocked.CompareExchange(ref dpc.Queue.QueuedOn, Dpc.Inserting, null) is not null)
-        {
-            Interlocked.Increment(ref dpc.Queue.CoalescedCount);
-            lane.CountCoalesced();
-            return false;
-        }
-
-        var now = Clock.NowNs;
-        var importance = dpc.Importance;
-        dpc.Queue.QueuedImportance = importance;
-        var record = new InsertRecord
-        {
-            Source = source,
-            Argument1 = systemArgument1,
-            Argument2 = systemArgument2,
-            EventTimestampNs = stamped ? eventNs : now,
-            QueuedNs = now,
-            Cycle = cycle, // unstamped: the lane's insert count, given by the slot claim
-        };
-
-        // The record travels in the ring slot: the worker reads the slot and the DPC's read-only fields, not
-        // the queue lines this core just claimed. Where the DPC is queued is said before it is published, so
-        // the worker never meets a half-inserted DPC; RemoveQueueDpc waits out the moment between the two.
-        Volatile.Write(ref dpc.Queue.QueuedOn, proc);
-        lane.Push(dpc, importance == DpcImportance.High, ref record, countIsCycle: !stamped);
-        if (proc.ShouldRequestDrain(dpc.IsThreaded, importance, ReferenceEquals(proc, here)))
-        {
-            if (ReferenceEquals(lane, _isrDrainLane) && KernelThread.IsIsrThread)
-            {
-                _isrDrainPending = true; // the ISR thread runs it itself when it has dispatched (DrainOnIsrThread)
-            }
-            else
-            {
-                lane.WakeIfSleeping();
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>The processor of the calling thread: its bound core for kernel threads, else where it runs now.</summary>
-    private DpcProcessor CurrentProcessor()
-    {
-        var cpu = KernelThread.Cpu;
-        if (cpu < 0)
-        {
-            cpu = Thread.GetCurrentProcessorId();
-        }
-
-        return cpu >= 0 && cpu < _byCpu.Length && _byCpu[cpu] is { } p ? p : _processors[0];
+        return proc.Insert(dpc, systemArgument1, systemArgument2, stamped, eventNs, cycle, source, local: ReferenceEquals(proc, here));
     }
 }

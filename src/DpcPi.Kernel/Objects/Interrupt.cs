@@ -71,7 +71,7 @@ public sealed class Interrupt
         frame.IsrEntryNs = entry;
         var previousIrql = KernelThread.Irql;
         KernelThread.Irql = Irql;
-        KernelThread.EnterInterrupt(this, frame.TimestampNs, entry, (long)frame.Sequence);
+        KernelThread.EnterInterrupt(this, frame.TimestampNs, (long)frame.Sequence);
         bool handled;
         try
         {

@@ -4,7 +4,7 @@ namespace DpcPi.Kernel;
 /// Holds one core at DISPATCH from the outside, as a Windows test raises IRQL: its worker starts
 /// no DPC until disposed, so its queue can be observed without draining.
 /// </summary>
-public sealed class ProcessorHold : IDisposable
+internal sealed class ProcessorHold : IDisposable
 {
     private DpcProcessor? _processor;
 

@@ -4,7 +4,7 @@ namespace DpcPi.Kernel;
 
 /// <summary>
 /// A DPC's queue state: what an insert claims and writes and what the lane's list links. It sits alone
-/// in its own cache lines (64 bytes of padding each side), apart from the DPC's read-only fields
+/// in its own cache lines (<see cref="CacheLine"/> padding each side), apart from the DPC's read-only fields
 /// (routine, context, name, histogram): the line an insert takes exclusive to claim the DPC is then not
 /// the line the worker reads to call the routine, so each hand-off moves one DPC line between cores, not two.
 /// <para>
@@ -14,34 +14,34 @@ namespace DpcPi.Kernel;
 /// overflow; a DPC waiting in a ring slot carries it in the slot.
 /// </para>
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 224)]
+[StructLayout(LayoutKind.Explicit, Size = CacheLine.Before + 96 + CacheLine.After)]
 internal struct DpcQueueState
 {
-    [FieldOffset(64)]
+    [FieldOffset(CacheLine.Before)]
     public object? QueuedOn;
 
     /// <summary>The lane's overflow stack link.</summary>
-    [FieldOffset(72)]
+    [FieldOffset(CacheLine.Before + 8)]
     public Dpc? InboxNext;
 
-    [FieldOffset(80)]
+    [FieldOffset(CacheLine.Before + 16)]
     public Dpc? Next;
 
-    [FieldOffset(88)]
+    [FieldOffset(CacheLine.Before + 24)]
     public Dpc? Previous;
 
     /// <summary>The arguments and stamps of the insert, while the DPC is in the list or the overflow.</summary>
-    [FieldOffset(96)]
+    [FieldOffset(CacheLine.Before + 32)]
     public InsertRecord Record;
 
     /// <summary>Inserts that found the DPC queued (written by inserters, on the line they already own).</summary>
-    [FieldOffset(144)]
+    [FieldOffset(CacheLine.Before + 80)]
     public long CoalescedCount;
 
-    [FieldOffset(152)]
+    [FieldOffset(CacheLine.Before + 88)]
     public DpcImportance QueuedImportance;
 
     /// <summary>Whether the DPC is in its lane's list (not the ring, not the overflow).</summary>
-    [FieldOffset(156)]
+    [FieldOffset(CacheLine.Before + 92)]
     public bool Linked;
 }
