@@ -89,7 +89,7 @@ public sealed class MalformedInputTests
         { ["latency", "-D", "10x"], "dpcpi latency: -D/--duration '10x' is not a duration; allowed: a number >= 0 with an optional unit ms, s, m, h or d (e.g. 10s, 5m; 0 = until stopped where a run has no end of its own)" },
         { ["latency", "-a", "0,x"], "dpcpi latency: -a/--affinity '0,x' is not a CPU list; allowed: numbers and ranges like 0,1 or 2-3" },
         { ["latency", "-a", "0,999"], "dpcpi latency: -a/--affinity: CPU 999 is not available; this machine allows {CPUS}" },
-        { ["latency", "--source", "timer", "--drive-sysfs", "/sys/x"], "dpcpi latency: --drive-sysfs needs --source gpio" },
+        { ["latency", "--source", "timer", "--drive-sysfs", "/sys/x"], "dpcpi latency: --drive-sysfs needs --source gpio or sdg" },
         { ["latency", "--source", "timer", "--backend", "fake"], "dpcpi latency: --source and --backend name the same thing (where the interrupts come from); give one" },
         { ["run", "--backend", "fake"], "dpcpi run: --backend is a latency/lab flag; the service reads its source from configuration: --Source:Kind=timer|fake|gpio" },
         { ["run", "--source=fake"], "dpcpi run: --source is a latency/lab flag; the service reads its source from configuration: --Source:Kind=timer|fake|gpio" },
