@@ -42,6 +42,65 @@ public sealed class IsrThreadDrainTests
     }
 
     [Fact]
+    public void Watchdog_SlowDpcOnIsrThread_ReportedOnceAfterItReturns()
+    {
+        // The clock tick is the ISR thread's own interrupt, so it cannot look while a DPC runs there; the drain
+        // applies the same limit to what it ran once it returns.
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(controller: controller, configure: o =>
+        {
+            o.RunLocalDpcsOnIsrThread = true;
+            o.WatchdogDpcLimitNs = 1_000_000;
+            o.WatchdogCumulativeLimitNs = 1_000_000_000;
+        });
+        using var done = new ManualResetEventSlim();
+        string? dpcThread = null;
+        var device = kernel.CreateDevice("slow-device", (_, _, _, _) =>
+        {
+            dpcThread = Thread.CurrentThread.Name;
+            Thread.Sleep(20); // 20x the limit
+            done.Set();
+        });
+        kernel.ConnectInterrupt(3, (_, ctx, ref _) => ((DeviceObject)ctx!).RequestDpc(), device, controller);
+
+        controller.Raise(3, kernel.Clock.NowNs);
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(10)));
+        kernel.FlushQueuedDpcs();
+        SpinWait.SpinUntil(() => kernel.WatchdogViolations > 0, TimeSpan.FromSeconds(10));
+        Assert.Equal("isr", dpcThread);
+        Assert.Equal(1, kernel.WatchdogViolations);
+        var e = Assert.Single(kernel.DrainEvents(), x => x.Kind == "watchdog");
+        Assert.Equal("slow-device.DpcForIsr", e.Routine);
+        Assert.Equal(1, kernel.GetProcessorStatistics(kernel.IsrProcessor).WatchdogPerDpcViolations);
+        Assert.Equal(0, kernel.GetProcessorStatistics(kernel.IsrProcessor).WatchdogCumulativeViolations);
+    }
+
+    [Fact]
+    public void Watchdog_FastDpcsOnIsrThread_NothingReported()
+    {
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(controller: controller, configure: o =>
+        {
+            o.RunLocalDpcsOnIsrThread = true;
+            o.WatchdogDpcLimitNs = 50_000_000; // far above a busy CI machine's worst pre-emption
+        });
+        var runs = 0;
+        var device = kernel.CreateDevice("fast-device", (_, _, _, _) => Interlocked.Increment(ref runs));
+        kernel.ConnectInterrupt(3, (_, ctx, ref _) => ((DeviceObject)ctx!).RequestDpc(), device, controller);
+
+        for (var i = 0; i < 50; i++)
+        {
+            controller.Raise(3, kernel.Clock.NowNs);
+            SpinWait.SpinUntil(() => Volatile.Read(ref runs) > i, TimeSpan.FromSeconds(10));
+        }
+
+        kernel.FlushQueuedDpcs();
+        Assert.Equal(50, Volatile.Read(ref runs));
+        Assert.Equal(0, kernel.WatchdogViolations);
+    }
+
+    [Fact]
     public void DpcForIsr_Default_RunsOnTheWorker()
     {
         using var controller = new TestInterruptController();

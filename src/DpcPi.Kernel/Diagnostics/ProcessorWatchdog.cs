@@ -19,6 +19,50 @@ internal sealed class ProcessorWatchdog(int cpu, Lock coreLock, DpcDrain normalD
     public long CumulativeViolations => Volatile.Read(ref _cumulative);
 
     /// <summary>
+    /// After the ISR thread ran this core's DPCs (<see cref="KernelOptions.RunLocalDpcsOnIsrThread"/>): the clock
+    /// interrupt is the ISR thread's too, so no tick could look while they ran. The same limits are applied to what
+    /// ran, once it has returned (Windows' tick would have caught it running): its longest routine and its span.
+    /// </summary>
+    public void CheckIsrDrain(in IsrDrainSummary ran)
+    {
+        var o = options;
+        if (ran.LongestNs <= o.WatchdogDpcLimitNs && ran.LastEndNs - ran.FirstStartNs <= o.WatchdogCumulativeLimitNs)
+        {
+            return;
+        }
+
+        WatchdogEvent? single = null;
+        WatchdogEvent? cumulative = null;
+        using (coreLock.EnterScope())
+        {
+            if (ran.LongestNs > o.WatchdogDpcLimitNs && !(ReferenceEquals(ran.Longest, _flaggedDpc) && ran.LongestStartNs == _flaggedStart))
+            {
+                _flaggedDpc = ran.Longest;
+                _flaggedStart = ran.LongestStartNs;
+                _perDpc++;
+                single = new WatchdogEvent(WatchdogKind.SingleDpc, cpu, ran.Longest!.Name, ran.LongestNs, o.WatchdogDpcLimitNs, ran.LastEndNs);
+            }
+
+            if (ran.LastEndNs - ran.FirstStartNs > o.WatchdogCumulativeLimitNs && ran.FirstStartNs != _cumulativeFlaggedDrain)
+            {
+                _cumulativeFlaggedDrain = ran.FirstStartNs;
+                _cumulative++;
+                cumulative = new WatchdogEvent(WatchdogKind.Cumulative, cpu, ran.Longest!.Name, ran.LastEndNs - ran.FirstStartNs, o.WatchdogCumulativeLimitNs, ran.LastEndNs);
+            }
+        }
+
+        if (single is not null)
+        {
+            log.ReportWatchdog(single);
+        }
+
+        if (cumulative is not null)
+        {
+            log.ReportWatchdog(cumulative);
+        }
+    }
+
+    /// <summary>
     /// The clock tick's check. The running routine and its start are read under the queue lock, so they always
     /// belong to the same run (a routine that just finished is never paired with the start of the next one), and
     /// concurrent ticks cannot report one violation twice.

@@ -23,6 +23,15 @@ internal sealed class DpcDrain
     private PaddedInt _owner; // 1 while a thread drains a lane it shares with the ISR thread (TryOwn, Own, Release)
     private bool _isrDrainPending; // the ISR thread only: a DPC it queued on its own core asked for the drain
 
+    // The ISR thread's drain only: its longest routine and its span, for the watchdog after it (no tick can run
+    // meanwhile: the clock interrupt is the ISR thread's too).
+    private bool _onIsrThread;
+    private Dpc? _isrLongest;
+    private long _isrLongestStartNs;
+    private long _isrLongestNs;
+    private long _isrFirstStartNs;
+    private long _isrLastEndNs;
+
     // The drainer's (single writer; plain stores where only the drainer reads, volatile where others read).
     private bool _routineActive;
     private Dpc? _currentDpc;
@@ -179,29 +188,36 @@ internal sealed class DpcDrain
     /// DPCs it queued on its own core at DISPATCH, as Windows does when the IRQL drops, with no worker wake-up.
     /// When that core's worker is draining already (the ISR thread pre-empted it), the worker is asked to go on.
     /// </summary>
-    public void DrainOnIsrThread()
+    public IsrDrainSummary DrainOnIsrThread()
     {
+        _isrLongest = null;
+        _isrLongestNs = 0;
+        _isrFirstStartNs = 0;
         while (_isrDrainPending)
         {
             _isrDrainPending = false;
             if (!TryOwn())
             {
                 _lane.Request();
-                return;
+                break;
             }
 
             var irql = KernelThread.Irql;
             KernelThread.Irql = Irql.Dispatch;
+            _onIsrThread = true;
             try
             {
                 Drain(mayBlock: false);
             }
             finally
             {
+                _onIsrThread = false;
                 KernelThread.Irql = irql;
                 Release();
             }
         }
+
+        return new IsrDrainSummary(_isrLongest, _isrLongestStartNs, _isrLongestNs, _isrFirstStartNs, _isrLastEndNs);
     }
 
     /// <summary>Becomes this lane's only drainer; false when another thread drains it now. Never waits.</summary>
@@ -279,6 +295,11 @@ internal sealed class DpcDrain
         }
 
         var end = clock.NowNs;
+        if (_onIsrThread)
+        {
+            NoteIsrRun(dpc, start, end);
+        }
+
         if (taken.FromSlot)
         {
             _lane.NoteRingDepth(taken.Record.QueuedNs, start);
@@ -299,6 +320,22 @@ internal sealed class DpcDrain
         CountRun(dpc, duration);
     }
 
+    private void NoteIsrRun(Dpc dpc, long start, long end)
+    {
+        if (_isrFirstStartNs == 0)
+        {
+            _isrFirstStartNs = start;
+        }
+
+        _isrLastEndNs = end;
+        if (end - start > _isrLongestNs)
+        {
+            _isrLongestNs = end - start;
+            _isrLongest = dpc;
+            _isrLongestStartNs = start;
+        }
+    }
+
     /// <summary>Records one finished run (single writer: volatile stores for the readers, no interlocked).</summary>
     private void CountRun(Dpc dpc, long durationNs)
     {
@@ -313,4 +350,9 @@ internal sealed class DpcDrain
 
     /// <summary>One dequeued run: the DPC, a copy of its insert's record and its start (a stack value, never allocated).</summary>
     private readonly record struct Dequeued(Dpc Dpc, InsertRecord Record, long StartNs, bool FromSlot);
+}
+
+/// <summary>What one drain on the ISR thread ran: its longest routine (null when none ran) and its span, for the watchdog.</summary>
+internal readonly record struct IsrDrainSummary(Dpc? Longest, long LongestStartNs, long LongestNs, long FirstStartNs, long LastEndNs)
+{
 }

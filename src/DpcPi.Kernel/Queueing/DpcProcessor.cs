@@ -144,7 +144,14 @@ internal sealed class DpcProcessor : IDisposable
     }
 
     /// <summary>The ISR thread, its interrupts dispatched: runs what it queued here (see <see cref="DpcDrain.DrainOnIsrThread"/>).</summary>
-    public void DrainOnIsrThread() => _normalDrain.DrainOnIsrThread();
+    public void DrainOnIsrThread()
+    {
+        var ran = _normalDrain.DrainOnIsrThread();
+        if (ran.Longest is not null)
+        {
+            _watchdog.CheckIsrDrain(in ran);
+        }
+    }
 
     /// <summary>Raises the core to DISPATCH from the outside: nothing more starts until the hold is released.</summary>
     public void Hold()
