@@ -46,6 +46,10 @@ public sealed class LatencySessionTests
         // Every interrupt is either its own DPC run or a coalesced insert: nothing disappears.
         Assert.Equal(device.Count, session.Completed + k.GetProcessorStatistics().Sum(s => s.CoalescedInserts));
         Assert.True(k.MergeStage(LatencyStage.EdgeToDpcStart).Min > 0);
+        // the run starts after a full collection; what GCs it still saw are counted for the report
+        var gc = Assert.NotNull(session.GcDuringRun);
+        Assert.True(gc.Gen0 >= 0 && gc.Pause >= TimeSpan.Zero);
+        Assert.Matches(@"^\d+,\d+,\d+$", session.Result().RunInfo()["gc_collections"]);
         if (session.StealPercent is { } steal)
         {
             Assert.InRange(steal, 0, 100); // the kernel's CPUs, read at start and at stop (Session_BeforeStop_... requires it)

@@ -280,6 +280,10 @@ if cli:
             ratio = max(first) / st["p99_ns"]
             lat.setdefault("first_edges", {})[label] = {"count": len(first), "max_ns": max(first), "run_p99_ns": st["p99_ns"], "ratio": round(ratio, 2)}
             per_round.append(f"  {label}: first {len(first)} edges after start: max {max(first)} ns = {ratio:.2f}x the run's p99 (goal <= 2x: the JIT stall gone)")
+    for label, d in (("dpcpi latency", cli), ("dpcpi latency --inline-dpcs", inline)):
+        info = (d or {}).get("run_info") or {}
+        if info.get("gc_collections"):
+            per_round.append(f"  {label}: garbage collections during the run (gen0,gen1,gen2) {info['gc_collections']}, pause {info.get('gc_pause_ms', '?')} ms")
     if run.get("stimulus"):
         per_round.append(f"  dpcpi latency stimulus: {run['stimulus']}")
 

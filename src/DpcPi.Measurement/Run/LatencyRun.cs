@@ -38,6 +38,9 @@ public sealed record LatencyRun
 
     public required string? Stimulus { get; init; }
 
+    /// <summary>Garbage collections during the measured run (they pause the ISR and DPC threads too), or null.</summary>
+    public GcCounts? GcDuringRun { get; init; }
+
     /// <summary>What the source's figures cannot show, or null.</summary>
     public string? SourceCaveat { get; init; }
 
@@ -56,6 +59,9 @@ public sealed record LatencyRun
         ["source_failure"] = SourceFailure?.Message ?? string.Empty,
         ["stimulus"] = Stimulus ?? string.Empty,
         ["source_caveat"] = SourceCaveat ?? string.Empty,
+        // gen0,gen1,gen2 counts and the total pause: a GC stops the ISR and DPC threads like any other
+        ["gc_collections"] = GcDuringRun is { } gc ? string.Create(CultureInfo.InvariantCulture, $"{gc.Gen0},{gc.Gen1},{gc.Gen2}") : string.Empty,
+        ["gc_pause_ms"] = GcDuringRun is { } p ? p.Pause.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) : string.Empty,
         // The first edges after the warm-up, in order (the core that ran the most DPCs): a JIT stall would show here.
         ["first_edges_to_dpc_start_ns"] = string.Join(',', Snapshot.FirstEdgesToDpcStart),
     };
@@ -77,6 +83,7 @@ public sealed record LatencyRun
         SourceFailure = session.SourceFailure,
         Stimulus = session.StimulusSummary,
         SourceCaveat = session.SourceCaveat,
+        GcDuringRun = session.GcDuringRun,
         Snapshot = snapshot,
     };
 }

@@ -13,6 +13,8 @@ public sealed class LatencySession : IDisposable
 {
     private readonly LatencySessionOptions _options;
     private readonly LatencyRig _rig;
+    private GcCounts _gcAtStart;
+    private GcCounts? _gcDuringRun;
 
     /// <summary>Takes the options as they are: front-ends call <see cref="LatencySessionOptions.Validate"/> first to word its errors their way.</summary>
     public LatencySession(LatencySessionOptions options)
@@ -107,17 +109,37 @@ public sealed class LatencySession : IDisposable
             WarmupElapsed = TimeSpan.FromTicks((MonotonicClock.NowNs - began) / 100);
         }
 
+        // Start clean: the garbage of start-up and warm-up collected now, not by a GC that stops the ISR and DPC
+        // threads during the first measured interrupts. What GCs the run still saw is reported (GcDuringRun).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        _gcAtStart = GcCounts.Now();
         _rig.Start();
     }
+
+    /// <summary>After <see cref="Stop"/>: the garbage collections (each stops every managed thread, the ISR's and the DPCs' too) during the measured run.</summary>
+    public GcCounts? GcDuringRun => _gcDuringRun;
 
     /// <summary>Blocks until the loop count or duration is reached, or <paramref name="cancellationToken"/> fires. True when the run completed.</summary>
     public bool Wait(CancellationToken cancellationToken) => _rig.Wait(cancellationToken);
 
     /// <summary>Stops the stimulus and the source, lets queued DPCs finish, then stops the kernel. Nothing recorded is lost.</summary>
-    public void Stop() => _rig.Stop();
+    public void Stop()
+    {
+        _rig.Stop();
+        _gcDuringRun ??= _rig.Started ? GcCounts.Now() - _gcAtStart : null;
+    }
 
     /// <summary>After <see cref="Stop"/>: the run report, the session's own counts and one full snapshot of the kernel.</summary>
     public LatencyRun Result() => LatencyRun.Of(this, KernelSnapshot.Take(Kernel));
 
     public void Dispose() => _rig.Dispose();
+}
+
+/// <summary>Garbage collections by generation and their total pause, as the runtime counts them.</summary>
+public readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan Pause)
+{
+    public static GcCounts Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+    public static GcCounts operator -(GcCounts a, GcCounts b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Pause - b.Pause);
 }
