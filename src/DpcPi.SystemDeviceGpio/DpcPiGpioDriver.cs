@@ -36,7 +36,7 @@ public sealed partial class DpcPiGpioDriver : GpioDriver
         Backend = backend;
         Chip = backend.GetChip(chip);
         _slots = new PinSlot?[Chip.LineCount];
-        Kernel = new DpcKernel(_options.Kernel ?? new KernelOptions());
+        Kernel = new DpcKernel(_options.Kernel ?? DpcPiGpioDriverOptions.DefaultKernel());
         try
         {
             Kernel.Start(_controller);

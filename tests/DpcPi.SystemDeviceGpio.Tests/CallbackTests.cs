@@ -26,6 +26,26 @@ public sealed class CallbackTests
     }
 
     [Fact]
+    public void Callback_DriverDefaults_RunsOnTheIsrThreadAtDispatchWithNothingPinned()
+    {
+        var backend = new Lines.FakeGpioBackend();
+        backend.AddChip(FakeRig.Chip, "fake-bcm2711", 54);
+        using var driver = new DpcPiGpioDriver(backend, FakeRig.Chip);
+        using var controller = new GpioController(driver);
+        var log = new CallbackLog();
+        controller.OpenPin(17, PinMode.Input);
+        controller.RegisterCallbackForPinValueChangedEvent(17, PinEventTypes.Rising, log.Handler);
+
+        backend.SetInputLevel(FakeRig.Chip, 17, Lines.PinValue.High);
+
+        var entry = log.WaitFor(1)[0];
+        Assert.Equal("isr", entry.ThreadName);
+        Assert.False(entry.OnThreadPool);
+        Assert.True(driver.Kernel.Options.RunLocalDpcsOnIsrThread);
+        Assert.False(driver.Kernel.Options.Pin);
+    }
+
+    [Fact]
     public void Callback_Edges_CarryKernelTimestampLineSequenceAndType()
     {
         using var rig = new FakeRig();

@@ -11,6 +11,7 @@ using Lines = DpcPi.Gpio;
 // C contender, tests/vm/c-reader/gpio_listen.c, speaks the same protocol):
 //   dpcpi-reader   DpcPi's uAPI v2 line request, read on one thread that waits in epoll (no DPCs)
 //   dpcpi-driver   DpcPiGpioDriver under a GpioController: ISR thread -> ring -> DpcForIsr -> callback
+//                  (dpcpi-driver-worker...: variants of its kernel settings, see DriverOptions)
 //   libgpiod       System.Device.Gpio's LibGpiodDriver (libgpiod v1) under a GpioController
 //   sysfs          System.Device.Gpio's SysFsDriver (/sys/class/gpio) under a GpioController
 // Each opens <idle-lines> lines with both edges (the edge line first), counts its own context switches
@@ -76,10 +77,16 @@ File.WriteAllText(logPath, sb.ToString());
 Console.WriteLine(string.Create(inv, $"SDG_LISTEN: contender={kind} events={rec.Count} dropped_records={rec.Overflow}"));
 return 0;
 
-// dpcpi-driver[-inline][-nopin][-block]: the driver's defaults, or its kernel with the ISR thread running its
-// core's DPCs, threads not pinned to cores, workers that block at once instead of spinning first.
-static DpcPiGpioDriverOptions DriverOptions(string kind)
+// dpcpi-driver: the driver's defaults (DpcPiGpioDriverOptions.DefaultKernel). dpcpi-driver-worker[-inline][-nopin][-block]:
+// DpcPi's general kernel defaults (a DPC worker per pinned core), or with the ISR thread running its core's DPCs,
+// threads not pinned to cores, workers that block at once instead of spinning first.
+static DpcPiGpioDriverOptions? DriverOptions(string kind)
 {
+    if (kind == "dpcpi-driver")
+    {
+        return null;
+    }
+
     var k = new DpcPi.Kernel.KernelOptions
     {
         RunLocalDpcsOnIsrThread = kind.Contains("-inline", StringComparison.Ordinal),
