@@ -56,7 +56,7 @@ internal sealed class SoakCommand : ICommand
         var startNs = MonotonicClock.NowNs;
         var windowStartNs = startNs;
         using var process = Process.GetCurrentProcess();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: source {session.SourceName}, interval {options.IntervalNs / 1000} µs, duration {duration}, window {window}; {k.Guarantees}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: source {session.SourceName}, interval {options.IntervalNs / 1000} µs, duration {duration}, window {window}; {k.Figures.Guarantees}"));
         output.WriteLine(" window   t(s)  interrupts  ws(MiB)  gen0  gen1  gen2  alloc(KiB)  p99(µs)  max(µs)");
         var cancelled = false;
         while (true)
@@ -198,7 +198,7 @@ internal sealed class SoakCommand : ICommand
     /// <summary>The per-second maxima of the whole seconds between two instants (the window's edges are partial seconds).</summary>
     private static long MaxOfSeconds(KernelSnapshot snapshot, long fromNs, long toNs)
     {
-        var epoch = snapshot.Kernel.EpochNs;
+        var epoch = snapshot.Kernel.Figures.EpochNs;
         var first = (int)((fromNs - epoch) / 1_000_000_000);
         var last = (int)((toNs - epoch) / 1_000_000_000);
         long max = 0;
@@ -254,7 +254,7 @@ internal sealed class SoakCommand : ICommand
         w.WriteNumber("dpc_runs", session.Completed);
         w.WriteNumber("lost", session.GpioStatistics.Lost);
         w.WriteNumber("merged", session.GpioStatistics.Merged);
-        w.WriteBoolean("realtime", session.Kernel.Guarantees.Realtime);
+        w.WriteBoolean("realtime", session.Kernel.Figures.Guarantees.Realtime);
         w.WriteStartArray("windows");
         foreach (var s in samples)
         {
