@@ -102,7 +102,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
             string.Join(",", k.Processors),
             k.Figures.IsrProcessor,
             k.Figures.Guarantees);
-        _notifier.Send($"READY=1\nSTATUS=measuring {session.SourceName} interrupts");
+        // READY=1 follows from SystemdLifetime once every hosted service has started; STATUS= from the first second.
         return Task.CompletedTask;
     }
 
@@ -118,7 +118,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
             _stopped = true;
         }
 
-        _notifier.Send("STOPPING=1");
+        // STOPPING=1 went out from SystemdLifetime when the host began to stop.
         await DisposeTimersAsync().ConfigureAwait(false);
         var session = Session;
         if (session is null)
