@@ -1,4 +1,5 @@
 using System.Globalization;
+using DpcPi.Reporting;
 using Spectre.Console;
 
 namespace DpcPi.Bench;
@@ -60,20 +61,7 @@ public static class BenchTableRenderer
     }
 
     /// <summary>Renders to plain text (no colours).</summary>
-    public static string ToText(BenchResult result, int width = 140)
-    {
-        using var sw = new StringWriter(CultureInfo.InvariantCulture);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(sw),
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = width;
-        Render(console, result);
-        return sw.ToString();
-    }
+    public static string ToText(BenchResult result, int width = 140) => PlainTextConsole.Render(width, console => Render(console, result));
 
     private static string Us(long ns) => (ns / 1000.0).ToString("0.000", CultureInfo.InvariantCulture);
 

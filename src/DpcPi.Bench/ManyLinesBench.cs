@@ -17,7 +17,8 @@ public sealed record LinesCaseResult(int Lines, long Edges, double NsPerEdge, lo
 /// </summary>
 public static class ManyLinesBench
 {
-    private const int InFlight = 16;
+    /// <summary>Edges in flight for every line count (so only what scales with the lines moves the cost).</summary>
+    public const int InFlight = 16;
     private const string Chip = "gpiochip0";
 
     public static IReadOnlyList<LinesCaseResult> Run(IReadOnlyList<int> lineCounts, int edgesPerRound, int rounds, bool realtime, CancellationToken token)

@@ -13,7 +13,7 @@ namespace DpcPi.Gpio;
 /// reported only once the line has been stable for the period, timestamped when the period expires
 /// (changes and expiries are processed by <see cref="RunUntil"/>).
 /// </summary>
-public sealed class FakeGpioBackend : IGpioBackend
+public sealed partial class FakeGpioBackend : IGpioBackend
 {
     private readonly Lock _gate = new();
     private readonly List<FakeChip> _chips = [];
@@ -382,36 +382,5 @@ public sealed class FakeGpioBackend : IGpioBackend
         }
 
         return c.Lines[offset];
-    }
-
-    /// <summary>A level change (generation 0) or a debounce expiry (generation of the timer it checks).</summary>
-    private readonly record struct Scheduled(FakeLine Line, bool Level, long DebounceGeneration);
-
-    internal sealed class FakeChip(GpioChipInfo info)
-    {
-        public GpioChipInfo Info { get; } = info;
-
-        public List<FakeLine> Lines { get; } = [];
-    }
-
-    internal sealed class FakeLine(FakeChip chip, int offset, string name)
-    {
-        public FakeChip Chip { get; } = chip;
-
-        public int Offset { get; } = offset;
-
-        public string Name { get; } = name;
-
-        public bool Level { get; set; }
-
-        public FakeGpioLineRequest? Owner { get; set; }
-
-        public int Index { get; set; } = -1;
-
-        public bool DebouncedLevel { get; set; }
-
-        public long DebounceGeneration { get; set; }
-
-        public List<(FakeLine To, long DelayNs)> Wires { get; } = [];
     }
 }

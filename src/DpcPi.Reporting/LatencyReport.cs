@@ -231,7 +231,7 @@ public sealed class LatencyReport
         var kernel = snapshot.Kernel;
         var maxIsr = vectors.OrderByDescending(v => v.MaxIsrNs).FirstOrDefault();
         var maxDpc = dpcs.OrderByDescending(d => d.MaxExecutionNs).FirstOrDefault();
-        var duration = context.Duration is { } d ? (long)(d.TotalMilliseconds * 1_000_000) : snapshot.TakenAtNs - kernel.EpochNs;
+        var duration = context.Duration is { } d ? (long)(d.TotalMilliseconds * 1_000_000) : snapshot.TakenAtNs - kernel.Figures.EpochNs;
         var edgeToDpc = stages[(int)LatencyStage.EdgeToDpcStart].Histogram;
         var guarantees = snapshot.Guarantees;
 
@@ -252,7 +252,7 @@ public sealed class LatencyReport
             Timeline = snapshot.Timeline.ToArray(),
             Outliers = outliers.OrderBy(o => o.Cycle).ToArray(),
             OutlierCount = snapshot.OutlierCount,
-            OutlierThresholdNs = kernel.Options.OutlierThresholdNs,
+            OutlierThresholdNs = kernel.Figures.Options.OutlierThresholdNs,
             Lost = context.LostEdges,
             Merged = context.MergedEdges,
             Coalesced = snapshot.CoalescedInserts,

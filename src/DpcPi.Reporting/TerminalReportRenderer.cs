@@ -213,20 +213,7 @@ public static class TerminalReportRenderer
     }
 
     /// <summary>Renders to plain text (no colours) at <paramref name="width"/> columns.</summary>
-    public static string ToText(LatencyReport report, int width = 140)
-    {
-        using var sw = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(sw),
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = width;
-        Render(console, report);
-        return sw.ToString();
-    }
+    public static string ToText(LatencyReport report, int width = 140) => PlainTextConsole.Render(width, console => Render(console, report));
 
     internal static string StageLabel(LatencyStage stage) => StageReport.NameOf(stage);
 }

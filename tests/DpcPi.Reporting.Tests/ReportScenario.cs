@@ -48,7 +48,7 @@ internal sealed class ReportScenario : IDisposable
         {
             if (i == 50)
             {
-                Clock.Set(Kernel.EpochNs + 1_000_000_000);
+                Clock.Set(Kernel.Figures.EpochNs + 1_000_000_000);
             }
 
             var edge = Clock.NowNs;

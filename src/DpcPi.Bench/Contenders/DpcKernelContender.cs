@@ -63,14 +63,14 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
 
         _kernel.Start();
         Notes.Add($"paced events: one DPC (an ISR's DpcForIsr); burst: a ring of {capacity} DPCs, one per event in flight");
-        Notes.Add($"kernel guarantees: {_kernel.Guarantees}; its ISR thread (the clock tick) on CPU {_kernel.IsrProcessor}, the producer's");
+        Notes.Add($"kernel guarantees: {_kernel.Figures.Guarantees}; its ISR thread (the clock tick) on CPU {_kernel.Figures.IsrProcessor}, the producer's");
     }
 
     public override LatencyHistogram? QueueWait => _queueWait;
 
     public override void LatencyPhase(bool starting)
     {
-        var stage = _kernel!.GetRecorder(_cpu)[LatencyStage.QueueWait];
+        var stage = _kernel!.Figures.GetRecorder(_cpu)[LatencyStage.QueueWait];
 
         // The handler counts an event before the worker records its stages, so wait (bounded) until the stage has
         // every accepted insert since the last reset; a reset must not race the last warm-up record.

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using DpcPi.Bench;
 using DpcPi.Cli.CommandLine;
 using DpcPi.Platform;
@@ -29,7 +28,8 @@ internal sealed class BenchCommand : ICommand
           --contenders LIST        comma-separated subset of: dpc-blocking, dpc-spin-then-block, dpc-busy-spin,
                                    direct, channel, threadpool, blocking-collection, raw-spin,
                                    raw-spin-stamped
-          --json FILE              write {"results": [...]} (docs/bench-report.schema.json)
+          --json FILE              write {"results": [...]} (docs/bench-report.schema.json; with --lines
+                                   also "many_lines", with --cyclictest "timer_vs_cyclictest")
           --lines LIST             also run the many-lines case: edges round-robin on each count of active lines
                                    of one request (e.g. 1,8,64; fake chip, epoll ISR path, one DPC per edge),
                                    same edges in flight for each, ns per edge and its ratio to the first count
@@ -75,9 +75,10 @@ internal sealed class BenchCommand : ICommand
         var options = preset with { Realtime = realtime, Contenders = contenders, Rounds = rounds ?? preset.Rounds };
         var result = BenchRunner.Run(options, line => output.WriteLine(line), cancellationToken);
         output.Write(BenchTableRenderer.ToText(result));
+        IReadOnlyList<LinesCaseResult>? scaling = null;
         if (lines is { Length: > 0 })
         {
-            var scaling = ManyLinesBench.Run(lines, quick ? 5_000 : 50_000, options.Rounds, realtime, cancellationToken);
+            scaling = ManyLinesBench.Run(lines, quick ? 5_000 : 50_000, options.Rounds, realtime, cancellationToken);
             foreach (var line in ManyLinesBench.Format(scaling))
             {
                 output.WriteLine(line);
@@ -92,21 +93,7 @@ internal sealed class BenchCommand : ICommand
 
         if (json is not null)
         {
-            using var buffer = new MemoryStream();
-            BenchJsonWriter.Write(buffer, result);
-            if (comparison is null)
-            {
-                OutputFile.Write(json, stream => buffer.WriteTo(stream));
-            }
-            else
-            {
-                // Extend, never rename: the comparison goes beside "results".
-                var doc = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(buffer.ToArray())!;
-                var merged = doc.ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
-                merged["timer_vs_cyclictest"] = comparison;
-                OutputFile.WriteAllText(json, JsonSerializer.Serialize(merged, new JsonSerializerOptions { WriteIndented = true }));
-            }
-
+            OutputFile.Write(json, stream => BenchJsonWriter.Write(stream, result, scaling, comparison));
             output.WriteLine($"json: {json}");
         }
 

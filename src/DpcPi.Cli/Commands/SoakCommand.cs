@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DpcPi.Cli.CommandLine;
+using DpcPi.Cli.Json;
+using DpcPi.Gpio;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
 using DpcPi.Measurement;
@@ -56,7 +58,7 @@ internal sealed class SoakCommand : ICommand
         var startNs = MonotonicClock.NowNs;
         var windowStartNs = startNs;
         using var process = Process.GetCurrentProcess();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: source {session.SourceName}, interval {options.IntervalNs / 1000} µs, duration {duration}, window {window}; {k.Guarantees}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: source {session.SourceName}, interval {options.IntervalNs / 1000} µs, duration {duration}, window {window}; {k.Figures.Guarantees}"));
         output.WriteLine(" window   t(s)  interrupts  ws(MiB)  gen0  gen1  gen2  alloc(KiB)  p99(µs)  max(µs)");
         var cancelled = false;
         while (true)
@@ -198,7 +200,7 @@ internal sealed class SoakCommand : ICommand
     /// <summary>The per-second maxima of the whole seconds between two instants (the window's edges are partial seconds).</summary>
     private static long MaxOfSeconds(KernelSnapshot snapshot, long fromNs, long toNs)
     {
-        var epoch = snapshot.Kernel.EpochNs;
+        var epoch = snapshot.Kernel.Figures.EpochNs;
         var first = (int)((fromNs - epoch) / 1_000_000_000);
         var last = (int)((toNs - epoch) / 1_000_000_000);
         long max = 0;
@@ -240,51 +242,21 @@ internal sealed class SoakCommand : ICommand
 
     private static void WriteJson(string path, LatencySession session, LatencySessionOptions options, TimeSpan window, IReadOnlyList<SoakSample> samples, SoakVerdict verdict)
     {
-        OutputFile.Write(path, stream => WriteJson(stream, session, options, window, samples, verdict));
+        var document = ToDocument(session.SourceName, options.IntervalNs, window, session.Interrupts, session.Completed, session.GpioStatistics, session.Kernel.Figures.Guarantees.Realtime, samples, verdict);
+        OutputFile.Write(path, stream => JsonSerializer.Serialize(stream, document, CliJsonContext.Default.SoakReportDocument));
     }
 
-    private static void WriteJson(Stream stream, LatencySession session, LatencySessionOptions options, TimeSpan window, IReadOnlyList<SoakSample> samples, SoakVerdict verdict)
-    {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("source", session.SourceName);
-        w.WriteNumber("interval_us", options.IntervalNs / 1000);
-        w.WriteNumber("window_s", window.TotalSeconds);
-        w.WriteNumber("interrupts", session.Interrupts);
-        w.WriteNumber("dpc_runs", session.Completed);
-        w.WriteNumber("lost", session.GpioStatistics.Lost);
-        w.WriteNumber("merged", session.GpioStatistics.Merged);
-        w.WriteBoolean("realtime", session.Kernel.Guarantees.Realtime);
-        w.WriteStartArray("windows");
-        foreach (var s in samples)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("window", s.Window);
-            w.WriteNumber("elapsed_s", Math.Round(s.ElapsedSeconds, 3));
-            w.WriteNumber("interrupts", s.Interrupts);
-            w.WriteNumber("window_count", s.WindowCount);
-            w.WriteNumber("working_set_bytes", s.WorkingSetBytes);
-            w.WriteNumber("gen0", s.Gen0);
-            w.WriteNumber("gen1", s.Gen1);
-            w.WriteNumber("gen2", s.Gen2);
-            w.WriteNumber("allocated_bytes", s.AllocatedBytes);
-            w.WriteNumber("p99_ns", s.P99Ns);
-            w.WriteNumber("max_ns", s.MaxNs);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartObject("verdict");
-        w.WriteBoolean("drift", verdict.Drift);
-        w.WriteNumber("steady_from_window", verdict.SteadyFromWindow);
-        w.WriteNumber("working_set_growth_bytes", verdict.WorkingSetGrowthBytes);
-        w.WriteNumber("gen2_in_steady_state", verdict.Gen2InSteadyState);
-        w.WriteNumber("allocated_bytes_per_second", Math.Round(verdict.AllocatedBytesPerSecond));
-        w.WriteNumber("p99_first_ns", verdict.FirstP99Ns);
-        w.WriteNumber("p99_last_ns", verdict.LastP99Ns);
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
+    internal static SoakReportDocument ToDocument(string source, long intervalNs, TimeSpan window, long interrupts, long dpcRuns, GpioLineStatistics gpio, bool realtime, IReadOnlyList<SoakSample> samples, SoakVerdict verdict) => new(
+        source,
+        intervalNs / 1000,
+        window.TotalSeconds,
+        interrupts,
+        dpcRuns,
+        gpio.Lost,
+        gpio.Merged,
+        realtime,
+        [.. samples.Select(s => new SoakWindowDocument(s.Window, Math.Round(s.ElapsedSeconds, 3), s.Interrupts, s.WindowCount, s.WorkingSetBytes, s.Gen0, s.Gen1, s.Gen2, s.AllocatedBytes, s.P99Ns, s.MaxNs))],
+        new SoakVerdictDocument(verdict.Drift, verdict.SteadyFromWindow, verdict.WorkingSetGrowthBytes, verdict.Gen2InSteadyState, Math.Round(verdict.AllocatedBytesPerSecond), verdict.FirstP99Ns, verdict.LastP99Ns));
 
     internal sealed record SoakSample(int Window, double ElapsedSeconds, long Interrupts, long WindowCount, long WorkingSetBytes, int Gen0, int Gen1, int Gen2, long AllocatedBytes, long P99Ns, long MaxNs);
 

@@ -83,7 +83,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
         }
 
         var k = session.Kernel;
-        _ = k.Faulted.ContinueWith(t => OnFault(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        _ = k.Figures.Faulted.ContinueWith(t => OnFault(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         _secondTimer = new Timer(_ => OnSecond(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         if (_notifier.WatchdogInterval is { } ping)
         {
@@ -100,9 +100,9 @@ internal sealed class LatencyService : IHostedService, IDisposable
             session.SourceName,
             _settings.Session.IntervalNs / 1000,
             string.Join(",", k.Processors),
-            k.IsrProcessor,
-            k.Guarantees);
-        _notifier.Send($"READY=1\nSTATUS=measuring {session.SourceName} interrupts");
+            k.Figures.IsrProcessor,
+            k.Figures.Guarantees);
+        // READY=1 follows from SystemdLifetime once every hosted service has started; STATUS= from the first second.
         return Task.CompletedTask;
     }
 
@@ -118,7 +118,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
             _stopped = true;
         }
 
-        _notifier.Send("STOPPING=1");
+        // STOPPING=1 went out from SystemdLifetime when the host began to stop.
         await DisposeTimersAsync().ConfigureAwait(false);
         var session = Session;
         if (session is null)
@@ -155,7 +155,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
         }
 
         var k = session.Kernel;
-        return k.ClockTicks + session.Completed + k.GetProcessorStatistics().Sum(s => s.DpcsRun + s.ThreadedDpcsRun);
+        return k.Figures.ClockTicks + session.Completed + k.Figures.GetProcessorStatistics().Sum(s => s.DpcsRun + s.ThreadedDpcsRun);
     }
 
     /// <summary>The one-line status of the run (log and systemd STATUS=) from <paramref name="snapshot"/>.</summary>
@@ -180,7 +180,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
             LogEvents(k);
             var snapshot = _status ??= new KernelSnapshot(k, SnapshotDetail.Totals);
             snapshot.Refresh();
-            var second = (int)((MonotonicClock.NowNs - k.EpochNs) / 1_000_000_000) - 1;
+            var second = (int)((MonotonicClock.NowNs - k.Figures.EpochNs) / 1_000_000_000) - 1;
             var max = snapshot.MaxInSecond(Math.Max(0, second));
             var status = StatusLine(snapshot);
             _log.LogInformation("T:{Second}s {Status} max(this s)={MaxUs:F1}us", ++_second, status, max / 1000.0);
@@ -224,7 +224,7 @@ internal sealed class LatencyService : IHostedService, IDisposable
 
     private void LogEvents(DpcKernel k)
     {
-        foreach (var e in k.DrainEvents())
+        foreach (var e in k.Figures.DrainEvents())
         {
             if (e.Kind == "watchdog")
             {

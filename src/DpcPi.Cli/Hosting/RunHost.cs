@@ -4,13 +4,13 @@ using DpcPi.Cli.Dashboard;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting.Systemd;
 using Serilog;
 using Serilog.Settings.Configuration;
 
 namespace DpcPi.Cli.Hosting;
 
-/// <summary>Builds the generic host of `dpcpi run`: configuration, validation, Serilog, systemd notify and the latency service.</summary>
+/// <summary>Builds the generic host of `dpcpi run`: configuration, validation, Serilog, the systemd lifetime and the latency service.</summary>
 internal static class RunHost
 {
     public const string EnvironmentPrefix = "DPCPI_";
@@ -34,12 +34,20 @@ internal static class RunHost
             Configuration = config,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(logger, dispose: true);
+        builder.Services.AddSerilog(logger, dispose: true); // Serilog.Extensions.Hosting: Serilog is the logger factory
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(notifier ?? SystemdNotifier.FromEnvironment(environment is null ? null : k => environment.GetValueOrDefault(k)));
+        var systemd = notifier ?? SystemdNotifier.FromEnvironment(environment is null ? null : k => environment.GetValueOrDefault(k));
+        builder.Services.AddSingleton(systemd);
+        if (systemd.Enabled)
+        {
+            // Microsoft.Extensions.Hosting.Systemd's lifetime sends READY=1/STOPPING=1 and stops on SIGTERM. Chosen by
+            // NOTIFY_SOCKET rather than by AddSystemd's parent-is-systemd check, so a test's socket sees the same.
+            builder.Services.AddSingleton<ISystemdNotifier>(systemd);
+            builder.Services.AddSingleton<IHostLifetime, SystemdLifetime>();
+        }
+
         builder.Services.AddSingleton<LatencyService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LatencyService>());
         builder.Services.AddDpcPiObservability(settings.Metrics, settings.Dashboard); // after the service: started after it, stopped before it
@@ -140,6 +148,7 @@ internal static class RunHost
                 var options = new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);
                 // Set first so a user's Serilog section can still override it deliberately.
                 lc.MinimumLevel.Override("Microsoft.Extensions.Hosting", Serilog.Events.LogEventLevel.Fatal);
+                lc.MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Warning); // the systemd lifetime's start/stop lines
                 lc.ReadFrom.Configuration(config, options);
                 return lc.CreateLogger();
             }

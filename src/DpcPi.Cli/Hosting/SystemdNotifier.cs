@@ -1,18 +1,24 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Hosting.Systemd;
 
 namespace DpcPi.Cli.Hosting;
 
 /// <summary>
-/// sd_notify(3) without libsystemd: datagrams to $NOTIFY_SOCKET (READY=1, STATUS=…, WATCHDOG=1,
-/// STOPPING=1). A path starting with '@' is in the abstract namespace. Without a socket every call is a no-op.
+/// sd_notify(3) datagrams to $NOTIFY_SOCKET. READY=1 and STOPPING=1 come from Microsoft.Extensions.Hosting.Systemd's
+/// <see cref="SystemdLifetime"/> through <see cref="Notify"/>; this class is its notifier because the library has no
+/// STATUS= nor WATCHDOG=1, which the service sends with <see cref="Send"/>. Those go out only between READY and
+/// STOPPING, so systemd (and a test's socket) sees READY first and STOPPING last, whichever thread sends. A path starting with '@' is in the
+/// abstract namespace. Without a socket every call is a no-op.
 /// </summary>
-internal sealed class SystemdNotifier : IDisposable
+internal sealed class SystemdNotifier : ISystemdNotifier, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Socket? _socket;
     private readonly UnixDomainSocketEndPoint? _endPoint;
+    private bool _ready;
+    private bool _stopping;
 
     public SystemdNotifier(string? socketPath, long? watchdogUsec = null)
     {
@@ -30,6 +36,8 @@ internal sealed class SystemdNotifier : IDisposable
     }
 
     public bool Enabled => _socket is not null;
+
+    bool ISystemdNotifier.IsEnabled => Enabled;
 
     /// <summary>Half of WATCHDOG_USEC: how often WATCHDOG=1 is due; null when systemd does not watch.</summary>
     public TimeSpan? WatchdogInterval { get; }
@@ -49,26 +57,51 @@ internal sealed class SystemdNotifier : IDisposable
         return new SystemdNotifier(socket, usec);
     }
 
-    /// <summary>Sends one notification; failures (no listener, socket gone) are ignored, as sd_notify does.</summary>
+    /// <summary>The lifetime's READY=1 and STOPPING=1 (<see cref="SystemdLifetime"/> calls this on the host's started and stopping events).</summary>
+    public void Notify(ServiceState state) => Send(state.ToString());
+
+    /// <summary>
+    /// Sends one notification. READY= and STOPPING= always go, and open and close the window for the others
+    /// (STATUS=…, WATCHDOG=1), which are dropped (false) outside it. Failures (no listener, socket gone) are
+    /// ignored, as sd_notify does.
+    /// </summary>
     public bool Send(string state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_lock)
+        {
+            if (state.StartsWith("READY=", StringComparison.Ordinal))
+            {
+                _ready = true;
+            }
+            else if (state.StartsWith("STOPPING=", StringComparison.Ordinal))
+            {
+                _stopping = true;
+            }
+            else if (!_ready || _stopping)
+            {
+                return false;
+            }
+
+            return SendLocked(state);
+        }
+    }
+
+    private bool SendLocked(string state)
     {
         if (_socket is null)
         {
             return false;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(state);
-        lock (_lock)
+        try
         {
-            try
-            {
-                _socket.SendTo(bytes, SocketFlags.None, _endPoint!);
-                return true;
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                return false;
-            }
+            _socket.SendTo(Encoding.UTF8.GetBytes(state), SocketFlags.None, _endPoint!);
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

@@ -6,7 +6,8 @@ public sealed partial class DpcKernel
     /// <summary>The IRQL of the calling thread.</summary>
     public static Irql CurrentIrql => KernelThread.Irql;
 
-    public IReadOnlyList<Interrupt> Interrupts
+    /// <summary>The connected interrupt objects (a copy). Read through <see cref="KernelFigures.Interrupts"/>.</summary>
+    internal IReadOnlyList<Interrupt> Interrupts
     {
         get
         {
@@ -17,7 +18,8 @@ public sealed partial class DpcKernel
         }
     }
 
-    public IReadOnlyList<Dpc> Dpcs
+    /// <summary>The DPC objects the callers made (a copy). Read through <see cref="KernelFigures.Dpcs"/>.</summary>
+    internal IReadOnlyList<Dpc> Dpcs
     {
         get
         {

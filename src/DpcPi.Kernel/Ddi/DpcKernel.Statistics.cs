@@ -6,24 +6,24 @@ namespace DpcPi.Kernel;
 public sealed partial class DpcKernel
 {
     /// <summary>The ISR thread's own latency record (edge→ISR and ISR duration, every vector).</summary>
-    public LatencyRecorder IsrRecorder => _isrRecorder;
+    internal LatencyRecorder IsrRecorder => _isrRecorder;
 
-    public long ClockTicks => Volatile.Read(ref _ticks);
+    internal long ClockTicks => Volatile.Read(ref _ticks);
 
-    public long WatchdogViolations => _log.WatchdogViolations;
+    internal long WatchdogViolations => _log.WatchdogViolations;
 
     /// <summary>Total time spent inside ISRs (ns).</summary>
-    public long TimeInIsrNs => Volatile.Read(ref _isrTimeNs);
+    internal long TimeInIsrNs => Volatile.Read(ref _isrTimeNs);
 
-    public ProcessorStatistics GetProcessorStatistics(int cpu) => GetProcessor(cpu).GetStatistics();
+    internal ProcessorStatistics GetProcessorStatistics(int cpu) => GetProcessor(cpu).GetStatistics();
 
-    public IReadOnlyList<ProcessorStatistics> GetProcessorStatistics() => _processors.Select(p => p.GetStatistics()).ToArray();
+    internal IReadOnlyList<ProcessorStatistics> GetProcessorStatistics() => _processors.Select(p => p.GetStatistics()).ToArray();
 
     /// <summary>The DPC worker's latency record for <paramref name="cpu"/>.</summary>
-    public LatencyRecorder GetRecorder(int cpu, bool threaded = false) => threaded ? GetProcessor(cpu).ThreadedRecorder : GetProcessor(cpu).Recorder;
+    internal LatencyRecorder GetRecorder(int cpu, bool threaded = false) => threaded ? GetProcessor(cpu).ThreadedRecorder : GetProcessor(cpu).Recorder;
 
     /// <summary>One stage merged over the ISR thread and every core (a new snapshot for reports; ~220 KB).</summary>
-    public LatencyHistogram MergeStage(LatencyStage stage)
+    internal LatencyHistogram MergeStage(LatencyStage stage)
     {
         var merged = new LatencyHistogram();
         MergeStageInto(stage, merged);
@@ -35,7 +35,7 @@ public sealed partial class DpcKernel
     /// callers that sample periodically (status lines, metrics, live views), so a long-running
     /// service does not churn the large-object heap.
     /// </summary>
-    public void MergeStageInto(LatencyStage stage, LatencyHistogram target)
+    internal void MergeStageInto(LatencyStage stage, LatencyHistogram target)
     {
         ArgumentNullException.ThrowIfNull(target);
         target.Reset();
@@ -48,7 +48,7 @@ public sealed partial class DpcKernel
     }
 
     /// <summary>Events for the host to log (exceptions, watchdog), oldest first; drains the queue.</summary>
-    public IReadOnlyList<KernelEvent> DrainEvents() => _log.Drain();
+    internal IReadOnlyList<KernelEvent> DrainEvents() => _log.Drain();
 
     /// <summary>The ISR thread, after each ISR: the kernel-wide ISR time and the device stages.</summary>
     internal void RecordIsr(Interrupt interrupt, long edgeToIsr, long duration)

@@ -13,7 +13,7 @@ namespace DpcPi.Kernel;
 /// <remarks>
 /// The DDI facade, one partial per group of routines: objects and IRQL (<c>DpcKernel.Objects.cs</c>), the DPC
 /// queue (<c>.Queues</c>), timers and the clock tick (<c>.Timers</c>), the kernel's threads (<c>.Threads</c>),
-/// figures (<c>.Statistics</c>). It calls down into the per-core <see cref="DpcProcessor"/>s, which never call back.
+/// figures (<c>.Statistics</c>, read from outside through <see cref="KernelFigures"/>, so this facade stays the DDI). It calls down into the per-core <see cref="DpcProcessor"/>s, which never call back.
 /// </remarks>
 public sealed partial class DpcKernel : IDisposable
 {
@@ -72,9 +72,10 @@ public sealed partial class DpcKernel : IDisposable
         _isrDrainProcessor = isrThreadDrains && HasProcessor(IsrProcessor) ? _byCpu[IsrProcessor] : null;
         _isrRecorder = new LatencyRecorder(EpochNs, 1);
         Timers = new TimerTable(this);
+        Figures = new KernelFigures(this);
     }
 
-    public KernelOptions Options { get; }
+    internal KernelOptions Options { get; }
 
     public IKernelClock Clock { get; }
 
@@ -82,23 +83,26 @@ public sealed partial class DpcKernel : IDisposable
     /// When the kernel started (until <see cref="Start"/>: when it was created): the origin of the per-second
     /// timeline, so time spent between creation and start (a warm-up, opening devices) is no empty seconds.
     /// </summary>
-    public long EpochNs { get; private set; }
+    internal long EpochNs { get; private set; }
 
     /// <summary>The CPUs with a DPC queue.</summary>
     public IReadOnlyList<int> Processors { get; }
 
     /// <summary>The CPU the ISR thread runs on.</summary>
-    public int IsrProcessor { get; }
+    internal int IsrProcessor { get; }
 
-    public KernelGuarantees Guarantees { get; } = new();
+    internal KernelGuarantees Guarantees { get; } = new();
 
     /// <summary>The timer table: what the timer interrupt source programs and calls.</summary>
     public TimerTable Timers { get; }
 
-    /// <summary>Completes when a fail-fast policy stops the kernel (DPC exception or watchdog).</summary>
-    public Task<KernelFault> Faulted => _log.Faulted;
+    /// <summary>The one way to read the kernel's figures, objects and events from outside it (snapshots, reports, hosts).</summary>
+    public KernelFigures Figures { get; }
 
-    public bool HasProcessor(int cpu) => cpu >= 0 && cpu < _byCpu.Length && _byCpu[cpu] is not null;
+    /// <summary>Completes when a fail-fast policy stops the kernel (DPC exception or watchdog).</summary>
+    internal Task<KernelFault> Faulted => _log.Faulted;
+
+    internal bool HasProcessor(int cpu) => cpu >= 0 && cpu < _byCpu.Length && _byCpu[cpu] is not null;
 
     public void Dispose()
     {

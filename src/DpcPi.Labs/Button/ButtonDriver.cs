@@ -48,9 +48,7 @@ public sealed class ButtonDriver
     {
         var driver = (ButtonDriver)((DeviceObject)context!).Extension!;
         driver.RawEdges++;
-        driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        _ = driver.Device.RequestDpc(); // already queued is still this device's interrupt: handled
-        return true;
+        return driver.Ring.QueueFromIsr(driver.Device, frame);
     }
 
     /// <summary>

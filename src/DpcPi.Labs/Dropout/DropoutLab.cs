@@ -80,8 +80,8 @@ public sealed class DropoutLab : ILab
         }
 
         bench.RunUntil(t0 + (BufferCount * PeriodNs));
-        var stats = bench.Kernel.GetProcessorStatistics(FakeBench.Cpu);
-        var routines = bench.Kernel.Dpcs.Select(d => d.GetStatistics()).OrderByDescending(s => s.MaxExecutionNs).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
+        var stats = bench.Kernel.Figures.GetProcessorStatistics(FakeBench.Cpu);
+        var routines = bench.Kernel.Figures.Dpcs.Select(d => d.GetStatistics()).OrderByDescending(s => s.MaxExecutionNs).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
         return new DropoutRun(audio.Buffers, audio.Dropouts, audio.LateBuffers.ToArray(), audio.WorstCompletionNs, stats.MaxDpcRoutine ?? "(none)", stats.MaxDpcExecutionNs, routines);
     }
 }

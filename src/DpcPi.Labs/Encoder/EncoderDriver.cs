@@ -48,9 +48,7 @@ public sealed class EncoderDriver
     public static bool Isr(Interrupt interrupt, object? context, ref InterruptFrame frame)
     {
         var driver = (EncoderDriver)((DeviceObject)context!).Extension!;
-        driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        _ = driver.Device.RequestDpc(); // already queued is still this device's interrupt: handled
-        return true;
+        return driver.Ring.QueueFromIsr(driver.Device, frame);
     }
 
     private void DpcForIsr()

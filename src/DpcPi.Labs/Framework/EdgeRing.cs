@@ -1,3 +1,5 @@
+using DpcPi.Kernel;
+
 namespace DpcPi.Labs.Framework;
 
 /// <summary>One edge as an ISR saw it: the kernel's timestamp and sequence numbers, the line and the edge (1 rising, 2 falling).</summary>
@@ -34,6 +36,18 @@ public sealed class EdgeRing(int capacity = 1024)
 
         _items[tail % _items.Length] = item;
         Volatile.Write(ref _tail, tail + 1);
+        return true;
+    }
+
+    /// <summary>
+    /// The labs' ISR body: records the frame's edge and requests the device's DPC. A DPC already queued is still
+    /// this device's interrupt, so the ISR always reports it handled.
+    /// </summary>
+    public bool QueueFromIsr(DeviceObject device, in InterruptFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
+        _ = device.RequestDpc();
         return true;
     }
 

@@ -68,6 +68,6 @@ public sealed class LoopbackLab : ILab
         var t0 = bench.StartNs + IntervalNs;
         bench.Gpio.Schedule(FakeBench.Chip, OutputLine, SignalGenerators.SquareWave(t0, 2 * IntervalNs, 0.5, Edges / 2));
         bench.RunUntil(t0 + (Edges * IntervalNs));
-        return (count[0], bench.Kernel.MergeStage(LatencyStage.EdgeToIsr), bench.Kernel.MergeStage(LatencyStage.EdgeToDpcStart), input.TotalStatistics);
+        return (count[0], bench.Kernel.Figures.MergeStage(LatencyStage.EdgeToIsr), bench.Kernel.Figures.MergeStage(LatencyStage.EdgeToDpcStart), input.TotalStatistics);
     }
 }

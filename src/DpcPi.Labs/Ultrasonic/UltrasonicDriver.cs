@@ -39,9 +39,7 @@ public sealed class UltrasonicDriver
     public static bool Isr(Interrupt interrupt, object? context, ref InterruptFrame frame)
     {
         var driver = (UltrasonicDriver)((DeviceObject)context!).Extension!;
-        driver.Ring.TryWrite(new EdgeRecord(frame.TimestampNs, frame.Sequence, frame.Line, frame.Code));
-        _ = driver.Device.RequestDpc(); // already queued is still this device's interrupt: handled
-        return true;
+        return driver.Ring.QueueFromIsr(driver.Device, frame);
     }
 
     private void DpcForIsr()

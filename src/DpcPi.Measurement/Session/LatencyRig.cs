@@ -187,7 +187,7 @@ internal sealed class LatencyRig : IDisposable
     }
 
     /// <summary>The CPUs the kernel's threads run on: the ISR core and the DPC cores.</summary>
-    private int[] MeasuredCpus() => [.. Kernel.Processors.Append(Kernel.IsrProcessor).Distinct()];
+    private int[] MeasuredCpus() => [.. Kernel.Processors.Append(Kernel.Figures.IsrProcessor).Distinct()];
 
     private void OnDpc() => Interlocked.Increment(ref _completed);
 

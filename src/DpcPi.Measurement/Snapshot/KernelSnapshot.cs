@@ -39,7 +39,7 @@ public sealed class KernelSnapshot
             _cores[i] = new CoreFigures(kernel.Processors[i], detail == SnapshotDetail.Full);
         }
 
-        _timeline = new long[Math.Max(1, kernel.Options.TimelineSeconds)];
+        _timeline = new long[Math.Max(1, kernel.Figures.Options.TimelineSeconds)];
     }
 
     /// <summary>A new full snapshot, refreshed once: what a report reads.</summary>
@@ -111,7 +111,7 @@ public sealed class KernelSnapshot
     /// <summary>DPCs queued at the refresh, normal and threaded, every core.</summary>
     public long Queued { get; private set; }
 
-    public KernelGuarantees Guarantees => Kernel.Guarantees;
+    public KernelGuarantees Guarantees => Kernel.Figures.Guarantees;
 
     /// <summary>The maximum edge→DPC-start latency of <paramref name="second"/> (0 when nothing ran, or outside the timeline).</summary>
     public long MaxInSecond(int second) => second >= 0 && second < TimelineLength ? _timeline[second] : 0;
@@ -131,13 +131,13 @@ public sealed class KernelSnapshot
         var full = Detail == SnapshotDetail.Full;
         foreach (var stage in s_stages)
         {
-            k.MergeStageInto(stage, _stages[(int)stage]);
+            k.Figures.MergeStageInto(stage, _stages[(int)stage]);
         }
 
         long dpcsRun = 0, coalesced = 0, timeInDpc = 0, exceptions = 0, queued = 0;
         foreach (var core in _cores)
         {
-            var s = k.GetProcessorStatistics(core.Cpu);
+            var s = k.Figures.GetProcessorStatistics(core.Cpu);
             core.Statistics = s;
             dpcsRun += s.DpcsRun + s.ThreadedDpcsRun;
             coalesced += s.CoalescedInserts;
@@ -146,8 +146,8 @@ public sealed class KernelSnapshot
             queued += s.QueueDepth + s.ThreadedQueueDepth;
             if (full)
             {
-                var normal = k.GetRecorder(core.Cpu);
-                var threaded = k.GetRecorder(core.Cpu, threaded: true);
+                var normal = k.Figures.GetRecorder(core.Cpu);
+                var threaded = k.Figures.GetRecorder(core.Cpu, threaded: true);
                 Merge(core.EdgeToDpcStart, normal, threaded, LatencyStage.EdgeToDpcStart);
                 Merge(core.QueueWait, normal, threaded, LatencyStage.QueueWait);
                 Merge(core.DpcDuration, normal, threaded, LatencyStage.DpcDuration);
@@ -172,23 +172,23 @@ public sealed class KernelSnapshot
             RefreshOutliers();
         }
 
-        ClockTicks = k.ClockTicks;
-        WatchdogViolations = k.WatchdogViolations;
-        TimeInIsrNs = k.TimeInIsrNs;
+        ClockTicks = k.Figures.ClockTicks;
+        WatchdogViolations = k.Figures.WatchdogViolations;
+        TimeInIsrNs = k.Figures.TimeInIsrNs;
         TakenAtNs = k.Clock.NowNs;
     }
 
     private void Bind()
     {
         var full = Detail == SnapshotDetail.Full;
-        var interrupts = Kernel.Interrupts;
+        var interrupts = Kernel.Figures.Interrupts;
         if (interrupts.Count != _vectors.Count || !interrupts.Select((i, n) => _vectors[n].Interrupt == i).All(same => same))
         {
             _vectors.Clear();
             _vectors.AddRange(interrupts.Select(i => new VectorFigures(i, full)));
         }
 
-        var dpcs = Kernel.Dpcs;
+        var dpcs = Kernel.Figures.Dpcs;
         if (dpcs.Count != _dpcs.Count || !dpcs.Select((d, n) => _dpcs[n].Dpc == d).All(same => same))
         {
             _dpcs.Clear();
@@ -232,7 +232,7 @@ public sealed class KernelSnapshot
         var length = 0;
         foreach (var core in _cores)
         {
-            length = Math.Max(length, k.GetRecorder(core.Cpu).TimelineLength);
+            length = Math.Max(length, k.Figures.GetRecorder(core.Cpu).TimelineLength);
         }
 
         length = Math.Min(length, _timeline.Length);
@@ -241,7 +241,7 @@ public sealed class KernelSnapshot
             long max = 0;
             foreach (var core in _cores)
             {
-                max = Math.Max(max, k.GetRecorder(core.Cpu).MaxInSecond(second));
+                max = Math.Max(max, k.Figures.GetRecorder(core.Cpu).MaxInSecond(second));
             }
 
             _timeline[second] = max;
@@ -257,8 +257,8 @@ public sealed class KernelSnapshot
         IReadOnlyList<long> first = [];
         foreach (var core in _cores)
         {
-            var normal = Kernel.GetRecorder(core.Cpu);
-            foreach (var recorder in new[] { normal, Kernel.GetRecorder(core.Cpu, threaded: true) })
+            var normal = Kernel.Figures.GetRecorder(core.Cpu);
+            foreach (var recorder in new[] { normal, Kernel.Figures.GetRecorder(core.Cpu, threaded: true) })
             {
                 count += recorder.OutlierCount;
                 foreach (var (cycle, latency) in recorder.Outliers())
