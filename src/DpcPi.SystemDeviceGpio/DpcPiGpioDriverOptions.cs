@@ -32,7 +32,7 @@ public sealed class DpcPiGpioDriverOptions
     /// (<see cref="KernelOptions.RunLocalDpcsOnIsrThread"/>: Windows' DPC at IRQL drop, no worker wake-up) and no
     /// thread is pinned, so the scheduler wakes the ISR thread where the GPIO interrupt was handled. Measured
     /// against DpcPi's general defaults (a worker per pinned core) in the VM tiers' System.Device.Gpio comparison:
-    /// p50 write->callback 0.92-1.18x LibGpiodDriver's against 0.89-1.55x, better in 3 of 4 runs
+    /// p50 write->callback 0.92-1.29x LibGpiodDriver's against 0.89-1.81x, better in 5 of 6 runs
     /// (docs/system-device-gpio-comparison.md). A callback then delays the reading of the next edges while it runs;
     /// they wait in the kernel's buffer, and the DPC watchdog still reports a slow one.
     /// </summary>
