@@ -14,6 +14,7 @@ public sealed class LatencyCommandTests
         { ["latency", "--warmup", "later"], "dpcpi latency: --warmup 'later' is not a duration; allowed: a number >= 0 with an optional unit ms, s, m, h or d (e.g. 10s, 5m; 0 = until stopped where a run has no end of its own)" },
         { ["latency", "--source", "usb"], "dpcpi latency: --source 'usb' is not valid; allowed: timer, fake, gpio, sdg" },
         { ["latency", "--sdg-driver", "sysfs"], "dpcpi latency: --sdg-driver needs --source sdg" },
+        { ["latency", "--inline-dpcs", "--worker-dpcs"], "dpcpi latency: --inline-dpcs and --worker-dpcs exclude each other" },
         { ["latency", "--source", "sdg", "--sdg-driver", "wiringpi"], "dpcpi latency: --sdg-driver 'wiringpi' is not valid; allowed: libgpiod, sysfs, dpcpi" },
         { ["latency", "--wait-strategy", "nap"], "dpcpi latency: --wait-strategy 'nap' is not valid; allowed: blocking, spin-then-block, busy-spin" },
         { ["latency", "-a", "0,x"], "dpcpi latency: -a/--affinity '0,x' is not a CPU list; allowed: numbers and ranges like 0,1 or 2-3" },

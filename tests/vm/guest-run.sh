@@ -101,13 +101,13 @@ fi
 if has_net cli dpcpi && want cli-latency; then
   step cli-latency cli-latency.txt net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" \
     --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" --json "$OUT/cli-latency.json"
-  # Informational, not counted: the same chain with the ISR thread running its own core's DPCs
-  # (--inline-dpcs, Windows' DPC at IRQL drop: no worker wake-up). (busy-spin workers were tried too:
-  # on 2 vCPUs two spinning SCHED_FIFO workers starve the normal-priority stimulus, 74 s for 1000 edges.)
-  echo "STEP-START cli-latency-inline"
+  # Informational, not counted: the same chain with each core's worker running the DPCs (--worker-dpcs), where the
+  # default has the ISR thread run those it queued on its own core (Windows' DPC at IRQL drop). (busy-spin workers
+  # were tried too: on 2 vCPUs two spinning SCHED_FIFO workers starve the normal-priority stimulus.)
+  echo "STEP-START cli-latency-worker"
   net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" \
-    -l "$EDGES" --warmup "${WARMUP_MS}ms" --inline-dpcs -q --json "$OUT/cli-latency-inline.json" >"$OUT/cli-latency-inline.txt" 2>&1 || true
-  echo "STEP-END cli-latency-inline"
+    -l "$EDGES" --warmup "${WARMUP_MS}ms" --worker-dpcs -q --json "$OUT/cli-latency-worker.json" >"$OUT/cli-latency-worker.txt" 2>&1 || true
+  echo "STEP-END cli-latency-worker"
   # The same wire through System.Device.Gpio's LibGpiodDriver callbacks (latency from the callback's entry).
   step cli-latency-sdg cli-latency-sdg.txt net cli dpcpi latency --source sdg --sdg-driver libgpiod --chip "$DPCPI_GPIOSIM_CHIP" \
     --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" -q --json "$OUT/cli-latency-sdg.json"

@@ -241,12 +241,12 @@ rows = []
 if cst:
     lat["c"] = cst
     rows.append(("C reader (floor) edge->handler", cst))
-inline = load_json("cli-latency-inline.json")  # informational: --inline-dpcs (the ISR thread runs its core's DPCs)
+worker_run = load_json("cli-latency-worker.json")  # informational: --worker-dpcs (each core's worker runs its DPCs)
 for name, label, st, step in [("csharp", "C# direct reader edge->handler", csst, "cs-reader"),
                               ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency"),
                               ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), "cli-latency"),
-                              ("cli_inline_edge_to_isr", "  --inline-dpcs edge_to_isr (info)", stage(inline, "edge_to_isr"), "cli-latency-inline"),
-                              ("cli_inline_edge_to_dpc_start", "  --inline-dpcs edge_to_dpc_start", stage(inline, "edge_to_dpc_start"), "cli-latency-inline")]:
+                              ("cli_worker_edge_to_isr", "  --worker-dpcs edge_to_isr (info)", stage(worker_run, "edge_to_isr"), "cli-latency-worker"),
+                              ("cli_worker_edge_to_dpc_start", "  --worker-dpcs edge_to_dpc_start", stage(worker_run, "edge_to_dpc_start"), "cli-latency-worker")]:
     if st:
         entry = dict(st)
         if cst and cst.get("p50_ns") and cst.get("p99_ns"):
@@ -269,18 +269,18 @@ if cli:
     per_round.append(f"  dpcpi latency: generated={run.get('edges_generated', '-')} interrupts={run.get('interrupts', '-')} "
                      f"dpc_runs={run.get('dpc_runs', '-')} lost={cli.get('lost', (cli.get('loss') or {}).get('lost', '-'))} "
                      f"merged={cli.get('merged', (cli.get('loss') or {}).get('merged', '-'))}")
-    for label, d in (("dpcpi latency", cli), ("dpcpi latency --inline-dpcs", inline)):
+    for label, d in (("dpcpi latency", cli), ("dpcpi latency --worker-dpcs", worker_run)):
         q, e = stage(d, "queue_wait"), stage(d, "edge_to_isr")
         if q and e:
             per_round.append(f"  {label}: ISR->DPC hop (queue_wait) p50={q['p50_ns']} p99={q['p99_ns']}; edge->ISR p50={e['p50_ns']}")
-    for label, d in (("dpcpi latency", cli), ("dpcpi latency --inline-dpcs", inline)):
+    for label, d in (("dpcpi latency", cli), ("dpcpi latency --worker-dpcs", worker_run)):
         first = [int(x) for x in ((d or {}).get("run_info") or {}).get("first_edges_to_dpc_start_ns", "").split(",") if x.strip()]
         st = stage(d, "edge_to_dpc_start")
         if first and st and st.get("p99_ns"):
             ratio = max(first) / st["p99_ns"]
             lat.setdefault("first_edges", {})[label] = {"count": len(first), "max_ns": max(first), "run_p99_ns": st["p99_ns"], "ratio": round(ratio, 2)}
             per_round.append(f"  {label}: first {len(first)} edges after start: max {max(first)} ns = {ratio:.2f}x the run's p99 (goal <= 2x: the JIT stall gone)")
-    for label, d in (("dpcpi latency", cli), ("dpcpi latency --inline-dpcs", inline)):
+    for label, d in (("dpcpi latency", cli), ("dpcpi latency --worker-dpcs", worker_run)):
         info = (d or {}).get("run_info") or {}
         if info.get("gc_collections"):
             per_round.append(f"  {label}: garbage collections during the run (gen0,gen1,gen2) {info['gc_collections']}, pause {info.get('gc_pause_ms', '?')} ms")

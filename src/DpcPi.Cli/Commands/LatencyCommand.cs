@@ -45,8 +45,9 @@ internal sealed class LatencyCommand : ICommand
 
         also:
           --wait-strategy blocking|spin-then-block|busy-spin   how idle DPC workers wait (default spin-then-block)
-          --inline-dpcs              run the DPCs an ISR queues on its own core on the ISR thread when it
-                                     returns (as Windows does when the IRQL drops), not on that core's worker
+          --worker-dpcs              run the DPCs an ISR queues on its own core on that core's worker thread;
+                                     by default (--inline-dpcs) the ISR thread runs them when it returns, as
+                                     Windows does when the IRQL drops, with no worker wake-up
           --tick US                  clock interrupt period in µs (default 1000; Windows' classic tick is 15625)
           --deadline US              deadline for the verdict (default 1000)
           --no-realtime              do not ask for SCHED_FIFO (runs without the capability anyway)

@@ -11,7 +11,7 @@ internal static class SessionArgs
     /// <summary>Reads --source/--chip/--input-line/--output-line/--wiring, -p, -a, -m, --no-realtime, --wait-strategy, -i and --warmup/--no-warmup.</summary>
     public static LatencySessionOptions Read(ArgReader r)
     {
-        var kernel = new KernelOptions();
+        var kernel = LatencySessionOptions.DefaultKernel();
         var options = new LatencySessionOptions { Kernel = kernel };
         // One vocabulary: --backend (as `lab` spells it) is --source, and Source:Kind in `run`'s configuration.
         var source = r.Enum<LatencySource>(null, "source");
@@ -54,7 +54,14 @@ internal static class SessionArgs
         kernel.LockMemory = r.Flag("m", "mlockall");
         kernel.Realtime = !r.Flag(null, "no-realtime");
         kernel.WaitStrategy = r.Enum<DpcWaitStrategy>(null, "wait-strategy") ?? DpcWaitStrategy.SpinThenBlock;
-        kernel.RunLocalDpcsOnIsrThread = r.Flag(null, "inline-dpcs");
+        var inline = r.Flag(null, "inline-dpcs");
+        var worker = r.Flag(null, "worker-dpcs");
+        if (inline && worker)
+        {
+            throw r.Error("--inline-dpcs and --worker-dpcs exclude each other (the ISR thread runs its core's DPCs by default)");
+        }
+
+        kernel.RunLocalDpcsOnIsrThread = !worker;
         var sdgDriver = r.Enum<SdgDriver>(null, "sdg-driver");
         if (options.Source == LatencySource.Sdg)
         {

@@ -16,7 +16,7 @@ namespace DpcPi.Cli.Hosting;
 /// </summary>
 internal sealed class ConfigValidator
 {
-    private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "ExceptionPolicy", "Watchdog"];
+    private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "DpcsOnIsrThread", "ExceptionPolicy", "Watchdog"];
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
     private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
@@ -51,7 +51,7 @@ internal sealed class ConfigValidator
         Known("Run", s_runKeys);
         Known("Report", s_reportKeys);
 
-        var kernel = new KernelOptions();
+        var kernel = LatencySessionOptions.DefaultKernel();
         kernel.Processors = Processors();
         var cpus = kernel.Processors ?? _allowedCpus;
         kernel.IsrProcessor = IsrProcessor(cpus);
@@ -61,6 +61,7 @@ internal sealed class ConfigValidator
         kernel.Realtime = Bool("Kernel:Realtime", kernel.Realtime);
         kernel.LockMemory = Bool("Kernel:LockMemory", kernel.LockMemory);
         kernel.WaitStrategy = Choice("Kernel:WaitStrategy", kernel.WaitStrategy, ("blocking", DpcWaitStrategy.Blocking), ("spin-then-block", DpcWaitStrategy.SpinThenBlock), ("busy-spin", DpcWaitStrategy.BusySpin));
+        kernel.RunLocalDpcsOnIsrThread = Bool("Kernel:DpcsOnIsrThread", kernel.RunLocalDpcsOnIsrThread);
         kernel.ExceptionPolicy = Choice("Kernel:ExceptionPolicy", kernel.ExceptionPolicy, ("isolate", DpcExceptionPolicy.Isolate), ("fail-fast", DpcExceptionPolicy.FailFast));
         kernel.WatchdogDpcLimitNs = Int("Kernel:Watchdog:DpcLimitUs", kernel.WatchdogDpcLimitNs / 1000, 1, 1_000_000) * 1000;
         kernel.WatchdogCumulativeLimitNs = Int("Kernel:Watchdog:CumulativeLimitUs", kernel.WatchdogCumulativeLimitNs / 1000, 1, 60_000_000) * 1000;
