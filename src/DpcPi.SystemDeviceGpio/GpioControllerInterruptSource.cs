@@ -20,7 +20,7 @@ public sealed class GpioControllerInterruptSource : IPollableInterruptSource
     private readonly GpioController _controller;
     private readonly PinChangeEventHandler _callback;
     private readonly EventFd _signal = new();
-    private readonly EdgeRing _ring;
+    private readonly SpscRing<EdgeRecord> _ring;
     private readonly Lock _producers = new(); // the driver may call back on several threads; the ISR never takes it
     private readonly bool _openedPin;
     private readonly bool _ownsController;
@@ -43,7 +43,7 @@ public sealed class GpioControllerInterruptSource : IPollableInterruptSource
             throw new ArgumentException("Listen to at least one edge (Rising, Falling or both).", nameof(edges));
         }
 
-        _ring = new EdgeRing(capacity);
+        _ring = new SpscRing<EdgeRecord>(capacity);
         _controller = controller;
         _ownsController = ownsController;
         Pin = pin;

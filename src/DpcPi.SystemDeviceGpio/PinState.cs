@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using DpcPi.Interrupts;
 using Lines = DpcPi.Gpio;
 
 namespace DpcPi.SystemDeviceGpio;
@@ -22,7 +23,7 @@ internal sealed class PinState
     {
         Offset = offset;
         Mode = mode;
-        Ring = new EdgeRing(ringCapacity);
+        Ring = new SpscRing<EdgeRecord>(ringCapacity);
         if (reuseArgs)
         {
             _risingArgs = new DpcPiPinValueChangedEventArgs(PinEventTypes.Rising, offset, 0, 0, 0);
@@ -41,7 +42,7 @@ internal sealed class PinState
     /// <summary>The ISR's read buffer (allocated once per open).</summary>
     public Lines.GpioEdgeEvent[] Batch { get; } = new Lines.GpioEdgeEvent[64];
 
-    public EdgeRing Ring { get; }
+    public SpscRing<EdgeRecord> Ring { get; }
 
     /// <summary>ISR thread only: the last line sequence number read, to see the kernel's gaps edge by edge.</summary>
     public uint LastLineSequence { get; set; }

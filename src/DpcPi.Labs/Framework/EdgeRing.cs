@@ -1,3 +1,4 @@
+using DpcPi.Interrupts;
 using DpcPi.Kernel;
 
 namespace DpcPi.Labs.Framework;
@@ -16,27 +17,22 @@ public readonly record struct EdgeRecord(long TimestampNs, ulong Sequence, int L
 /// </summary>
 public sealed class EdgeRing(int capacity = 1024)
 {
-    private readonly EdgeRecord[] _items = new EdgeRecord[capacity];
-    private long _head;
-    private long _tail;
+    private readonly SpscRing<EdgeRecord> _ring = new(capacity); // capacity: a power of two
 
     public long Overflows { get; private set; }
 
-    public int Count => (int)(Volatile.Read(ref _tail) - Volatile.Read(ref _head));
+    public int Count => _ring.Count;
 
     /// <summary>ISR side.</summary>
     public bool TryWrite(in EdgeRecord item)
     {
-        var tail = _tail;
-        if (tail - Volatile.Read(ref _head) >= _items.Length)
+        if (_ring.TryEnqueue(in item))
         {
-            Overflows++;
-            return false;
+            return true;
         }
 
-        _items[tail % _items.Length] = item;
-        Volatile.Write(ref _tail, tail + 1);
-        return true;
+        Overflows++;
+        return false;
     }
 
     /// <summary>
@@ -52,17 +48,5 @@ public sealed class EdgeRing(int capacity = 1024)
     }
 
     /// <summary>DPC side.</summary>
-    public bool TryRead(out EdgeRecord item)
-    {
-        var head = _head;
-        if (head == Volatile.Read(ref _tail))
-        {
-            item = default;
-            return false;
-        }
-
-        item = _items[head % _items.Length];
-        Volatile.Write(ref _head, head + 1);
-        return true;
-    }
+    public bool TryRead(out EdgeRecord item) => _ring.TryDequeue(out item);
 }
