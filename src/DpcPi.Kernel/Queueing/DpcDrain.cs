@@ -190,6 +190,11 @@ internal sealed class DpcDrain
     /// </summary>
     public IsrDrainSummary DrainOnIsrThread()
     {
+        if (!_isrDrainPending)
+        {
+            return default; // most passes queued nothing on this core: no bookkeeping for them
+        }
+
         _isrLongest = null;
         _isrLongestNs = 0;
         _isrFirstStartNs = 0;
