@@ -25,6 +25,8 @@ GUEST_DEBS=(busybox-static libc6 libgcc-s1 libstdc++6 libssl3 libgpiod2)
 
 log() { echo "vm-prepare-arm64: $*" >&2; }
 cannot() { log "CANNOT PREPARE: $*"; exit 3; }
+# shellcheck source=tests/vm/kernel-bundle.sh
+. "$HERE/kernel-bundle.sh"
 
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
@@ -87,33 +89,11 @@ else
   sed -i "s#include /usr/src/#include $W/hroot/usr/src/#" "$W/hroot/usr/src/linux-headers-$KV/Makefile"
   CFG=$W/kroot/boot/config-$KV
   grep -q '^CONFIG_GPIO_SIM=[ym]' "$CFG" && cannot "this kernel builds CONFIG_GPIO_SIM itself: use its gpio-sim.ko (not implemented)"
-  dpkg-deb --fsys-tarfile "$W"/debs/linux-source-"$BR"_*.deb | tar -xO "./usr/src/linux-source-$BR.tar.xz" \
-    | xz -dc -T0 | tar -x -C "$W/mod" --strip-components=3 --wildcards \
-      "linux-source-$BR/drivers/gpio/gpio-sim.c" "linux-source-$BR/drivers/gpio/gpiolib.h" \
-      "linux-source-$BR/kernel/irq/irq_sim.c"
-  mv "$W/mod/gpio-sim.c" "$W/mod/gpio-sim-main.c"
-  # irq_to_desc() is not exported to modules; generic_handle_irq() does the same (desc->handle_irq == handle_simple_irq)
-  sed -i 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' "$W/mod/irq_sim.c"
-  grep -q 'generic_handle_irq(irqnum)' "$W/mod/irq_sim.c" || cannot "irq_sim.c patch did not apply (kernel source changed?)"
-  printf 'obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n' >"$W/mod/Makefile"
   # .kernelvariables turns CROSS_COMPILE into aarch64-linux-gnu-gcc-12, the compiler Debian built the kernel with
-  make -C "$W/hroot/usr/src/linux-headers-$KV" M="$W/mod" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules \
-    >"$W/module-build.log" 2>&1 || { tail -30 "$W/module-build.log" >&2; cannot "gpio-sim.ko build failed"; }
-  VM_MOD=$(modinfo -F vermagic "$W/mod/gpio-sim.ko")
-  VM_KERN=$(modinfo -F vermagic "$(find "$W/kroot/lib/modules/$KV" -name 'configfs.ko*' | head -1)")
-  [ "$VM_MOD" = "$VM_KERN" ] || cannot "vermagic mismatch: gpio-sim.ko '$VM_MOD', kernel '$VM_KERN'"
+  build_gpio_sim "$W" "$BR" "$W/hroot/usr/src/linux-headers-$KV" "$W/kroot/lib/modules/$KV" \
+    ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
   cp "$W/mod/gpio-sim.ko" "$KDIR/modules/gpio-sim.ko"
-  for m in "${GUEST_MODULES[@]}"; do
-    f=$(find "$W/kroot/lib/modules/$KV" -name "$m.ko*" | head -1)
-    if [ -z "$f" ]; then
-      grep -q "/$m.ko" "$W/kroot/lib/modules/$KV/modules.builtin" || cannot "kernel module $m not found in $KPKG"
-      continue
-    fi
-    case "$f" in
-      *.xz) xz -dc "$f" >"$KDIR/modules/$m.ko" ;;
-      *) cp "$f" "$KDIR/modules/$m.ko" ;;
-    esac
-  done
+  copy_guest_modules "$W/kroot/lib/modules/$KV" "$KDIR/modules" "${GUEST_MODULES[@]}"
   # Debian's arm64 vmlinuz is a plain Image (a gzipped one is unpacked)
   if [ "$(head -c2 "$W/kroot/boot/vmlinuz-$KV" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
     gzip -dc "$W/kroot/boot/vmlinuz-$KV" >"$KDIR/Image"
@@ -138,7 +118,7 @@ if [ "$have" = 0 ]; then
   rm -rf "$GDIR"
   download "$GDIR" "${pkgs[@]}"
 fi
-HASH=$({ cat "$HERE/guest-init.sh" "${BASH_SOURCE[0]}"; printf '%s\n' "${want[@]}"; sha256sum "$KDIR/modules/"*.ko; } | sha256sum | cut -c1-12)
+HASH=$({ cat "$HERE/guest-init.sh" "${BASH_SOURCE[0]}" "$HERE/kernel-bundle.sh"; printf '%s\n' "${want[@]}"; sha256sum "$KDIR/modules/"*.ko; } | sha256sum | cut -c1-12)
 INITRD=$CACHE/initrd-$KV-$KVER-$HASH.cpio.gz
 if [ -f "$INITRD" ]; then
   log "initramfs cached: $INITRD"

@@ -24,6 +24,8 @@ GUEST_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev vi
 
 log() { echo "vm-prepare: $*" >&2; }
 cannot() { log "CANNOT PREPARE: $*"; exit 3; }
+# shellcheck source=tests/vm/kernel-bundle.sh
+. "$HERE/kernel-bundle.sh"
 
 mkdir -p "$CACHE"
 export DEBIAN_FRONTEND=noninteractive
@@ -85,32 +87,9 @@ else
   dpkg -x "$W/debs/${KPKG}_"*.deb "$W/kroot"
   for d in "$W"/debs/linux-headers-*.deb "$W"/debs/linux-kbuild-*.deb; do dpkg -x "$d" "$W/hroot"; done
   sed -i "s#include /usr/src/#include $W/hroot/usr/src/#" "$W/hroot/usr/src/linux-headers-$KV/Makefile"
-  # gpio-sim + irq_sim as one module. irq_to_desc() is not exported to modules;
-  # generic_handle_irq() does the same here (desc->handle_irq == handle_simple_irq).
-  dpkg-deb --fsys-tarfile "$W"/debs/linux-source-"${BR}"_*.deb | tar -xO "./usr/src/linux-source-$BR.tar.xz" \
-    | tar -xJ -C "$W/mod" --strip-components=3 --wildcards \
-      "linux-source-$BR/drivers/gpio/gpio-sim.c" "linux-source-$BR/drivers/gpio/gpiolib.h" \
-      "linux-source-$BR/kernel/irq/irq_sim.c"
-  mv "$W/mod/gpio-sim.c" "$W/mod/gpio-sim-main.c"
-  sed -i 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' "$W/mod/irq_sim.c"
-  grep -q 'generic_handle_irq(irqnum)' "$W/mod/irq_sim.c" || cannot "irq_sim.c patch did not apply (kernel source changed?)"
-  printf 'obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n' >"$W/mod/Makefile"
-  make -s -C "$W/hroot/usr/src/linux-headers-$KV" M="$W/mod" modules >"$W/module-build.log" 2>&1 \
-    || { tail -30 "$W/module-build.log" >&2; cannot "gpio-sim.ko build failed (see $W/module-build.log)"; }
-  vm=$(modinfo -F vermagic "$W/mod/gpio-sim.ko")
-  log "gpio-sim.ko vermagic: $vm"
+  build_gpio_sim "$W" "$BR" "$W/hroot/usr/src/linux-headers-$KV" "$W/kroot/lib/modules/$KV"
   cp "$W/mod/gpio-sim.ko" "$KDIR/modules/gpio-sim.ko"
-  for m in "${GUEST_MODULES[@]}"; do
-    f=$(find "$W/kroot/lib/modules/$KV" -name "$m.ko*" | head -1)
-    if [ -z "$f" ]; then
-      grep -q "/$m.ko" "$W/kroot/lib/modules/$KV/modules.builtin" && { log "$m is built in"; continue; }
-      cannot "kernel module $m not found in $KPKG"
-    fi
-    case "$f" in
-      *.xz) xz -dc "$f" >"$KDIR/modules/$m.ko" ;;
-      *) cp "$f" "$KDIR/modules/$m.ko" ;;
-    esac
-  done
+  copy_guest_modules "$W/kroot/lib/modules/$KV" "$KDIR/modules" "${GUEST_MODULES[@]}"
   python3 - "$W/kroot/boot/vmlinuz-$KV" "$KDIR/vmlinux" <<'PY'
 import lzma, sys
 d = open(sys.argv[1], 'rb').read()
@@ -126,7 +105,7 @@ fi
 
 # 3. initramfs, keyed by the init inputs
 BUSYBOX=$(command -v busybox)
-HASH=$( { cat "$HERE/guest-init.sh" "$HERE/prepare.sh"; sha256sum "$BUSYBOX" "$KDIR/modules/"*.ko; } | sha256sum | cut -c1-12)
+HASH=$( { cat "$HERE/guest-init.sh" "$HERE/prepare.sh" "$HERE/kernel-bundle.sh"; sha256sum "$BUSYBOX" "$KDIR/modules/"*.ko; } | sha256sum | cut -c1-12)
 INITRD=$CACHE/initrd-$KV-$KVER-$HASH.cpio.gz
 if [ -f "$INITRD" ]; then
   log "initramfs cached: $INITRD"
