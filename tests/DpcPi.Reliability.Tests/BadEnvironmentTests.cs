@@ -40,6 +40,18 @@ public sealed partial class BadEnvironmentTests
         Assert.StartsWith("dpcpi run: GPIO chip \"gpiochip99\" does not exist", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("libgpiod")]
+    [InlineData("dpcpi")]
+    public async Task Run_SdgSourceChipMissing_OneLineAndExitCode3(string driver)
+    {
+        var (code, _, err) = await Dpcpi.RunAsync("run", "--Source:Kind=sdg", $"--Source:SdgDriver={driver}", "--Source:Chip=gpiochip99", "--Kernel:Realtime=false", "--Serilog:MinimumLevel:Default=Fatal", "--Serilog:WriteTo:0:Name=Console");
+
+        Assert.Equal(ExitCodes.Device, code);
+        Dpcpi.AssertOneLine(err);
+        Assert.StartsWith("dpcpi run: GPIO chip \"gpiochip99\" does not exist", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RequestLines_LineBusyAtStart_GpioExceptionNamesHolderAndEbusy()
     {

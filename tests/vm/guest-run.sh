@@ -111,6 +111,10 @@ if has_net cli dpcpi && want cli-latency; then
   # The same wire through System.Device.Gpio's LibGpiodDriver callbacks (latency from the callback's entry).
   step cli-latency-sdg cli-latency-sdg.txt net cli dpcpi latency --source sdg --sdg-driver libgpiod --chip "$DPCPI_GPIOSIM_CHIP" \
     --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" -q --json "$OUT/cli-latency-sdg.json"
+  # The hosted service over that driver (Source:Kind=sdg): what a user who keeps System.Device.Gpio deploys.
+  step service-sdg service-sdg.txt net cli dpcpi run --Source:Kind=sdg --Source:SdgDriver=libgpiod \
+    --Source:Chip="$DPCPI_GPIOSIM_CHIP" --Source:InputLine=0 --Source:DriveSysfs="$PULL0" --Source:IntervalUs="$INTERVAL_US" \
+    --Run:DurationSeconds=3 --Run:WarmupMs="$WARMUP_MS" --Dashboard:Enabled=false --Report:Json="$OUT/service-sdg.json"
 fi
 
 # 3. xunit suites, Category=Kernel only, serially (timing-sensitive).

@@ -14,9 +14,9 @@ set -euo pipefail
 # Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x2 latency readers +
 # dpcpi latency + dpcpi doctor and its VM finding + 6 comparison contenders and 4 "nothing lost silently"
 # checks for those with seqnos + 5 Iot.Device.Bindings tests on gpio-sim + the stimulus on an output line +
-# dpcpi latency --source sdg), per architecture; a skipped tier reports this many skipped (test.sh reads it
+# dpcpi latency --source sdg + dpcpi run with Source:Kind=sdg), per architecture; a skipped tier reports this many skipped (test.sh reads it
 # for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=51
+EXPECTED_VM_TESTS=52
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=${DPCPI_VM_ARCH:-x86_64}
@@ -232,7 +232,7 @@ if want cli-latency || want doctor; then
   fi
   [ -x "$STAGE/cli/dpcpi-stimulus" ] || fail_tier "the CLI build has no dpcpi-stimulus next to dpcpi (see $BUILD_LOG)"
   if want doctor; then EXPECT+=(doctor); fi
-  if want cli-latency; then EXPECT+=(cli-latency cli-latency-sdg); fi
+  if want cli-latency; then EXPECT+=(cli-latency cli-latency-sdg service-sdg); fi
 fi
 cp "$HERE/guest-run.sh" "$HERE/guest-compare.sh" "$STAGE/"
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }

@@ -120,6 +120,14 @@ else:
                     add("doctor: recognises the virtual machine", "failed", f"hypervisor check: {hv}")
             else:
                 add(step, "failed", f"rc={rc}, json {'present' if doc else 'missing'}; see doctor.txt")
+        elif step == "service-sdg":
+            # The service ran over LibGpiodDriver's callbacks and measured them: interrupts in its report.
+            doc = load_json(step + ".json")
+            n = ((doc or {}).get("service") or {}).get("interrupts", 0)
+            if rc == 0 and n > 0:
+                add(step, "passed", f"{secs:.1f}s, {n} interrupts")
+            else:
+                add(step, "failed", f"rc={rc}, {n} interrupts in {'the report' if doc else 'no report'}; see {step}.txt")
         else:
             doc = load_json(step + ".json")
             if rc == 0 and doc is not None:

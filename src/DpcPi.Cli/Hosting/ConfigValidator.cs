@@ -1,5 +1,6 @@
 using System.Globalization;
 using DpcPi.Cli.CommandLine;
+using DpcPi.Cli.Commands;
 using DpcPi.Cli.Dashboard;
 using DpcPi.Cli.Metrics;
 using DpcPi.Kernel;
@@ -18,7 +19,7 @@ internal sealed class ConfigValidator
 {
     private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "DpcsOnIsrThread", "ExceptionPolicy", "Watchdog"];
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
-    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring"];
+    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring", "SdgDriver"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
     private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
     private static readonly string[] s_sections = ["Kernel", "Source", "Run", "Report", "Metrics", "Dashboard", "Serilog"];
@@ -68,7 +69,7 @@ internal sealed class ConfigValidator
         kernel.WatchdogPolicy = Choice("Kernel:Watchdog:Policy", kernel.WatchdogPolicy, ("count", WatchdogPolicy.Count), ("fail-fast", WatchdogPolicy.FailFast));
 
         var session = new LatencySessionOptions { Kernel = kernel };
-        session.Source = Choice("Source:Kind", LatencySessionOptions.DefaultSource, ("timer", LatencySource.Timer), ("fake", LatencySource.Fake), ("gpio", LatencySource.Gpio));
+        session.Source = Choice("Source:Kind", LatencySessionOptions.DefaultSource, ("timer", LatencySource.Timer), ("fake", LatencySource.Fake), ("gpio", LatencySource.Gpio), ("sdg", LatencySource.Sdg));
         session.IntervalNs = Int("Source:IntervalUs", 1000, LatencySessionOptions.MinimumIntervalUs(session.Source), LatencySessionOptions.MaximumIntervalUs, session.Source == LatencySource.Fake ? " for the fake source" : string.Empty) * 1000;
         var chip = Raw("Source:Chip");
         if (chip is not null)
@@ -86,6 +87,16 @@ internal sealed class ConfigValidator
         session.DriveSysfs = Raw("Source:DriveSysfs") is { Length: > 0 } sysfs ? sysfs : null;
         session.StimulusPath = Raw("Source:Stimulus") is { Length: > 0 } stimulus ? stimulus : null;
         session.WiringFile = Raw("Source:Wiring") is { Length: > 0 } wiring ? wiring : null;
+        if (Raw("Source:SdgDriver") is not null && session.Source != LatencySource.Sdg)
+        {
+            throw Bad("Source:SdgDriver", Raw("Source:SdgDriver")!, "only with Source:Kind = sdg");
+        }
+
+        if (session.Source == LatencySource.Sdg)
+        {
+            // The same driver choice as `latency --source sdg --sdg-driver`; the callbacks become the interrupts.
+            SdgSource.Configure(session, Choice("Source:SdgDriver", SdgDriver.Libgpiod, ("libgpiod", SdgDriver.Libgpiod), ("sysfs", SdgDriver.Sysfs), ("dpcpi", SdgDriver.Dpcpi)));
+        }
         try
         {
             session.Validate();
@@ -96,8 +107,8 @@ internal sealed class ConfigValidator
             var (key, allowed) = ex.Setting switch
             {
                 LatencySetting.Interval => ("Source:IntervalUs", ex.Allowed),
-                LatencySetting.DriveSysfs => ("Source:DriveSysfs", "only with Source:Kind = gpio"),
-                LatencySetting.Stimulus => ("Source:Stimulus", "only with Source:Kind = gpio"),
+                LatencySetting.DriveSysfs => ("Source:DriveSysfs", "only with Source:Kind = gpio or sdg"),
+                LatencySetting.Stimulus => ("Source:Stimulus", "only with Source:Kind = gpio or sdg"),
                 LatencySetting.Wiring when session.Source != LatencySource.Fake => ("Source:Wiring", "only with Source:Kind = fake"),
                 LatencySetting.Wiring => ("Source:Wiring", ex.Allowed),
                 LatencySetting.OutputLine => ("Source:OutputLine", $"a line other than Source:InputLine ({session.InputLine})"),

@@ -30,14 +30,16 @@ public sealed class ConfigValidationTests
             { ["--Kernel:Watchdog:Policy=panic"], P + "Kernel:Watchdog:Policy = panic is not valid; allowed: count, fail-fast" },
             { ["--Kernel:IsrPriorty=50"], P + "Kernel:IsrPriorty is not a known setting; allowed: " + KernelKeys },
             { ["--Kernel:Watchdog:Limit=5"], P + "Kernel:Watchdog:Limit is not a known setting; allowed: DpcLimitUs, CumulativeLimitUs, Policy" },
-            { ["--Source:Kind=serial"], P + "Source:Kind = serial is not valid; allowed: timer, fake, gpio" },
+            { ["--Source:Kind=serial"], P + "Source:Kind = serial is not valid; allowed: timer, fake, gpio, sdg" },
             { ["--Source:Kind=fake", "--Source:IntervalUs=10"], P + "Source:IntervalUs = 10 is not valid; allowed: 20-10000000 for the fake source" },
             { ["--Source:Kind=timer", "--Source:IntervalUs=5"], P + "Source:IntervalUs = 5 is not valid; allowed: 10-10000000" },
             { ["--Source:InputLine=2000"], P + "Source:InputLine = 2000 is not valid; allowed: 0-1023" },
             { ["--Source:Kind=fake", "--Source:InputLine=5", "--Source:OutputLine=5"], P + "Source:OutputLine = 5 is not valid; allowed: a line other than Source:InputLine (5)" },
-            { ["--Source:Kind=timer", "--Source:DriveSysfs=/sys/x/pull"], P + "Source:DriveSysfs = /sys/x/pull is not valid; allowed: only with Source:Kind = gpio" },
+            { ["--Source:Kind=timer", "--Source:DriveSysfs=/sys/x/pull"], P + "Source:DriveSysfs = /sys/x/pull is not valid; allowed: only with Source:Kind = gpio or sdg" },
+            { ["--Source:Kind=timer", "--Source:SdgDriver=libgpiod"], P + "Source:SdgDriver = libgpiod is not valid; allowed: only with Source:Kind = sdg" },
+            { ["--Source:Kind=sdg", "--Source:SdgDriver=pigpio"], P + "Source:SdgDriver = pigpio is not valid; allowed: libgpiod, sysfs, dpcpi" },
             { ["--Source:Kind=fake", "--Source:Wiring=/nonexistent/wiring.yaml"], P + "Source:Wiring = /nonexistent/wiring.yaml is not valid; allowed: an existing wiring file" },
-            { ["--Source:Pin=3"], P + "Source:Pin is not a known setting; allowed: Kind, IntervalUs, Chip, InputLine, OutputLine, DriveSysfs, Stimulus, Wiring" },
+            { ["--Source:Pin=3"], P + "Source:Pin is not a known setting; allowed: Kind, IntervalUs, Chip, InputLine, OutputLine, DriveSysfs, Stimulus, Wiring, SdgDriver" },
             { ["--Run:DurationSeconds=-1"], P + "Run:DurationSeconds = -1 is not valid; allowed: a number of seconds from 0 to 31536000 (0 = until stopped)" },
             { ["--Run:Loops=5"], P + "Run:Loops is not a known setting; allowed: DurationSeconds, WarmupMs" },
             { ["--Run:WarmupMs=-1"], P + "Run:WarmupMs = -1 is not valid; allowed: 0-60000" },
@@ -129,5 +131,26 @@ public sealed class ConfigValidationTests
 
         Assert.Equal(expected, settings.Session.Kernel.RunLocalDpcsOnIsrThread);
         Assert.Equal(expected, Commands.LatencyCommand.Parse(expected ? [] : ["--worker-dpcs"]).Options.Kernel.RunLocalDpcsOnIsrThread);
+    }
+
+    [Theory]
+    [InlineData("libgpiod", "LibGpiodDriver")] // what a Pi user's GpioController picks, as `latency --source sdg`
+    [InlineData("sysfs", "SysFsDriver")]
+    [InlineData("dpcpi", "DpcPiGpioDriver")]
+    public void Validate_SdgSource_BuildsTheCallbackSourceOverTheNamedDriver(string driver, string name)
+    {
+        var settings = ConfigValidator.Validate(RunHost.BuildConfiguration(["--Source:Kind=sdg", $"--Source:SdgDriver={driver}"], new Dictionary<string, string?>()));
+
+        Assert.Equal(DpcPi.Measurement.LatencySource.Sdg, settings.Session.Source);
+        Assert.Equal(name, settings.Session.CallbackSourceName);
+        Assert.NotNull(settings.Session.CallbackSource);
+    }
+
+    [Fact]
+    public void Validate_SdgSourceWithoutDriver_DefaultsToLibgpiodLikeTheCli()
+    {
+        var settings = ConfigValidator.Validate(RunHost.BuildConfiguration(["--Source:Kind=sdg"], new Dictionary<string, string?>()));
+
+        Assert.Equal("LibGpiodDriver", settings.Session.CallbackSourceName);
     }
 }
