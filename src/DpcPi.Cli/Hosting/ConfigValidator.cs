@@ -24,6 +24,9 @@ internal sealed class ConfigValidator
     private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
     private static readonly string[] s_sections = ["Kernel", "Source", "Run", "Report", "Metrics", "Dashboard", "Serilog"];
 
+    /// <summary>The configuration's top-level sections; any other is refused.</summary>
+    public static IReadOnlyList<string> Sections => s_sections;
+
     private readonly IConfiguration _config;
     private readonly int[] _allowedCpus;
 

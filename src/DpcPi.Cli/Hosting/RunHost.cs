@@ -77,7 +77,7 @@ internal static class RunHost
             else if (a is "--source" or "--backend" || a.StartsWith("--source=", StringComparison.Ordinal) || a.StartsWith("--backend=", StringComparison.Ordinal))
             {
                 // latency's and lab's flag: the service takes the same choice from its configuration.
-                throw new CliException($"dpcpi run: {a.Split('=')[0]} is a latency/lab flag; the service reads its source from configuration: --Source:Kind=timer|fake|gpio");
+                throw new CliException($"dpcpi run: {a.Split('=')[0]} is a latency/lab flag; the service reads its source from configuration: --Source:Kind=timer|fake|gpio|sdg");
             }
             else if (!a.StartsWith("--", StringComparison.Ordinal) || a.Length == 2 || (!a.Contains('=', StringComparison.Ordinal) && (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))))
             {
@@ -112,19 +112,37 @@ internal static class RunHost
             throw new CliException($"dpcpi run: configuration file {configFile ?? "appsettings.json"} is not valid JSON: {FirstLine(ex.InnerException?.Message ?? ex.Message)}");
         }
 
-        if (environment is null)
-        {
-            config.AddEnvironmentVariables(EnvironmentPrefix);
-        }
-        else
-        {
-            config.AddInMemoryCollection(environment
-                .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
-                .Select(e => KeyValuePair.Create(e.Key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), e.Value)));
-        }
-
+        var variables = environment ?? Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+        config.AddInMemoryCollection(SettingsFromEnvironment(variables));
         config.AddCommandLine(rest.ToArray());
         return config;
+    }
+
+    /// <summary>
+    /// The DPCPI_Section__Key variables as Section:Key settings. A DPCPI_ variable without "__" is one of the tools'
+    /// own (DPCPI_STIMULUS, DPCPI_SKIP_VM, DPCPI_VM_*...), not configuration, unless it starts with a section's name:
+    /// then it is a setting with one underscore too few, refused rather than ignored.
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> SettingsFromEnvironment(IReadOnlyDictionary<string, string?> variables)
+    {
+        foreach (var (name, value) in variables)
+        {
+            if (!name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var key = name[EnvironmentPrefix.Length..];
+            if (key.Contains("__", StringComparison.Ordinal))
+            {
+                yield return KeyValuePair.Create(key.Replace("__", ":", StringComparison.Ordinal), value);
+            }
+            else if (ConfigValidator.Sections.FirstOrDefault(s => key.StartsWith(s + "_", StringComparison.OrdinalIgnoreCase) || key.Equals(s, StringComparison.OrdinalIgnoreCase)) is { } section)
+            {
+                throw new CliException($"dpcpi run: environment variable {name} is not a setting; settings are {EnvironmentPrefix}Section__Key with two underscores (e.g. {EnvironmentPrefix}{section}__{(key.Length > section.Length + 1 ? key[(section.Length + 1)..] : "Key")})");
+            }
+        }
     }
 
     /// <summary>Serilog from the "Serilog" section (sinks, levels); console at Information when there is none.</summary>

@@ -153,4 +153,26 @@ public sealed class ConfigValidationTests
 
         Assert.Equal("LibGpiodDriver", settings.Session.CallbackSourceName);
     }
+
+    [Fact]
+    public void BuildConfiguration_ToolVariablesWithoutDoubleUnderscore_AreNotConfiguration()
+    {
+        // The VM tier's guest sets DPCPI_GPIOSIM_CHIP; docs name DPCPI_STIMULUS and DPCPI_SKIP_VM.
+        var env = new Dictionary<string, string?> { ["DPCPI_GPIOSIM_CHIP"] = "gpiochip1", ["DPCPI_STIMULUS"] = "/x", ["DPCPI_SKIP_VM"] = "1", ["DPCPI_Run__WarmupMs"] = "7" };
+
+        var settings = ConfigValidator.Validate(RunHost.BuildConfiguration([], env));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(7), settings.Session.Warmup);
+    }
+
+    [Fact]
+    public void Build_SettingWithOneUnderscore_OneLineNamingTheRightSpelling()
+    {
+        var env = new Dictionary<string, string?> { ["DPCPI_Kernel_IsrPriority"] = "50" };
+
+        var ex = Assert.Throws<CliException>(() => RunHost.Build([], env));
+
+        Assert.Equal("dpcpi run: environment variable DPCPI_Kernel_IsrPriority is not a setting; settings are DPCPI_Section__Key with two underscores (e.g. DPCPI_Kernel__IsrPriority)", ex.Message);
+        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+    }
 }
