@@ -55,6 +55,22 @@ public sealed class ExternalStimulusTests : IClassFixture<ExternalStimulusTests.
     }
 
     [Fact]
+    public void Stop_AfterDispose_DoesNothingAndKeepsTheCount()
+    {
+        // The service's stop path ran Stop after the source was disposed: "No process is associated" and a stack trace.
+        using var pull = new TempFile();
+        var stimulus = ExternalStimulus.Start(_exe, pull.Path, null, 0, intervalNs: 1_000_000, edges: 10);
+        Assert.True(stimulus.WaitForExit(TimeSpan.FromSeconds(30)));
+        stimulus.Dispose();
+
+        stimulus.Stop();
+        stimulus.Dispose();
+
+        Assert.True(stimulus.HasExited);
+        Assert.Equal(10, stimulus.Generated);
+    }
+
+    [Fact]
     public void Start_TargetThatCannotBeOpened_ExitsWithItsErrorAsSummary()
     {
         using var stimulus = ExternalStimulus.Start(_exe, "/nonexistent/dir/pull", null, 0, intervalNs: 1_000_000, edges: 5);

@@ -19,10 +19,12 @@ internal sealed class ExternalStimulus : IDisposable
     private readonly Process _process;
     private long _generated = -1;
 
+    private int _disposed; // 1 once Dispose ran: the Process object is gone, Stop and HasExited answer without it
+
     private ExternalStimulus(Process process) => _process = process;
 
     /// <summary>True once the process has made its edges (or failed).</summary>
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
 
     /// <summary>Edges the process made: its own count, known after it exited; 0 before.</summary>
     public long Generated => Math.Max(Volatile.Read(ref _generated), 0);
@@ -106,9 +108,17 @@ internal sealed class ExternalStimulus : IDisposable
     /// <summary>Waits for a counted run to end by itself; false when it is still running after <paramref name="timeout"/>.</summary>
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) && _process.WaitForExit(Timeout.InfiniteTimeSpan);
 
-    /// <summary>Stops the helper (SIGTERM: it reports what it made), waiting up to 2 s before it is killed.</summary>
+    /// <summary>
+    /// Stops the helper (SIGTERM: it reports what it made), waiting up to 2 s before it is killed. Safe to call
+    /// again and after <see cref="Dispose"/> (a host's stop and a source's dispose both end the run).
+    /// </summary>
     public void Stop()
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _ = ProcessSignals.Terminate(_process.Id);
@@ -123,7 +133,13 @@ internal sealed class ExternalStimulus : IDisposable
 
     public void Dispose()
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         Stop();
+        Volatile.Write(ref _disposed, 1);
         _process.Dispose();
     }
 
