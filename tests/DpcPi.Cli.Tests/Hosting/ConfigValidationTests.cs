@@ -6,7 +6,7 @@ namespace DpcPi.Cli.Tests.Hosting;
 
 public sealed class ConfigValidationTests
 {
-    private const string KernelKeys = "Processors, IsrProcessor, IsrPriority, DpcPriority, ThreadedDpcPriority, Realtime, LockMemory, WaitStrategy, DpcsOnIsrThread, ExceptionPolicy, Watchdog";
+    private const string KernelKeys = "Processors, IsrProcessor, IsrPriority, DpcPriority, ThreadedDpcPriority, Realtime, LockMemory, WaitStrategy, DpcsOnIsrThread, ThreadDpcEnable, ExceptionPolicy, Watchdog";
 
     public static TheoryData<string[], string> BadConfigurations()
     {
@@ -19,6 +19,7 @@ public sealed class ConfigValidationTests
             { ["--Kernel:ThreadedDpcPriority=abc"], P + "Kernel:ThreadedDpcPriority = abc is not valid; allowed: 1-99" },
             { ["--Kernel:Realtime=yes"], P + "Kernel:Realtime = yes is not valid; allowed: true, false" },
             { ["--Kernel:DpcsOnIsrThread=maybe"], P + "Kernel:DpcsOnIsrThread = maybe is not valid; allowed: true, false" },
+            { ["--Kernel:ThreadDpcEnable=0"], P + "Kernel:ThreadDpcEnable = 0 is not valid; allowed: true, false" },
             { ["--Kernel:LockMemory=1"], P + "Kernel:LockMemory = 1 is not valid; allowed: true, false" },
             { ["--Kernel:WaitStrategy=spin"], P + "Kernel:WaitStrategy = spin is not valid; allowed: blocking, spin-then-block, busy-spin" },
             { ["--Kernel:ExceptionPolicy=ignore"], P + "Kernel:ExceptionPolicy = ignore is not valid; allowed: isolate, fail-fast" },
@@ -129,5 +130,15 @@ public sealed class ConfigValidationTests
 
         Assert.Equal(expected, settings.Session.Kernel.RunLocalDpcsOnIsrThread);
         Assert.Equal(expected, Commands.LatencyCommand.Parse(expected ? [] : ["--worker-dpcs"]).Options.Kernel.RunLocalDpcsOnIsrThread);
+    }
+
+    [Theory]
+    [InlineData(new string[0], true)] // Windows' default: threaded DPCs enabled
+    [InlineData(new[] { "--Kernel:ThreadDpcEnable=false" }, false)]
+    public void Validate_ThreadDpcEnable_DefaultsToEnabledAsWindows(string[] args, bool expected)
+    {
+        var settings = ConfigValidator.Validate(RunHost.BuildConfiguration(args, new Dictionary<string, string?>()));
+
+        Assert.Equal(expected, settings.Session.Kernel.ThreadDpcEnable);
     }
 }
