@@ -12,6 +12,7 @@ public static unsafe class Futex
     private const int FutexWait = 0;
     private const int FutexWake = 1;
     private const int FutexPrivateFlag = 128;
+    private const int ETimedOut = 110;
 
     /// <summary>SYS_futex of this process's architecture (the generic table for arm64, riscv64 and loongarch64).</summary>
     private static readonly nint s_syscall = RuntimeInformation.ProcessArchitecture switch
@@ -37,6 +38,24 @@ public static unsafe class Futex
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno is not (Libc.EAGAIN or Libc.EINTR))
+            {
+                throw PlatformException.FromErrno("futex wait failed", errno);
+            }
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Wait(int*, int)"/>, but sleeps at most <paramref name="timeoutNs"/> (relative, CLOCK_MONOTONIC);
+    /// returns on a wake, a changed word, a signal or the timeout alike: callers re-check their condition and their
+    /// deadline. Allocates nothing.
+    /// </summary>
+    public static void Wait(int* address, int expected, long timeoutNs)
+    {
+        var timeout = Libc.TimeSpec.FromNanoseconds(Math.Max(0, timeoutNs));
+        if (Libc.Syscall(s_syscall, (nint)address, FutexWait | FutexPrivateFlag, expected, (nint)(&timeout), 0, 0) < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is not (Libc.EAGAIN or Libc.EINTR or ETimedOut))
             {
                 throw PlatformException.FromErrno("futex wait failed", errno);
             }

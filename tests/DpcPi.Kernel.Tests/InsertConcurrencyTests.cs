@@ -133,6 +133,7 @@ public sealed class InsertConcurrencyTests
     {
         using var kernel = KernelFactory.Threaded(DpcWaitStrategy.Blocking, configure: o => o.MaximumDpcQueueDepth = 4);
         using var ran = new ManualResetEventSlim();
+        kernel.ClockTick(); // a clock drives the kernel: a Low DPC on another core may wait for its tick
         kernel.InsertQueueDpc(LowDpcOnCpu0(kernel, ran));
 
         Assert.False(ran.Wait(TimeSpan.FromMilliseconds(200)));

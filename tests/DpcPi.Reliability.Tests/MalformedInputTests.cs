@@ -18,7 +18,7 @@ public sealed class MalformedInputTests
     public static TheoryData<string, string> BadConfigFiles() => new()
     {
         { "{ \"Kernel\": { \"IsrPriority\": 0 } }", P + "Kernel:IsrPriority = 0 is not valid; allowed: 1-99" },
-        { "{ \"Kernel\": \"fast\" }", P + "Kernel = fast is not valid; allowed: a section with the settings Processors, IsrProcessor, IsrPriority, DpcPriority, ThreadedDpcPriority, Realtime, LockMemory, WaitStrategy, DpcsOnIsrThread, ExceptionPolicy, Watchdog" },
+        { "{ \"Kernel\": \"fast\" }", P + "Kernel = fast is not valid; allowed: a section with the settings Processors, IsrProcessor, IsrPriority, DpcPriority, ThreadedDpcPriority, Realtime, LockMemory, WaitStrategy, DpcsOnIsrThread, ThreadDpcEnable, ExceptionPolicy, Watchdog" },
         { "{ \"Source\": { \"Kind\": \"gpio\", \"Chip\": \"   \" } }", P + "Source:Chip =     is not valid; allowed: a GPIO chip name, path or label (e.g. gpiochip0)" },
         { "{ \"Run\": { \"DurationSeconds\": \"NaN\" } }", P + "Run:DurationSeconds = NaN is not valid; allowed: a number of seconds from 0 to 31536000 (0 = until stopped)" },
         { "{ \"Run\": { \"DurationSeconds\": 1e9 } }", P + "Run:DurationSeconds = 1e9 is not valid; allowed: a number of seconds from 0 to 31536000 (0 = until stopped)" },

@@ -17,7 +17,7 @@ namespace DpcPi.Cli.Hosting;
 /// </summary>
 internal sealed class ConfigValidator
 {
-    private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "DpcsOnIsrThread", "ExceptionPolicy", "Watchdog"];
+    private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "DpcsOnIsrThread", "ThreadDpcEnable", "ExceptionPolicy", "Watchdog"];
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
     private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring", "SdgDriver"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
@@ -66,6 +66,7 @@ internal sealed class ConfigValidator
         kernel.LockMemory = Bool("Kernel:LockMemory", kernel.LockMemory);
         kernel.WaitStrategy = Choice("Kernel:WaitStrategy", kernel.WaitStrategy, ("blocking", DpcWaitStrategy.Blocking), ("spin-then-block", DpcWaitStrategy.SpinThenBlock), ("busy-spin", DpcWaitStrategy.BusySpin));
         kernel.RunLocalDpcsOnIsrThread = Bool("Kernel:DpcsOnIsrThread", kernel.RunLocalDpcsOnIsrThread);
+        kernel.ThreadDpcEnable = Bool("Kernel:ThreadDpcEnable", kernel.ThreadDpcEnable);
         kernel.ExceptionPolicy = Choice("Kernel:ExceptionPolicy", kernel.ExceptionPolicy, ("isolate", DpcExceptionPolicy.Isolate), ("fail-fast", DpcExceptionPolicy.FailFast));
         kernel.WatchdogDpcLimitNs = Int("Kernel:Watchdog:DpcLimitUs", kernel.WatchdogDpcLimitNs / 1000, 1, 1_000_000) * 1000;
         kernel.WatchdogCumulativeLimitNs = Int("Kernel:Watchdog:CumulativeLimitUs", kernel.WatchdogCumulativeLimitNs / 1000, 1, 60_000_000) * 1000;

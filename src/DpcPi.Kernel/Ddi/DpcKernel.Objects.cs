@@ -57,7 +57,10 @@ public sealed partial class DpcKernel
     /// <summary>KeInitializeDpc.</summary>
     public Dpc InitializeDpc(DeferredRoutine routine, object? deferredContext = null, string? name = null) => Register(new Dpc(this, routine, deferredContext, threaded: false, name));
 
-    /// <summary>KeInitializeThreadedDpc: drained by the core's lower-priority threaded-DPC thread at PASSIVE.</summary>
+    /// <summary>
+    /// KeInitializeThreadedDpc: drained by the core's lower-priority threaded-DPC thread at PASSIVE; an ordinary
+    /// DPC when <see cref="KernelOptions.ThreadDpcEnable"/> is off, as in Windows.
+    /// </summary>
     public Dpc InitializeThreadedDpc(DeferredRoutine routine, object? deferredContext = null, string? name = null) => Register(new Dpc(this, routine, deferredContext, threaded: true, name));
 
     /// <summary>IoCreateDevice + IoInitializeDpcRequest.</summary>
@@ -101,6 +104,12 @@ public sealed partial class DpcKernel
             {
                 Volatile.Write(ref _vectors[interrupt.Vector], null);
             }
+        }
+
+        if (ReferenceEquals(interrupt, _clockInterrupt))
+        {
+            _clockInterrupt = null;
+            SetClockDriven(!Options.StartThreads); // no tick will drain a deferred remote DPC any more
         }
     }
 

@@ -87,11 +87,12 @@ public sealed partial class DpcKernel
 
         using (_flushLock.EnterScope())
         {
-            using var done = new CountdownEvent(_processors.Length * 2);
-            var markers = new List<Dpc>(_processors.Length * 2);
+            var lanes = Options.ThreadDpcEnable ? new[] { false, true } : new[] { false }; // no threaded lane in use without it
+            using var done = new CountdownEvent(_processors.Length * lanes.Length);
+            var markers = new List<Dpc>(_processors.Length * lanes.Length);
             foreach (var p in _processors)
             {
-                foreach (var threaded in new[] { false, true })
+                foreach (var threaded in lanes)
                 {
                     var marker = new Dpc(this, static (_, ctx, _, _) => ((CountdownEvent)ctx!).Signal(), done, threaded, "FlushQueuedDpcs") { IsInternal = true };
                     marker.SetTargetProcessor(p.Cpu);
@@ -103,6 +104,31 @@ public sealed partial class DpcKernel
 
             done.Wait();
         }
+    }
+
+    /// <summary>
+    /// KeIsExecutingDpc: whether the calling thread is running a DPC routine at DISPATCH (a DPC worker, the ISR
+    /// thread draining its own core, or a manual drain). False in a threaded DPC at PASSIVE, as Windows' flag is
+    /// the processor's DPC-routine-active one, which threaded DPCs do not set; true in one when
+    /// <see cref="KernelOptions.ThreadDpcEnable"/> is off, since it then runs as an ordinary DPC.
+    /// </summary>
+    public static bool IsExecutingDpc => KernelThread.CurrentDrain is { IsNormal: true };
+
+    /// <summary>
+    /// KeQueryDpcWatchdogInformation: from inside a DPC routine, the watchdog's two limits and what this routine,
+    /// and this core's current run of DPCs, have left of them. False (STATUS_UNSUCCESSFUL), with zeros, when the
+    /// calling thread is not running a DPC routine at DISPATCH. Allocates nothing.
+    /// </summary>
+    public static bool QueryDpcWatchdogInformation(out DpcWatchdogInformation information)
+    {
+        if (KernelThread.CurrentDrain is { IsNormal: true } drain)
+        {
+            information = drain.QueryWatchdog();
+            return true;
+        }
+
+        information = default;
+        return false;
     }
 
     /// <summary>Holds <paramref name="cpu"/> at DISPATCH until the returned object is disposed (a test hook).</summary>

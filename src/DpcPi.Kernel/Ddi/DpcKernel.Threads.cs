@@ -45,9 +45,10 @@ public sealed partial class DpcKernel
 
         // Lowest priority first: a thread that has just made itself SCHED_FIFO on a core where a higher
         // FIFO worker already spins would never get to say it is ready.
-        using (var threadedReady = new CountdownEvent(_processors.Length))
+        using (var threadedReady = new CountdownEvent(Options.ThreadDpcEnable ? _processors.Length : 0))
         {
-            foreach (var p in _processors)
+            // ThreadDpcEnable = 0: every DPC is an ordinary one, so no threaded-DPC thread is needed.
+            foreach (var p in Options.ThreadDpcEnable ? _processors : Array.Empty<DpcProcessor>())
             {
                 StartThread($"dpc-thr/{p.Cpu}", () => WorkerLoop(p, threadedReady, threaded: true));
             }

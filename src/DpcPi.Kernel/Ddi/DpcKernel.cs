@@ -34,6 +34,8 @@ public sealed partial class DpcKernel : IDisposable
     private volatile bool _isrStopping;
     private Thread? _isrThread;
     private bool _started;
+    private volatile bool _clockDriven; // ConnectClockInterrupt or ClockTick: remote inserts may wait for the tick
+    private Interrupt? _clockInterrupt;
     private long _ticks;
     private long _isrTimeNs;
 
@@ -69,6 +71,8 @@ public sealed partial class DpcKernel : IDisposable
             _byCpu[cpus[i]] = _processors[i];
         }
 
+        // A manual kernel's test is its clock (it ticks and drains by hand), so remote inserts defer there from the start.
+        SetClockDriven(!Options.StartThreads);
         _isrDrainProcessor = isrThreadDrains && HasProcessor(IsrProcessor) ? _byCpu[IsrProcessor] : null;
         _isrRecorder = new LatencyRecorder(EpochNs, 1);
         Timers = new TimerTable(this);

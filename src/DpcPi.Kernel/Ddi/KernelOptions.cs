@@ -44,6 +44,14 @@ public sealed class KernelOptions
     /// </summary>
     public bool RunLocalDpcsOnIsrThread { get; set; }
 
+    /// <summary>
+    /// Windows' ThreadDpcEnable. True (the default): threaded DPCs run at PASSIVE on each core's threaded-DPC
+    /// thread. False: <see cref="DpcKernel.InitializeThreadedDpc"/> makes ordinary DPCs (queued on the normal
+    /// lane, run at DISPATCH by the DPC worker, watched by the watchdog), as Windows does when the registry
+    /// value is 0, and the threaded-DPC threads are not started.
+    /// </summary>
+    public bool ThreadDpcEnable { get; set; } = true;
+
     /// <summary>How long <see cref="DpcWaitStrategy.SpinThenBlock"/> spins before sleeping.</summary>
     public TimeSpan SpinDuration { get; set; } = TimeSpan.FromMicroseconds(50);
 

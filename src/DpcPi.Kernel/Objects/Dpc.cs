@@ -30,13 +30,14 @@ public sealed class Dpc
         _kernel = kernel;
         Routine = routine;
         DeferredContext = context;
-        IsThreaded = threaded;
+        IsThreaded = threaded && kernel.Options.ThreadDpcEnable; // ThreadDpcEnable = 0: an ordinary DPC
         Name = name ?? DescribeRoutine(routine);
     }
 
     /// <summary>A readable name for reports: the given name, or Type.Method of the routine.</summary>
     public string Name { get; }
 
+    /// <summary>Whether it runs as a threaded DPC: made by <see cref="DpcKernel.InitializeThreadedDpc"/> on a kernel with <see cref="KernelOptions.ThreadDpcEnable"/>.</summary>
     public bool IsThreaded { get; }
 
     public DpcImportance Importance => _importance;

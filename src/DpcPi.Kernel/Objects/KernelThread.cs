@@ -21,6 +21,9 @@ internal static class KernelThread
     [ThreadStatic]
     private static bool t_isIsrThread;
 
+    [ThreadStatic]
+    private static DpcDrain? t_drain;
+
     /// <summary>True on the kernel's ISR thread (set once when it starts).</summary>
     public static bool IsIsrThread
     {
@@ -42,6 +45,13 @@ internal static class KernelThread
     }
 
     public static Interrupt? CurrentInterrupt => t_interrupt;
+
+    /// <summary>The drain whose DPC routine this thread is running now, null outside a routine (KeIsExecutingDpc, KeQueryDpcWatchdogInformation).</summary>
+    public static DpcDrain? CurrentDrain
+    {
+        get => t_drain;
+        set => t_drain = value;
+    }
 
     public static long EventNs => t_eventNs;
 

@@ -20,6 +20,8 @@ internal sealed class DpcDrain
     private readonly KernelEventLog _log;
     private readonly int _cpu;
     private readonly Irql _irql;
+    private readonly long _dpcLimitNs;
+    private readonly long _cumulativeLimitNs;
     private PaddedInt _owner; // 1 while a thread drains a lane it shares with the ISR thread (TryOwn, Own, Release)
     private bool _isrDrainPending; // the ISR thread only: a DPC it queued on its own core asked for the drain
 
@@ -43,8 +45,10 @@ internal sealed class DpcDrain
     private Dpc? _maxExecutionDpc;
     private long _exceptions;
 
-    public DpcDrain(DpcLane lane, Lock coreLock, HoldState hold, LatencyRecorder recorder, IKernelClock clock, KernelEventLog log, int cpu, Irql irql, bool sharedWithIsrThread = false)
+    public DpcDrain(DpcLane lane, Lock coreLock, HoldState hold, LatencyRecorder recorder, IKernelClock clock, KernelEventLog log, KernelOptions options, int cpu, Irql irql, bool sharedWithIsrThread = false)
     {
+        _dpcLimitNs = options.WatchdogDpcLimitNs;
+        _cumulativeLimitNs = options.WatchdogCumulativeLimitNs;
         _lane = lane;
         _lock = coreLock;
         _hold = hold;
@@ -77,6 +81,24 @@ internal sealed class DpcDrain
     public Dpc? MaxExecutionDpc => Volatile.Read(ref _maxExecutionDpc);
 
     public long Exceptions => Volatile.Read(ref _exceptions);
+
+    /// <summary>Whether this drains a normal lane (DISPATCH, watched by the watchdog), not a threaded one (PASSIVE).</summary>
+    public bool IsNormal => _irql == Irql.Dispatch;
+
+    /// <summary>
+    /// KeQueryDpcWatchdogInformation for the routine this drain is running on the calling thread: the two
+    /// watchdog limits and what is left of each, on the kernel clock (the drain's own thread reads its own fields).
+    /// </summary>
+    public DpcWatchdogInformation QueryWatchdog()
+    {
+        var now = _clock.NowNs;
+        var drainStart = _drainStartNs != 0 ? _drainStartNs : _routineStartNs;
+        return new DpcWatchdogInformation(
+            _dpcLimitNs,
+            Math.Max(0, _dpcLimitNs - (now - _routineStartNs)),
+            _cumulativeLimitNs,
+            Math.Max(0, _cumulativeLimitNs - (now - drainStart)));
+    }
 
     /// <summary>The normal worker's drain: on a lane shared with the ISR thread, it first waits out that drainer.</summary>
     public void DrainAsWorker()
@@ -282,7 +304,9 @@ internal sealed class DpcDrain
         var clock = _clock;
         var internalDpc = dpc.IsInternal;
         var previous = KernelThread.Irql;
+        var outerDrain = KernelThread.CurrentDrain; // a manual drain run from inside a routine (tests) nests
         KernelThread.Irql = _irql;
+        KernelThread.CurrentDrain = this;
         try
         {
             dpc.Routine(dpc, dpc.DeferredContext, taken.Record.Argument1, taken.Record.Argument2);
@@ -297,6 +321,7 @@ internal sealed class DpcDrain
         finally
         {
             KernelThread.Irql = previous;
+            KernelThread.CurrentDrain = outerDrain;
         }
 
         var end = clock.NowNs;

@@ -46,8 +46,8 @@ internal sealed class DpcProcessor : IDisposable
         _normalWait = WaitStrategy.Create(options.WaitStrategy, spinNs, yieldTo: Threaded);
         Recorder = new LatencyRecorder(epochNs, options.TimelineSeconds) { OutlierThresholdNs = options.OutlierThresholdNs };
         ThreadedRecorder = new LatencyRecorder(epochNs, 1) { OutlierThresholdNs = options.OutlierThresholdNs };
-        _normalDrain = new DpcDrain(Normal, Lock, _hold, Recorder, clock, log, cpu, Irql.Dispatch, drainsOnIsrThread);
-        _threadedDrain = new DpcDrain(Threaded, Lock, _hold, ThreadedRecorder, clock, log, cpu, Irql.Passive);
+        _normalDrain = new DpcDrain(Normal, Lock, _hold, Recorder, clock, log, options, cpu, Irql.Dispatch, drainsOnIsrThread);
+        _threadedDrain = new DpcDrain(Threaded, Lock, _hold, ThreadedRecorder, clock, log, options, cpu, Irql.Passive);
         _policy = new DrainPolicy(options, Normal, Threaded, _normalDrain);
         _watchdog = new ProcessorWatchdog(cpu, Lock, _normalDrain, options, log);
     }
@@ -55,6 +55,13 @@ internal sealed class DpcProcessor : IDisposable
     public int Cpu { get; }
 
     public bool IsHeld => _hold.IsHeld;
+
+    /// <summary>A clock drives the kernel: remote Low and Medium inserts may wait for its tick (<see cref="DrainPolicy.TickDrainsLeftovers"/>).</summary>
+    public bool TickDrainsLeftovers
+    {
+        get => _policy.TickDrainsLeftovers;
+        set => _policy.TickDrainsLeftovers = value;
+    }
 
     public DpcLane LaneOf(Dpc dpc) => dpc.IsThreaded ? Threaded : Normal;
 

@@ -21,6 +21,8 @@ internal sealed class DrainPolicy
     private int _adjustCountdown;
     private long _ticks;
 
+    private bool _tickDrainsLeftovers; // the kernel's (TickDrainsLeftovers)
+
     public DrainPolicy(KernelOptions options, DpcLane normal, DpcLane threaded, DpcDrain normalDrain)
     {
         _options = options;
@@ -41,10 +43,25 @@ internal sealed class DrainPolicy
     public long DpcCount => _normal.Inserted + _threaded.Inserted;
 
     /// <summary>
-    /// After an insert: whether the Windows rules ask for the drain, i.e. whether a sleeping worker is
-    /// woken (a spinning one polls anyway). Threaded, High and MediumHigh always; Medium on the inserting
-    /// core; otherwise only once the queue is deep enough or the request rate too low. Lock-free: the
-    /// depth is inserted minus taken.
+    /// Whether a clock interrupt drives this kernel (<see cref="DpcKernel.ConnectClockInterrupt"/>, or a call of
+    /// <see cref="DpcKernel.ClockTick"/>): only then can a remote insert be deferred, since the tick is what drains
+    /// the DPCs left queued. Written by the kernel (rarely), read by inserts.
+    /// </summary>
+    public bool TickDrainsLeftovers
+    {
+        get => Volatile.Read(ref _tickDrainsLeftovers);
+        set => Volatile.Write(ref _tickDrainsLeftovers, value);
+    }
+
+    /// <summary>
+    /// After an insert: whether the Windows rules ask for the drain, i.e. whether a sleeping worker is woken (a
+    /// spinning one polls anyway), as "Organization of DPC Queues" and KeInsertQueueDpc state them. Threaded
+    /// DPCs always. On the inserting core (<paramref name="local"/>): High, MediumHigh and Medium always; Low once
+    /// the queue is deep enough or the request rate is below the minimum. On another core: High and MediumHigh
+    /// always; Medium and Low only once that queue is deep enough (the rate trigger is the inserting core's
+    /// own), else they wait for the target's next tick, or for its worker to run for any other reason. A
+    /// kernel no clock drives has no tick to wait for, so there a remote insert is not deferred. Lock-free:
+    /// the depth is inserted minus taken.
     /// </summary>
     public bool ShouldRequestDrain(bool threaded, DpcImportance importance, bool local)
     {
@@ -57,7 +74,9 @@ internal sealed class DrainPolicy
         {
             DpcImportance.High or DpcImportance.MediumHigh => true,
             DpcImportance.Medium when local => true,
-            _ => _normal.Depth >= Volatile.Read(ref _maximumDpcQueueDepth) || Volatile.Read(ref _dpcRequestRate) < _options.MinimumDpcRate,
+            _ when _normal.Depth >= Volatile.Read(ref _maximumDpcQueueDepth) => true,
+            _ when local => Volatile.Read(ref _dpcRequestRate) < _options.MinimumDpcRate,
+            _ => !Volatile.Read(ref _tickDrainsLeftovers),
         };
     }
 

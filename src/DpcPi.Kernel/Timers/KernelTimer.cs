@@ -1,11 +1,12 @@
 namespace DpcPi.Kernel;
 
 /// <summary>
-/// A timer object (KTIMER, notification type) with an optional DPC. Created by
-/// <see cref="DpcKernel.InitializeTimer"/> (KeInitializeTimer) or this constructor; armed with
-/// <see cref="DpcKernel.SetTimer"/> / <see cref="DpcKernel.SetCoalescableTimer"/>, disarmed with
-/// <see cref="DpcKernel.CancelTimer"/>. Its state belongs to the kernel's <see cref="TimerTable"/>
-/// and changes only under the table's lock.
+/// A timer object (KTIMER) with an optional DPC, and a dispatcher object threads can wait on
+/// (<see cref="DpcKernel.WaitForSingleObject"/>). Created by <see cref="DpcKernel.InitializeTimer"/>
+/// (KeInitializeTimer, a notification timer), <see cref="DpcKernel.InitializeTimerEx"/> or this constructor;
+/// armed with <see cref="DpcKernel.SetTimer"/> / <see cref="DpcKernel.SetCoalescableTimer"/>, disarmed with
+/// <see cref="DpcKernel.CancelTimer"/>. Its table state belongs to the kernel's <see cref="TimerTable"/>
+/// and changes only under the table's lock; its signal state is the <see cref="TimerSignal"/>'s.
 /// </summary>
 public sealed class KernelTimer
 {
@@ -19,26 +20,37 @@ public sealed class KernelTimer
     internal long Tolerance;
     internal Dpc? TimerDpc;
     internal bool Armed;
-    internal bool Signaled;
     internal long Expirations;
     internal long Missed;
 
-    public KernelTimer(DpcKernel kernel, string? name = null)
+    public KernelTimer(DpcKernel kernel, string? name = null, TimerType type = TimerType.Notification)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        if (!Enum.IsDefined(type))
+        {
+            throw new ArgumentOutOfRangeException(nameof(type), type, "A timer is a Notification or a Synchronization timer.");
+        }
+
         Kernel = kernel;
         Name = name ?? "timer";
+        Type = type;
+        Signal = new TimerSignal(type);
     }
 
     public string Name { get; }
 
+    /// <summary>Notification (stays signaled until set again) or synchronization (a satisfied wait resets it).</summary>
+    public TimerType Type { get; }
+
     public DpcKernel Kernel { get; }
+
+    internal TimerSignal Signal { get; }
 
     /// <summary>Whether the timer is in the timer table (set and not yet expired, or periodic).</summary>
     public bool IsSet => Volatile.Read(ref Armed);
 
-    /// <summary>KeReadStateTimer: signaled by an expiry, reset by the next set.</summary>
-    public bool IsSignaled => Volatile.Read(ref Signaled);
+    /// <summary>KeReadStateTimer: signaled by an expiry; reset by the next set, and for a synchronization timer by the wait it satisfies.</summary>
+    public bool IsSignaled => Signal.IsSignaled;
 
     /// <summary>The programmed expiry (absolute kernel-clock ns): the pending one while set, else the last.</summary>
     public long DueTimeNs => Volatile.Read(ref DueNs);

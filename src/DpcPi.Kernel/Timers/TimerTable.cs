@@ -78,7 +78,7 @@ public sealed class TimerTable
     public long TimerExpirations => Volatile.Read(ref _expirations);
 
     /// <summary>
-    /// Expires every set timer with due time &lt;= <paramref name="nowNs"/>: signals it, re-arms it if
+    /// Expires every set timer with due time &lt;= <paramref name="nowNs"/>: signals it (waking its waiters), re-arms it if
     /// periodic (next due = previous due + period, skipping whole periods already past), and queues its
     /// DPC with the programmed expiry as event time, SystemArgument1 = expiry (ns) and
     /// SystemArgument2 = expiration count. Called on the ISR thread at CLOCK_LEVEL (raises to it if
@@ -113,7 +113,7 @@ public sealed class TimerTable
                     var due = timer.DueNs;
                     RemoveLocked(timer);
                     var count = ++timer.Expirations;
-                    timer.Signaled = true;
+                    timer.Signal.Signal(); // waiters woken (a futex wake, only when there are any); never blocks
                     expired++;
                     if (timer.Period > 0)
                     {
@@ -205,7 +205,7 @@ public sealed class TimerTable
             timer.Period = periodNs;
             timer.Tolerance = tolerableDelayNs;
             timer.TimerDpc = dpc;
-            timer.Signaled = false;
+            timer.Signal.Reset();
             timer.Sequence = ++_sequence;
             AddLocked(timer);
             Volatile.Write(ref timer.Armed, true);
@@ -220,7 +220,11 @@ public sealed class TimerTable
         return wasSet;
     }
 
-    /// <summary>KeCancelTimer + KeRemoveQueueDpc: returns whether the timer was set; a queued run of its DPC is removed either way.</summary>
+    /// <summary>
+    /// KeCancelTimer: takes the timer out of the table; returns whether it was set. As in Windows, a run of its DPC
+    /// already queued by an expiry is left alone and still runs (<see cref="DpcKernel.FlushQueuedDpcs"/> waits for
+    /// it; <see cref="DpcKernel.RemoveQueueDpc"/> removes it), and the signal state does not change.
+    /// </summary>
     internal bool Cancel(KernelTimer timer)
     {
         ArgumentNullException.ThrowIfNull(timer);
@@ -233,11 +237,6 @@ public sealed class TimerTable
             {
                 RemoveLocked(timer);
                 Volatile.Write(ref timer.Armed, false);
-            }
-
-            if (timer.TimerDpc is { } dpc)
-            {
-                _kernel.RemoveQueueDpc(dpc);
             }
 
             changed = UpdateNextLocked(out next);

@@ -6,7 +6,7 @@ namespace DpcPi.Cli.Tests.Hosting;
 
 public sealed class ConfigValidationTests
 {
-    private const string KernelKeys = "Processors, IsrProcessor, IsrPriority, DpcPriority, ThreadedDpcPriority, Realtime, LockMemory, WaitStrategy, DpcsOnIsrThread, ExceptionPolicy, Watchdog";
+    private const string KernelKeys = "Processors, IsrProcessor, IsrPriority, DpcPriority, ThreadedDpcPriority, Realtime, LockMemory, WaitStrategy, DpcsOnIsrThread, ThreadDpcEnable, ExceptionPolicy, Watchdog";
 
     public static TheoryData<string[], string> BadConfigurations()
     {
@@ -19,6 +19,7 @@ public sealed class ConfigValidationTests
             { ["--Kernel:ThreadedDpcPriority=abc"], P + "Kernel:ThreadedDpcPriority = abc is not valid; allowed: 1-99" },
             { ["--Kernel:Realtime=yes"], P + "Kernel:Realtime = yes is not valid; allowed: true, false" },
             { ["--Kernel:DpcsOnIsrThread=maybe"], P + "Kernel:DpcsOnIsrThread = maybe is not valid; allowed: true, false" },
+            { ["--Kernel:ThreadDpcEnable=0"], P + "Kernel:ThreadDpcEnable = 0 is not valid; allowed: true, false" },
             { ["--Kernel:LockMemory=1"], P + "Kernel:LockMemory = 1 is not valid; allowed: true, false" },
             { ["--Kernel:WaitStrategy=spin"], P + "Kernel:WaitStrategy = spin is not valid; allowed: blocking, spin-then-block, busy-spin" },
             { ["--Kernel:ExceptionPolicy=ignore"], P + "Kernel:ExceptionPolicy = ignore is not valid; allowed: isolate, fail-fast" },
@@ -174,5 +175,15 @@ public sealed class ConfigValidationTests
 
         Assert.Equal("dpcpi run: environment variable DPCPI_Kernel_IsrPriority is not a setting; settings are DPCPI_Section__Key with two underscores (e.g. DPCPI_Kernel__IsrPriority)", ex.Message);
         Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+    }
+
+    [Theory]
+    [InlineData(new string[0], true)] // Windows' default: threaded DPCs enabled
+    [InlineData(new[] { "--Kernel:ThreadDpcEnable=false" }, false)]
+    public void Validate_ThreadDpcEnable_DefaultsToEnabledAsWindows(string[] args, bool expected)
+    {
+        var settings = ConfigValidator.Validate(RunHost.BuildConfiguration(args, new Dictionary<string, string?>()));
+
+        Assert.Equal(expected, settings.Session.Kernel.ThreadDpcEnable);
     }
 }

@@ -124,7 +124,7 @@ public sealed class TimerSetCancelTests
     }
 
     [Fact]
-    public void CancelTimer_PeriodicWithDpcQueuedByExpiry_ReturnsTrueAndRemovesTheQueuedDpc()
+    public void CancelTimer_PeriodicWithDpcQueuedByExpiry_ReturnsTrueStopsFurtherExpiriesAndTheQueuedDpcStillRuns()
     {
         var clock = new VirtualClock(TimerKit.Start);
         using var kernel = TimerKit.Manual(clock);
@@ -137,27 +137,49 @@ public sealed class TimerSetCancelTests
 
         Assert.True(kernel.CancelTimer(timer));
 
-        Assert.Empty(kernel.QueuedDpcs(1));
-        kernel.RunDpcs(1);
-        Assert.Empty(runs);
+        Assert.Equal([dpc], kernel.QueuedDpcs(1)); // KeCancelTimer leaves a queued DPC alone
         Assert.Equal(0, kernel.Timers.ExpireTimers(TimerKit.Start + 10_000));
+        kernel.RunDpcs(1);
+        Assert.Equal([(TimerKit.Start + 1_000, 1L)], runs.Select(r => (r.Item1, r.Item2)));
     }
 
     [Fact]
-    public void CancelTimer_OneShotExpiredDpcStillQueued_ReturnsFalseButRemovesTheDpc()
+    public void CancelTimer_OneShotExpiredDpcStillQueued_ReturnsFalseAndIsANoOp()
     {
         var clock = new VirtualClock(TimerKit.Start);
         using var kernel = TimerKit.Manual(clock);
         var runs = new List<(long, long, long)>();
         var timer = kernel.InitializeTimer();
-        kernel.SetTimer(timer, TimerDueTime.Relative(1_000), 0, TimerKit.Recording(kernel, runs));
+        var dpc = TimerKit.Recording(kernel, runs);
+        kernel.SetTimer(timer, TimerDueTime.Relative(1_000), 0, dpc);
         kernel.Timers.ExpireTimers(TimerKit.Start + 1_000);
 
         Assert.False(kernel.CancelTimer(timer));
 
-        Assert.Empty(kernel.QueuedDpcs(1));
+        Assert.Equal([dpc], kernel.QueuedDpcs(1));
+        Assert.True(timer.IsSignaled);
         kernel.RunDpcs(1);
-        Assert.Empty(runs);
+        Assert.Single(runs);
+    }
+
+    [Fact]
+    public void CancelTimer_ExpiredTimersDpcQueuedOnAStartedKernel_FlushQueuedDpcsWaitsForItsRun()
+    {
+        // The Windows pattern: KeCancelTimer, then KeFlushQueuedDpcs before freeing what the DPC touches.
+        using var kernel = KernelFactory.Threaded(DpcWaitStrategy.Blocking);
+        kernel.ClockTick(); // clock-driven: the Low DPC queued on another core waits for a tick that never comes
+        var ran = 0;
+        var dpc = kernel.InitializeDpc((_, _, _, _) => Interlocked.Increment(ref ran), name: "timer-dpc");
+        dpc.SetTargetProcessor(0);
+        dpc.SetImportance(DpcImportance.Low); // a Low DPC asks for no drain: it waits in the queue
+        var timer = kernel.InitializeTimer();
+        kernel.SetTimer(timer, TimerDueTime.Relative(0), 0, dpc);
+        kernel.Timers.ExpireTimers(kernel.Clock.NowNs);
+
+        kernel.CancelTimer(timer);
+        kernel.FlushQueuedDpcs();
+
+        Assert.Equal(1, Volatile.Read(ref ran));
     }
 
     [Fact]
