@@ -51,19 +51,7 @@ public static class TerminalReportRenderer
         t.AddRow("all", Markup.Escape(r.Source), "*", Units.Int(all.Count), Units.Us(all.MinNs), Units.Us(all.AvgNs), Units.Us(all.P99Ns), Units.Us(all.MaxNs));
         console.Write(t);
 
-        var stages = new Table().Border(TableBorder.Simple).Title("stages (µs)");
-        foreach (var c in new[] { "Stage", "Count", "Min", "Avg", "p50", "p90", "p99", "p99.9", "Max" })
-        {
-            stages.AddColumn(new TableColumn(c).RightAligned());
-        }
-
-        foreach (var s in r.Stages)
-        {
-            var st = s.Statistics;
-            stages.AddRow(s.Name, Units.Int(st.Count), Units.Us(st.MinNs), Units.Us(st.AvgNs), Units.Us(st.P50Ns), Units.Us(st.P90Ns), Units.Us(st.P99Ns), Units.Us(st.P999Ns), Units.Us(st.MaxNs));
-        }
-
-        console.Write(stages);
+        console.Write(console.Profile.Width >= WideTableWidth ? StagesWide(r) : StagesNarrow(r));
 
         if (r.Histogram is { } h)
         {
@@ -88,6 +76,57 @@ public static class TerminalReportRenderer
             }
         }
     }
+
+    private static Table StagesWide(LatencyReport r)
+    {
+        var stages = new Table().Border(TableBorder.Simple).Title("stages (µs)");
+        foreach (var c in new[] { "Stage", "Count", "Min", "Avg", "p50", "p90", "p99", "p99.9", "Max" })
+        {
+            stages.AddColumn(new TableColumn(c).RightAligned());
+        }
+
+        foreach (var s in r.Stages)
+        {
+            var st = s.Statistics;
+            stages.AddRow(s.Name, Units.Int(st.Count), Units.Us(st.MinNs), Units.Us(st.AvgNs), Units.Us(st.P50Ns), Units.Us(st.P90Ns), Units.Us(st.P99Ns), Units.Us(st.P999Ns), Units.Us(st.MaxNs));
+        }
+
+        return stages;
+    }
+
+    // A column per stage: five numbers a row fit 80 columns, nine did not.
+    private static Table StagesNarrow(LatencyReport r)
+    {
+        var stages = new Table().Border(TableBorder.Simple).Title("stages (µs)");
+        stages.AddColumn(new TableColumn(""));
+        foreach (var s in r.Stages)
+        {
+            stages.AddColumn(new TableColumn(ShortStageName(s.Stage)).RightAligned());
+        }
+
+        var rows = new (string Name, Func<StageStatistics, string> Value)[]
+        {
+            ("count", st => Units.Int(st.Count)), ("min", st => Units.Us(st.MinNs)), ("avg", st => Units.Us(st.AvgNs)),
+            ("p50", st => Units.Us(st.P50Ns)), ("p90", st => Units.Us(st.P90Ns)), ("p99", st => Units.Us(st.P99Ns)),
+            ("p99.9", st => Units.Us(st.P999Ns)), ("max", st => Units.Us(st.MaxNs)),
+        };
+        foreach (var (name, value) in rows)
+        {
+            stages.AddRow(new[] { name }.Concat(r.Stages.Select(s => value(s.Statistics))).ToArray());
+        }
+
+        return stages;
+    }
+
+    private static string ShortStageName(LatencyStage stage) => stage switch
+    {
+        LatencyStage.EdgeToIsr => "edge→ISR",
+        LatencyStage.IsrDuration => "ISR",
+        LatencyStage.QueueWait => "queue",
+        LatencyStage.DpcDuration => "DPC",
+        LatencyStage.EdgeToDpcStart => "edge→DPC",
+        _ => StageReport.NameOf(stage),
+    };
 
     private static void LatencyMon(IAnsiConsole console, LatencyReport r)
     {
@@ -144,7 +183,7 @@ public static class TerminalReportRenderer
             console.Write(v);
         }
 
-        var color = r.Suitable ? "green" : "red";
+        var color = r.Suitable ? "green" : r.Conclusive ? "red" : "yellow";
         console.MarkupLine($"[bold {color}]Verdict:[/] {Markup.Escape(r.Verdict)}");
     }
 
@@ -200,6 +239,12 @@ public static class TerminalReportRenderer
             console.MarkupLine($"[yellow]These figures were measured without {Markup.Escape(string.Join(", ", missing))}.[/]");
         }
 
+        if (r.CpuDmaLatency is { } dma)
+        {
+            var text = $"cpu_dma_latency: {dma.Detail}";
+            console.MarkupLine(dma.Held ? Markup.Escape(text) : $"[yellow]{Markup.Escape(text)}[/]");
+        }
+
         if (r.StealPercent is { } steal)
         {
             var text = $"hypervisor steal: {CpuTimes.Format(steal)} of the measured CPUs' time";
@@ -214,6 +259,16 @@ public static class TerminalReportRenderer
 
     /// <summary>Renders to plain text (no colours) at <paramref name="width"/> columns.</summary>
     public static string ToText(LatencyReport report, int width = 140) => PlainTextConsole.Render(width, console => Render(console, report));
+
+    /// <summary>Renders for a terminal of <paramref name="style"/>'s width, with ANSI colours when it says so.</summary>
+    public static string ToText(LatencyReport report, TerminalStyle style)
+    {
+        ArgumentNullException.ThrowIfNull(style);
+        return PlainTextConsole.Render(style.Width, style.Colour, console => Render(console, report));
+    }
+
+    /// <summary>Below this width the stage table is turned on its side (a column per stage) so that it fits 80 columns.</summary>
+    internal const int WideTableWidth = 120;
 
     internal static string StageLabel(LatencyStage stage) => StageReport.NameOf(stage);
 }
