@@ -4,12 +4,13 @@ namespace DpcPi.Reporting;
 
 /// <summary>
 /// How wide the terminal report is and whether it is coloured: colour only on a terminal, never with NO_COLOR set
-/// (no-color.org) or TERM=dumb; the width from COLUMNS, else the terminal's own, else 80 (a file or a pipe).
+/// (no-color.org) or TERM=dumb; the width from COLUMNS, else the terminal's own, else 140 for a file or a pipe (as
+/// before, so scripts that read the report see unwrapped tables).
 /// </summary>
 public sealed record TerminalStyle(int Width, bool Colour)
 {
-    /// <summary>Width for output that is no terminal and has no COLUMNS: fits any terminal it is later shown in.</summary>
-    public const int DefaultWidth = 80;
+    /// <summary>Width for output that is no terminal and has no COLUMNS.</summary>
+    public const int DefaultWidth = 140;
 
     /// <summary>The narrowest width the report lays itself out for.</summary>
     public const int MinimumWidth = 40;

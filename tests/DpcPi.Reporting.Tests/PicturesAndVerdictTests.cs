@@ -139,12 +139,12 @@ public sealed class PicturesAndVerdictTests
     }
 
     [Theory]
-    [InlineData(false, null, null, null, 0, 80, false)]
+    [InlineData(false, null, null, null, 0, 140, false)]
     [InlineData(false, null, "xterm", "132", 0, 132, false)]
     [InlineData(true, null, "xterm", null, 100, 100, true)]
     [InlineData(true, null, "xterm", "72", 100, 72, true)]
     [InlineData(true, "", "dumb", null, 80, 80, false)]
-    [InlineData(true, null, "xterm", "junk", 0, 80, true)]
+    [InlineData(true, null, "xterm", "junk", 0, 140, true)]
     public void TerminalStyle_Decide_WidthFromColumnsThenTerminalAndColourOnlyOnATerminal(bool isTerminal, string? noColor, string? term, string? columns, int windowWidth, int width, bool colour)
     {
         Assert.Equal(new TerminalStyle(width, colour), TerminalStyle.Decide(isTerminal, noColor, term, columns, windowWidth));
