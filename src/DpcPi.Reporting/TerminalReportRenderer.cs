@@ -154,9 +154,12 @@ public static class TerminalReportRenderer
         if (r.Dpcs.Count > 0)
         {
             var d = new Table().Border(TableBorder.Simple).Title("DPC routines");
-            foreach (var c in new[] { "Routine", "Runs", "Coalesced", "Exceptions", "Avg µs", "p99 µs", "Max µs" })
+            var narrow = console.Profile.Width < WideTableWidth;
+            var headers = narrow ? new[] { "Routine", "Runs", "Coal.", "Exc.", "Avg µs", "p99 µs", "Max µs" } : ["Routine", "Runs", "Coalesced", "Exceptions", "Avg µs", "p99 µs", "Max µs"];
+            foreach (var c in headers)
             {
-                d.AddColumn(new TableColumn(c));
+                // Numbers never wrap (a wrapped 1469.7/77 reads as two figures); names do.
+                d.AddColumn(c == "Routine" ? new TableColumn(c) : new TableColumn(c).NoWrap());
             }
 
             foreach (var x in r.Dpcs)
@@ -169,10 +172,14 @@ public static class TerminalReportRenderer
 
         if (r.Vectors.Count > 0)
         {
-            var v = new Table().Border(TableBorder.Simple).Title("interrupt vectors");
-            foreach (var c in new[] { "Vector", "Name", "Count", "Unhandled", "Slow ISRs", "Max ISR µs", "edge→ISR p99 µs", "edge→DPC p99 µs" })
+            var v = new Table().Border(TableBorder.Simple).Title("interrupt vectors (times in µs)");
+            var narrow = console.Profile.Width < WideTableWidth;
+            var headers = narrow
+                ? new[] { "Vec", "Name", "Count", "Unh.", "Slow", "ISR max", "→ISR p99", "→DPC p99" }
+                : ["Vector", "Name", "Count", "Unhandled", "Slow ISRs", "Max ISR µs", "edge→ISR p99 µs", "edge→DPC p99 µs"];
+            foreach (var c in headers)
             {
-                v.AddColumn(new TableColumn(c));
+                v.AddColumn(c == "Name" ? new TableColumn(c) : new TableColumn(c).NoWrap());
             }
 
             foreach (var x in r.Vectors)
