@@ -108,7 +108,7 @@ public static class SvgPlotWriter
 
         LatencyTicksOnX(sb, axis, HistTop, HistBottom, "histogram-tick");
         Axes(sb, HistTop, HistBottom);
-        var binWidth = (double)(Right - Left) / bins.Length;
+        var binWidth = (Right - Left) / (axis.Decades * BinsPerDecade); // the last bin may run past the axis' end: clipped below
         for (var i = 0; i < bins.Length; i++)
         {
             if (bins[i] == 0)
@@ -119,7 +119,8 @@ public static class SvgPlotWriter
             var from = axis.LowUs * Math.Pow(10, (double)i / BinsPerDecade);
             var to = axis.LowUs * Math.Pow(10, (double)(i + 1) / BinsPerDecade);
             var y = CountY(bins[i]);
-            sb.Append(Inv($"<rect class=\"hist-bar\" x=\"{Left + (i * binWidth) + 0.5:0.##}\" y=\"{y:0.##}\" width=\"{Math.Max(0.5, binWidth - 1):0.##}\" height=\"{HistBottom - y:0.##}\" fill=\"{HistColor}\"><title>{Escape(LogAxis.Label(from))} – {Escape(LogAxis.Label(to))}: {bins[i]} samples</title></rect>\n"));
+            var x0 = Left + (i * binWidth) + 0.5;
+            sb.Append(Inv($"<rect class=\"hist-bar\" x=\"{x0:0.##}\" y=\"{y:0.##}\" width=\"{Math.Max(0.5, Math.Min(binWidth - 1, Right - x0)):0.##}\" height=\"{HistBottom - y:0.##}\" fill=\"{HistColor}\"><title>{Escape(LogAxis.Label(from))} – {Escape(LogAxis.Label(to))}: {bins[i]} samples</title></rect>\n"));
         }
 
         var s = report.EdgeToDpcStart.Statistics;
@@ -132,9 +133,7 @@ public static class SvgPlotWriter
                 var (id, label, color) = Markers[m];
                 var x = X(values[m] / 1000.0);
                 sb.Append(Inv($"<line id=\"{id}-marker\" class=\"marker\" x1=\"{x:0.##}\" y1=\"{HistTop}\" x2=\"{x:0.##}\" y2=\"{HistBottom}\" stroke=\"{color}\" stroke-width=\"1.5\"/>\n"));
-                var nearRight = x > Right - 90; // a label past the plot's edge would be cut off: put it left of the line
-                Text(sb, nearRight ? x - 3 : x + 3, HistTop + 12 + (m * 13), $"{label} {LogAxis.Label(values[m] / 1000.0)}", nearRight ? "end" : "start", 10, null, fill: color);
-                legend.Add(("line", color, label));
+                legend.Add(("line", color, $"{label} {LogAxis.Label(values[m] / 1000.0)}")); // values in the legend: labels on the plot collide
             }
         }
         else
