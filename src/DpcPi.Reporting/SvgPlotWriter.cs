@@ -108,7 +108,7 @@ public static class SvgPlotWriter
 
         LatencyTicksOnX(sb, axis, HistTop, HistBottom, "histogram-tick");
         Axes(sb, HistTop, HistBottom);
-        var binWidth = (Right - Left) / (axis.Decades * BinsPerDecade); // the last bin may run past the axis' end: clipped below
+        var binWidth = (Right - Left) / (axis.Decades * BinsPerDecade);
         for (var i = 0; i < bins.Length; i++)
         {
             if (bins[i] == 0)
@@ -119,8 +119,8 @@ public static class SvgPlotWriter
             var from = axis.LowUs * Math.Pow(10, (double)i / BinsPerDecade);
             var to = axis.LowUs * Math.Pow(10, (double)(i + 1) / BinsPerDecade);
             var y = CountY(bins[i]);
-            var x0 = Left + (i * binWidth) + 0.5;
-            sb.Append(Inv($"<rect class=\"hist-bar\" x=\"{x0:0.##}\" y=\"{y:0.##}\" width=\"{Math.Max(0.5, Math.Min(binWidth - 1, Right - x0)):0.##}\" height=\"{HistBottom - y:0.##}\" fill=\"{HistColor}\"><title>{Escape(LogAxis.Label(from))} – {Escape(LogAxis.Label(to))}: {bins[i]} samples</title></rect>\n"));
+            var x0 = Math.Min(Left + (i * binWidth), Right - binWidth) + 0.5; // a value at the axis' end keeps a whole bar
+            sb.Append(Inv($"<rect class=\"hist-bar\" x=\"{x0:0.##}\" y=\"{y:0.##}\" width=\"{Math.Max(0.5, binWidth - 1):0.##}\" height=\"{HistBottom - y:0.##}\" fill=\"{HistColor}\"><title>{Escape(LogAxis.Label(from))} – {Escape(LogAxis.Label(to))}: {bins[i]} samples</title></rect>\n"));
         }
 
         var s = report.EdgeToDpcStart.Statistics;

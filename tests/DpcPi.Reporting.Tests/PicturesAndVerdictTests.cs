@@ -167,6 +167,9 @@ public sealed class PicturesAndVerdictTests
             Assert.Single(g.Descendants(Svg + "g"), e => (string?)e.Attribute("class") == "legend");
         }
 
+        var histBars = svg.Descendants(Svg + "rect").Where(e => (string?)e.Attribute("class") == "hist-bar").ToArray();
+        Assert.Equal(3, histBars.Length); // 8 µs, 43 µs and the single 10 ms sample, each a visible bar inside the plot
+        Assert.All(histBars, b => Assert.True(Attr(b, "height") > 5 && Attr(b, "width") > 5 && Attr(b, "x") + Attr(b, "width") <= 930.5, b.ToString()));
         var bars = svg.Descendants(Svg + "rect").Where(e => (string?)e.Attribute("class") == "bar").Select(e => Attr(e, "height")).ToArray();
         Assert.Equal(OutlierKernel.Seconds, bars.Length);
         Assert.True(bars.Min() > 40, $"the lowest per-second bar is {bars.Min()} px high beside a 10 ms one");
