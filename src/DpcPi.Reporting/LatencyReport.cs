@@ -32,6 +32,15 @@ public sealed class LatencyReport
     /// <summary>The hypervisor's steal of the measured CPUs' time during the run (%), null where unknown (see <see cref="ReportContext.StealPercent"/>).</summary>
     public double? StealPercent { get; init; }
 
+    /// <summary>Whether /dev/cpu_dma_latency was held at 0 during the measured run (cyclictest --latency); null where not asked or unknown.</summary>
+    public CpuDmaLatencyStatus? CpuDmaLatency { get; init; }
+
+    /// <summary>Fewer edge→DPC-start samples than this give no verdict, only "inconclusive" (see <see cref="ReportContext.MinimumSamples"/>).</summary>
+    public long MinimumSamples { get; init; }
+
+    /// <summary>A measured run shorter than this gives no verdict (see <see cref="ReportContext.MinimumDuration"/>).</summary>
+    public long MinimumDurationNs { get; init; }
+
     /// <summary>The five stages in <see cref="LatencyStage"/> order.</summary>
     public required IReadOnlyList<StageReport> Stages { get; init; }
 
@@ -94,13 +103,37 @@ public sealed class LatencyReport
     /// <summary>% of the cores' time spent in DPC routines.</summary>
     public double DpcPercent => DurationNs <= 0 || CoreCount == 0 ? 0 : 100.0 * TimeInDpcNs / ((double)DurationNs * CoreCount);
 
-    /// <summary>True when p99.9 and max of edge→DPC-start are below the deadline (and something was measured).</summary>
+    /// <summary>True when the run had enough samples and time for a verdict (<see cref="MinimumSamples"/>, <see cref="MinimumDurationNs"/>).</summary>
+    public bool Conclusive
+    {
+        get
+        {
+            var count = EdgeToDpcStart.Statistics.Count;
+            return count > 0 && count >= MinimumSamples && DurationNs >= MinimumDurationNs;
+        }
+    }
+
+    /// <summary>True when the run was <see cref="Conclusive"/> and p99.9 and max of edge→DPC-start are below the deadline.</summary>
     public bool Suitable
     {
         get
         {
             var s = EdgeToDpcStart.Statistics;
-            return s.Count > 0 && s.P999Ns < DeadlineNs && s.MaxNs < DeadlineNs;
+            return Conclusive && s.P999Ns < DeadlineNs && s.MaxNs < DeadlineNs;
+        }
+    }
+
+    /// <summary>The verdict in a few words, for a picture's caption: "suitable at 1 ms", "not suitable at 1 ms", "inconclusive: 3 samples".</summary>
+    public string ShortVerdict
+    {
+        get
+        {
+            var deadline = LogAxis.Label(DeadlineNs / 1000.0);
+            var count = EdgeToDpcStart.Statistics.Count;
+            return count == 0 ? "no verdict: no interrupt reached a DPC"
+                : !Conclusive ? $"inconclusive: {Units.Int(count)} samples in {Units.Fixed(DurationNs / 1e9, 1)} s (a verdict needs {Units.Int(MinimumSamples)} samples and {Units.Fixed(MinimumDurationNs / 1e9, 1)} s)"
+                : Suitable ? $"verdict: suitable for real-time work at a deadline of {deadline}"
+                : $"verdict: not suitable for real-time work at a deadline of {deadline}";
         }
     }
 
@@ -115,6 +148,11 @@ public sealed class LatencyReport
             if (s.Count == 0)
             {
                 text = $"No interrupt reached a DPC: nothing to judge at a deadline of {deadline} µs.";
+            }
+            else if (!Conclusive)
+            {
+                // A handful of samples says nothing about p99.9 or the rare stall: no verdict either way.
+                text = $"Inconclusive: {Units.Int(s.Count)} samples in {Units.Fixed(DurationNs / 1e9, 3)} s; a verdict at a deadline of {deadline} µs needs at least {Units.Int(MinimumSamples)} samples and {Units.Fixed(MinimumDurationNs / 1e9, 1)} s of measured run (raise -l or -D). So far edge→DPC-start p99 is {Units.Us(s.P99Ns)} µs and the maximum {Units.Us(s.MaxNs)} µs{(s.MaxNs >= DeadlineNs ? ", already at or above the deadline" : "")}.";
             }
             else if (Suitable)
             {
@@ -170,6 +208,7 @@ public sealed class LatencyReport
             MergedEdges = run.MergedEvents,
             Duration = run.Duration,
             StealPercent = run.StealPercent,
+            CpuDmaLatency = run.CpuDmaLatency,
             RunInfo = info,
         });
         report.Service = service;
@@ -245,6 +284,9 @@ public sealed class LatencyReport
             RunInfo = new Dictionary<string, string>(context.RunInfo),
             Guarantees = new GuaranteesReport(guarantees.Realtime, guarantees.Pinned, guarantees.MemoryLocked, guarantees.Notes),
             StealPercent = context.StealPercent,
+            CpuDmaLatency = context.CpuDmaLatency,
+            MinimumSamples = context.MinimumSamples,
+            MinimumDurationNs = (long)(context.MinimumDuration.TotalMilliseconds * 1_000_000),
             Stages = stages,
             Cores = cores,
             Vectors = vectors,

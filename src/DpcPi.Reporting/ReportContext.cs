@@ -31,6 +31,21 @@ public sealed record ReportContext
     /// </summary>
     public double? StealPercent { get; init; }
 
+    /// <summary>Whether /dev/cpu_dma_latency was held at 0 during the run; null where not asked or unknown.</summary>
+    public DpcPi.Platform.CpuDmaLatencyStatus? CpuDmaLatency { get; init; }
+
+    /// <summary>
+    /// Fewer edge→DPC-start samples give "inconclusive" instead of a verdict. 1000 is the fewest for which p99.9 is
+    /// a measured sample rather than the maximum; cyclictest's users run for minutes.
+    /// </summary>
+    public long MinimumSamples { get; init; } = DefaultMinimumSamples;
+
+    /// <summary>A shorter measured run gives "inconclusive" instead of a verdict (1 s: at least one full per-second maximum).</summary>
+    public TimeSpan MinimumDuration { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The default of <see cref="MinimumSamples"/>.</summary>
+    public const long DefaultMinimumSamples = 1000;
+
     /// <summary>Free-form key/values printed and written with the report (command line, board, kernel version, ...).</summary>
     public IReadOnlyDictionary<string, string> RunInfo { get; init; } = new Dictionary<string, string>();
 }

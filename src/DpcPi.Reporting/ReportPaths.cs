@@ -14,10 +14,13 @@ public sealed record ReportPaths
 
     public string? Svg { get; init; }
 
+    /// <summary>The SVG plot rendered to PNG (<see cref="PngPlotWriter"/>).</summary>
+    public string? Png { get; init; }
+
     /// <summary>The plain-text terminal report.</summary>
     public string? Text { get; init; }
 
-    /// <summary>The standard file names inside <paramref name="directory"/> (prefix-json, .hgrm, .csv, -timeline.csv, .svg, .txt).</summary>
+    /// <summary>The standard file names inside <paramref name="directory"/> (prefix-json, .hgrm, .csv, -timeline.csv, .svg, .png, .txt).</summary>
     public static ReportPaths InDirectory(string directory, string prefix = "latency") => new()
     {
         Json = Path.Combine(directory, prefix + ".json"),
@@ -25,6 +28,7 @@ public sealed record ReportPaths
         Csv = Path.Combine(directory, prefix + ".csv"),
         TimelineCsv = Path.Combine(directory, prefix + "-timeline.csv"),
         Svg = Path.Combine(directory, prefix + ".svg"),
+        Png = Path.Combine(directory, prefix + ".png"),
         Text = Path.Combine(directory, prefix + ".txt"),
     };
 }

@@ -21,6 +21,7 @@ public static class ReportWriter
         OutputFile.Check(paths.Csv, "--csv");
         OutputFile.Check(paths.TimelineCsv, "--out (timeline csv)");
         OutputFile.Check(paths.Svg, "--svg");
+        OutputFile.Check(paths.Png, "--png");
         OutputFile.Check(paths.Text, "--out (text)");
     }
 
@@ -38,6 +39,11 @@ public static class ReportWriter
         WriteText(paths.Csv, w => CsvReportWriter.WriteStatistics(w, report));
         WriteText(paths.TimelineCsv, w => CsvReportWriter.WriteTimeline(w, report));
         WriteText(paths.Svg, w => SvgPlotWriter.Write(w, report));
+        if (paths.Png is { } png && PngPlotWriter.Available)
+        {
+            OutputFile.Write(png, stream => PngPlotWriter.Write(stream, report));
+        }
+
         WriteText(paths.Text, w => w.Write(TerminalReportRenderer.ToText(report)));
     }
 

@@ -51,19 +51,7 @@ public static class TerminalReportRenderer
         t.AddRow("all", Markup.Escape(r.Source), "*", Units.Int(all.Count), Units.Us(all.MinNs), Units.Us(all.AvgNs), Units.Us(all.P99Ns), Units.Us(all.MaxNs));
         console.Write(t);
 
-        var stages = new Table().Border(TableBorder.Simple).Title("stages (µs)");
-        foreach (var c in new[] { "Stage", "Count", "Min", "Avg", "p50", "p90", "p99", "p99.9", "Max" })
-        {
-            stages.AddColumn(new TableColumn(c).RightAligned());
-        }
-
-        foreach (var s in r.Stages)
-        {
-            var st = s.Statistics;
-            stages.AddRow(s.Name, Units.Int(st.Count), Units.Us(st.MinNs), Units.Us(st.AvgNs), Units.Us(st.P50Ns), Units.Us(st.P90Ns), Units.Us(st.P99Ns), Units.Us(st.P999Ns), Units.Us(st.MaxNs));
-        }
-
-        console.Write(stages);
+        console.Write(console.Profile.Width >= WideTableWidth ? StagesWide(r) : StagesNarrow(r));
 
         if (r.Histogram is { } h)
         {
@@ -88,6 +76,57 @@ public static class TerminalReportRenderer
             }
         }
     }
+
+    private static Table StagesWide(LatencyReport r)
+    {
+        var stages = new Table().Border(TableBorder.Simple).Title("stages (µs)");
+        foreach (var c in new[] { "Stage", "Count", "Min", "Avg", "p50", "p90", "p99", "p99.9", "Max" })
+        {
+            stages.AddColumn(new TableColumn(c).RightAligned());
+        }
+
+        foreach (var s in r.Stages)
+        {
+            var st = s.Statistics;
+            stages.AddRow(s.Name, Units.Int(st.Count), Units.Us(st.MinNs), Units.Us(st.AvgNs), Units.Us(st.P50Ns), Units.Us(st.P90Ns), Units.Us(st.P99Ns), Units.Us(st.P999Ns), Units.Us(st.MaxNs));
+        }
+
+        return stages;
+    }
+
+    // A column per stage: five numbers a row fit 80 columns, nine did not.
+    private static Table StagesNarrow(LatencyReport r)
+    {
+        var stages = new Table().Border(TableBorder.Simple).Title("stages (µs)");
+        stages.AddColumn(new TableColumn(""));
+        foreach (var s in r.Stages)
+        {
+            stages.AddColumn(new TableColumn(ShortStageName(s.Stage)).RightAligned());
+        }
+
+        var rows = new (string Name, Func<StageStatistics, string> Value)[]
+        {
+            ("count", st => Units.Int(st.Count)), ("min", st => Units.Us(st.MinNs)), ("avg", st => Units.Us(st.AvgNs)),
+            ("p50", st => Units.Us(st.P50Ns)), ("p90", st => Units.Us(st.P90Ns)), ("p99", st => Units.Us(st.P99Ns)),
+            ("p99.9", st => Units.Us(st.P999Ns)), ("max", st => Units.Us(st.MaxNs)),
+        };
+        foreach (var (name, value) in rows)
+        {
+            stages.AddRow(new[] { name }.Concat(r.Stages.Select(s => value(s.Statistics))).ToArray());
+        }
+
+        return stages;
+    }
+
+    private static string ShortStageName(LatencyStage stage) => stage switch
+    {
+        LatencyStage.EdgeToIsr => "edge→ISR",
+        LatencyStage.IsrDuration => "ISR",
+        LatencyStage.QueueWait => "queue",
+        LatencyStage.DpcDuration => "DPC",
+        LatencyStage.EdgeToDpcStart => "edge→DPC",
+        _ => StageReport.NameOf(stage),
+    };
 
     private static void LatencyMon(IAnsiConsole console, LatencyReport r)
     {
@@ -115,9 +154,12 @@ public static class TerminalReportRenderer
         if (r.Dpcs.Count > 0)
         {
             var d = new Table().Border(TableBorder.Simple).Title("DPC routines");
-            foreach (var c in new[] { "Routine", "Runs", "Coalesced", "Exceptions", "Avg µs", "p99 µs", "Max µs" })
+            var narrow = console.Profile.Width < WideTableWidth;
+            var headers = narrow ? new[] { "Routine", "Runs", "Coal.", "Exc.", "Avg µs", "p99 µs", "Max µs" } : ["Routine", "Runs", "Coalesced", "Exceptions", "Avg µs", "p99 µs", "Max µs"];
+            foreach (var c in headers)
             {
-                d.AddColumn(new TableColumn(c));
+                // Numbers never wrap (a wrapped 1469.7/77 reads as two figures); names do.
+                d.AddColumn(c == "Routine" ? new TableColumn(c) : new TableColumn(c).NoWrap());
             }
 
             foreach (var x in r.Dpcs)
@@ -130,10 +172,14 @@ public static class TerminalReportRenderer
 
         if (r.Vectors.Count > 0)
         {
-            var v = new Table().Border(TableBorder.Simple).Title("interrupt vectors");
-            foreach (var c in new[] { "Vector", "Name", "Count", "Unhandled", "Slow ISRs", "Max ISR µs", "edge→ISR p99 µs", "edge→DPC p99 µs" })
+            var v = new Table().Border(TableBorder.Simple).Title("interrupt vectors (times in µs)");
+            var narrow = console.Profile.Width < WideTableWidth;
+            var headers = narrow
+                ? new[] { "Vec", "Name", "Count", "Unh.", "Slow", "ISR max", "→ISR p99", "→DPC p99" }
+                : ["Vector", "Name", "Count", "Unhandled", "Slow ISRs", "Max ISR µs", "edge→ISR p99 µs", "edge→DPC p99 µs"];
+            foreach (var c in headers)
             {
-                v.AddColumn(new TableColumn(c));
+                v.AddColumn(c == "Name" ? new TableColumn(c) : new TableColumn(c).NoWrap());
             }
 
             foreach (var x in r.Vectors)
@@ -144,7 +190,7 @@ public static class TerminalReportRenderer
             console.Write(v);
         }
 
-        var color = r.Suitable ? "green" : "red";
+        var color = r.Suitable ? "green" : r.Conclusive ? "red" : "yellow";
         console.MarkupLine($"[bold {color}]Verdict:[/] {Markup.Escape(r.Verdict)}");
     }
 
@@ -200,6 +246,12 @@ public static class TerminalReportRenderer
             console.MarkupLine($"[yellow]These figures were measured without {Markup.Escape(string.Join(", ", missing))}.[/]");
         }
 
+        if (r.CpuDmaLatency is { } dma)
+        {
+            var text = $"cpu_dma_latency: {dma.Detail}";
+            console.MarkupLine(dma.Held ? Markup.Escape(text) : $"[yellow]{Markup.Escape(text)}[/]");
+        }
+
         if (r.StealPercent is { } steal)
         {
             var text = $"hypervisor steal: {CpuTimes.Format(steal)} of the measured CPUs' time";
@@ -214,6 +266,16 @@ public static class TerminalReportRenderer
 
     /// <summary>Renders to plain text (no colours) at <paramref name="width"/> columns.</summary>
     public static string ToText(LatencyReport report, int width = 140) => PlainTextConsole.Render(width, console => Render(console, report));
+
+    /// <summary>Renders for a terminal of <paramref name="style"/>'s width, with ANSI colours when it says so.</summary>
+    public static string ToText(LatencyReport report, TerminalStyle style)
+    {
+        ArgumentNullException.ThrowIfNull(style);
+        return PlainTextConsole.Render(style.Width, style.Colour, console => Render(console, report));
+    }
+
+    /// <summary>Below this width the stage table is turned on its side (a column per stage) so that it fits 80 columns.</summary>
+    internal const int WideTableWidth = 120;
 
     internal static string StageLabel(LatencyStage stage) => StageReport.NameOf(stage);
 }

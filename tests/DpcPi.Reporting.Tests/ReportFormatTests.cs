@@ -160,7 +160,7 @@ public sealed class ReportFormatTests
         Assert.Contains("Latency by percentile distribution", texts);
         Assert.Contains("Maximum latency per second", texts);
         Assert.Contains("99%", texts);
-        Assert.Contains("Latency (µs)", texts);
+        Assert.Contains("Latency (log scale)", texts);
         Assert.Contains(texts, t => t.StartsWith("deadline 200 µs", StringComparison.Ordinal));
     }
 

@@ -72,7 +72,8 @@ internal sealed class ReportScenario : IDisposable
     /// <summary>edge→DPC-start of event i (0-based), ns.</summary>
     public static long Latency(int i) => EdgeToIsrNs + IsrNs + ((i + 1) * 1_000L);
 
-    public LatencyReport Report(long deadlineNs = 200_000, int histogramLimitUs = 0, double? stealPercent = null) => LatencyReport.FromKernel(Kernel, new ReportContext
+    /// <summary>The report; its 100 samples are enough for a verdict unless <paramref name="minimumSamples"/> asks for more.</summary>
+    public LatencyReport Report(long deadlineNs = 200_000, int histogramLimitUs = 0, double? stealPercent = null, long minimumSamples = Events) => LatencyReport.FromKernel(Kernel, new ReportContext
     {
         Source = "fake",
         DeadlineNs = deadlineNs,
@@ -81,6 +82,7 @@ internal sealed class ReportScenario : IDisposable
         MergedEdges = 3,
         Duration = TimeSpan.FromSeconds(1),
         StealPercent = stealPercent,
+        MinimumSamples = minimumSamples,
         RunInfo = new Dictionary<string, string> { ["board"] = "test" },
     });
 

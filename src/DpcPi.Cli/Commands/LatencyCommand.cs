@@ -39,9 +39,9 @@ internal sealed class LatencyCommand : ICommand
           -h, --histogram US         print a 1 µs-bucket histogram up to US µs with overflows
           -q, --quiet                no per-second lines, only the final report
               --json FILE            write the report as JSON (docs/latency-report.schema.json)
-              --hgrm FILE / --csv FILE / --svg FILE   HdrHistogram percentile text, CSV, SVG plot
+              --hgrm FILE / --csv FILE / --svg FILE / --png FILE   HdrHistogram percentile text, CSV, SVG plot, PNG
               --out DIR              write every format into DIR: latency.json, latency.hgrm, latency.csv,
-                                     latency-timeline.csv, latency.svg, latency.txt
+                                     latency-timeline.csv, latency.svg, latency.png, latency.txt
 
         also:
           --wait-strategy blocking|spin-then-block|busy-spin   how idle DPC workers wait (default spin-then-block)
@@ -80,14 +80,14 @@ internal sealed class LatencyCommand : ICommand
         progress?.Join();
         session.Stop();
         var report = LatencyReport.FromRun(session.Result(), deadlineUs * 1000, (int)histogramUs);
-        output.Write(TerminalReportRenderer.ToText(report));
+        output.Write(TerminalReportRenderer.ToText(report, TerminalStyle.Detect(output)));
         var paths = requested;
         ReportWriter.WriteAll(report, paths);
-        foreach (var (kind, path) in new[] { ("json", paths.Json), ("hgrm", paths.Hgrm), ("csv", paths.Csv), ("svg", paths.Svg) })
+        foreach (var (kind, path) in new[] { ("json", paths.Json), ("hgrm", paths.Hgrm), ("csv", paths.Csv), ("svg", paths.Svg), ("png", paths.Png) })
         {
             if (path is not null)
             {
-                output.WriteLine($"{kind} report: {path}");
+                output.WriteLine(kind == "png" && !PngPlotWriter.Available ? $"png report: not written ({PngPlotWriter.UnavailableReason})" : $"{kind} report: {path}");
             }
         }
 
@@ -122,6 +122,7 @@ internal sealed class LatencyCommand : ICommand
             Hgrm = r.String(null, "hgrm") ?? paths.Hgrm,
             Csv = r.String(null, "csv") ?? paths.Csv,
             Svg = r.String(null, "svg") ?? paths.Svg,
+            Png = r.String(null, "png") ?? paths.Png,
         };
         var deadlineUs = r.Integer(null, "deadline", 1, 10_000_000) ?? 1000;
         if (r.Integer(null, "tick", 100, 1_000_000) is { } tickUs)
@@ -150,7 +151,7 @@ internal sealed class LatencyCommand : ICommand
             var progress = options.Loops > 0 ? $" {100.0 * session.Interrupts / options.Loops,5:F1}%" : string.Empty;
             lock (output)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"T:{second + 1,4}s{progress} C:{session.Interrupts,9} max(this s):{max / 1000.0,9:F1} µs  Max:{total.Max / 1000.0,9:F1} µs  Avg:{total.Mean / 1000.0,7:F1} µs"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"T:{second + 1,4}s{progress} C:{session.Interrupts,9} max/s:{max / 1000.0,9:F1} µs  Max:{total.Max / 1000.0,9:F1} µs  Avg:{total.Mean / 1000.0,7:F1} µs"));
             }
 
             second++;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DpcPi.Platform;
 
 namespace DpcPi.Measurement;
 
@@ -44,6 +45,9 @@ public sealed record LatencyRun
     /// <summary>What the source's figures cannot show, or null.</summary>
     public string? SourceCaveat { get; init; }
 
+    /// <summary>Whether /dev/cpu_dma_latency was held at 0 during the measured run; null when not asked to.</summary>
+    public CpuDmaLatencyStatus? CpuDmaLatency { get; init; }
+
     public required KernelSnapshot Snapshot { get; init; }
 
     /// <summary>The run's facts as the report's run_info: one set of keys for every front-end.</summary>
@@ -84,6 +88,7 @@ public sealed record LatencyRun
         Stimulus = session.StimulusSummary,
         SourceCaveat = session.SourceCaveat,
         GcDuringRun = session.GcDuringRun,
+        CpuDmaLatency = session.CpuDmaLatency,
         Snapshot = snapshot,
     };
 }

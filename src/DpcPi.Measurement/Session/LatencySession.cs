@@ -14,6 +14,7 @@ public sealed class LatencySession : IDisposable
     private readonly LatencySessionOptions _options;
     private readonly LatencyRig _rig;
     private GcCounts _gcAtStart;
+    private Platform.CpuDmaLatency? _cpuDmaLatency;
     private GcCounts? _gcDuringRun;
 
     /// <summary>Takes the options as they are: front-ends call <see cref="LatencySessionOptions.Validate"/> first to word its errors their way.</summary>
@@ -114,8 +115,14 @@ public sealed class LatencySession : IDisposable
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         _gcAtStart = GcCounts.Now();
+        // Held for the measured run only, as cyclictest --latency holds it: no CPU may sleep in a deep idle state.
+        _cpuDmaLatency = _options.HoldCpuDmaLatency ? Platform.CpuDmaLatency.Hold(_options.CpuDmaLatencyPath) : null;
+        CpuDmaLatency = _cpuDmaLatency?.Status;
         _rig.Start();
     }
+
+    /// <summary>After <see cref="Start"/>: whether the measured run held /dev/cpu_dma_latency at 0 (and why not); null when not asked to.</summary>
+    public CpuDmaLatencyStatus? CpuDmaLatency { get; private set; }
 
     /// <summary>After <see cref="Stop"/>: the garbage collections (each stops every managed thread, the ISR's and the DPCs' too) during the measured run.</summary>
     public GcCounts? GcDuringRun => _gcDuringRun;
@@ -128,12 +135,17 @@ public sealed class LatencySession : IDisposable
     {
         _rig.Stop();
         _gcDuringRun ??= _rig.Started ? GcCounts.Now() - _gcAtStart : null;
+        _cpuDmaLatency?.Dispose();
     }
 
     /// <summary>After <see cref="Stop"/>: the run report, the session's own counts and one full snapshot of the kernel.</summary>
     public LatencyRun Result() => LatencyRun.Of(this, KernelSnapshot.Take(Kernel));
 
-    public void Dispose() => _rig.Dispose();
+    public void Dispose()
+    {
+        _rig.Dispose();
+        _cpuDmaLatency?.Dispose();
+    }
 }
 
 /// <summary>Garbage collections by generation and their total pause, as the runtime counts them.</summary>

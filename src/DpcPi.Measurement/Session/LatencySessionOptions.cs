@@ -68,6 +68,12 @@ public sealed class LatencySessionOptions
     /// </summary>
     public static KernelOptions DefaultKernel() => new() { RunLocalDpcsOnIsrThread = true };
 
+    /// <summary>Hold /dev/cpu_dma_latency at 0 during the measured run (cyclictest --latency); without permission the run goes on and says so.</summary>
+    public bool HoldCpuDmaLatency { get; set; } = true;
+
+    /// <summary>The PM QoS device (tests point it elsewhere).</summary>
+    public string CpuDmaLatencyPath { get; set; } = Platform.CpuDmaLatency.DevicePath;
+
     /// <summary>
     /// Before the measured run, the same source drives a throwaway kernel for this long, so the JIT has
     /// compiled (and tiered up) the whole ISR→DPC path before anything is recorded: otherwise the first

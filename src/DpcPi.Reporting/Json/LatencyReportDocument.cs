@@ -20,6 +20,7 @@ internal sealed record LatencyReportDocument(
     long Coalesced,
     long Watchdog,
     double? StealPercent,
+    CpuDmaLatencyDocument? CpuDmaLatency,
     VerdictDocument Verdict,
     double IsrPercent,
     double DpcPercent,
@@ -49,7 +50,10 @@ internal sealed record StatisticsDocument(long Count, long MinNs, double AvgNs, 
     }
 }
 
-internal sealed record VerdictDocument(bool Suitable, string Text);
+internal sealed record VerdictDocument(bool Suitable, bool Inconclusive, long MinimumSamples, long MinimumDurationNs, string Text);
+
+/// <summary>Whether /dev/cpu_dma_latency was held at 0 during the measured run, and why not.</summary>
+internal sealed record CpuDmaLatencyDocument(bool Held, string Detail);
 
 internal sealed record CoreDocument(
     int Cpu,

@@ -63,7 +63,7 @@
     if ($("notes").innerHTML !== notes) $("notes").innerHTML = notes;
 
     drawTimeline(s);
-    renderStages(s.stages);
+    renderStages(s.stages, s.deadlineUs || 1000);
     renderCpus(s.cpus);
     renderVectors(s.vectors);
     text("updated", "· updated " + new Date(s.takenAtUnixMs).toLocaleTimeString());
@@ -76,6 +76,39 @@
     return (h ? h + "h " : "") + (h || m ? m + "m " : "") + r + "s";
   }
 
+  // A log latency axis (1-2-5 ticks, µs/ms labels), as the SVG report draws it: one 10 ms spike no longer
+  // presses every other second, and the deadline, into the bottom pixel.
+  function floor125(v) {
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    let best = p;
+    for (const m of [1, 2, 5]) if (m * p <= v * (1 + 1e-9)) best = m * p;
+    return best;
+  }
+  function ceil125(v) {
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (const m of [1, 2, 5, 10]) if (m * p >= v * (1 - 1e-9)) return m * p;
+    return 10 * p;
+  }
+  function round12(v) { return Number(v.toPrecision(12)); }
+  function logTicks(lo, hi) {
+    const decadesOnly = Math.log10(hi / lo) > 4;
+    const ticks = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of decadesOnly ? [1] : [1, 2, 5]) {
+        const v = round12(m * Math.pow(10, e));
+        if (v >= lo * 0.999 && v <= hi * 1.001) ticks.push(v);
+      }
+    }
+    return ticks;
+  }
+  function axisLabel(v) {
+    const n = (x) => String(round12(x));
+    if (v < 1) return n(v * 1000) + " ns";
+    if (v < 1000) return n(v) + " µs";
+    if (v < 1000000) return n(v / 1000) + " ms";
+    return n(v / 1000000) + " s";
+  }
+
   function drawTimeline(s) {
     const canvas = $("timeline");
     const dpr = window.devicePixelRatio || 1;
@@ -85,55 +118,76 @@
     ctx.scale(dpr, dpr);
     ctx.clearRect(0, 0, w, h);
     const css = getComputedStyle(document.documentElement);
-    const colors = { ok: css.getPropertyValue("--ok"), warn: css.getPropertyValue("--warn"), bad: css.getPropertyValue("--bad"), line: css.getPropertyValue("--line"), muted: css.getPropertyValue("--muted") };
+    const colors = { ok: css.getPropertyValue("--ok"), warn: css.getPropertyValue("--warn"), bad: css.getPropertyValue("--bad"), line: css.getPropertyValue("--line"), muted: css.getPropertyValue("--muted"), accent: css.getPropertyValue("--accent") };
     const values = (s.timeline && s.timeline.maxUs) || [];
     const first = (s.timeline && s.timeline.firstSecond) || 0;
-    const slots = 120, left = 56, right = 8, top = 10, bottom = 22;
+    const slots = 120, left = 64, right = 8, top = 10, bottom = 22;
     const plotW = w - left - right, plotH = h - top - bottom;
-    const peak = Math.max(1, s.absoluteMaxUs || 0, ...values);
-    const scale = niceCeil(peak);
+    const deadline = s.deadlineUs || 1000;
+    const positive = values.filter((v) => v > 0);
+    // The floor sits below the typical second (half of p50 or of the lowest maximum), so ordinary seconds keep visible bars.
+    const headline = (s.stages || []).find((x) => x.stage === "edge_to_dpc_start");
+    const typical = Math.min(deadline, ...positive, headline && headline.p50Us > 0 ? headline.p50Us : Infinity);
+    const lo = floor125(Math.max(0.001, typical / 2));
+    let hi = ceil125(Math.max(deadline, s.absoluteMaxUs || 0, ...positive));
+    if (hi <= lo) hi = ceil125(lo * 1.01);
+    const frac = (v) => (v <= lo ? 0 : Math.min(1, Math.log10(v / lo) / Math.log10(hi / lo)));
+    const yOf = (v) => top + plotH - frac(v) * plotH;
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillStyle = colors.muted; ctx.strokeStyle = colors.line; ctx.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const y = top + plotH - (plotH * i) / 4;
+    const ticks = logTicks(lo, hi);
+    ticks.forEach((v) => {
+      const y = Math.round(yOf(v));
       ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(w - right, y + 0.5); ctx.stroke();
-      ctx.textAlign = "right"; ctx.fillText(i === 0 ? "0" : us((scale * i) / 4), left - 6, y + 4);
-    }
+      ctx.textAlign = "right"; ctx.fillText(axisLabel(v), left - 6, y + 4);
+    });
     const bw = plotW / slots;
-    const deadline = s.deadlineUs || 1000;
+    let lowestBar = Infinity;
     values.forEach((v, i) => {
+      if (!(v > 0)) return; // nothing ran that second
       const x = left + (slots - values.length + i) * bw;
-      const bh = Math.max(1, (v / scale) * plotH);
-      ctx.fillStyle = v > deadline ? colors.bad : v > deadline / 2 ? colors.warn : colors.ok;
+      const bh = Math.max(1, frac(v) * plotH);
+      lowestBar = Math.min(lowestBar, bh);
+      ctx.fillStyle = v >= deadline ? colors.bad : v > deadline / 2 ? colors.warn : colors.ok;
       ctx.fillRect(x + 1, top + plotH - bh, Math.max(1, bw - 2), bh);
     });
+    const dy = Math.round(yOf(deadline));
+    ctx.strokeStyle = colors.bad; ctx.lineWidth = 2; ctx.setLineDash([6, 4]);
+    ctx.beginPath(); ctx.moveTo(left, dy); ctx.lineTo(w - right, dy); ctx.stroke(); ctx.setLineDash([]); ctx.lineWidth = 1;
+    ctx.fillStyle = colors.bad; ctx.textAlign = "left";
+    ctx.fillText("deadline " + axisLabel(deadline), left + 4, Math.max(top + 10, dy - 4));
     if (s.absoluteMaxUs > 0) {
-      const y = top + plotH - (s.absoluteMaxUs / scale) * plotH;
-      ctx.strokeStyle = colors.bad; ctx.setLineDash([4, 4]);
+      const y = Math.round(yOf(s.absoluteMaxUs));
+      ctx.strokeStyle = colors.accent; ctx.setLineDash([2, 3]);
       ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(w - right, y + 0.5); ctx.stroke(); ctx.setLineDash([]);
-      ctx.fillStyle = colors.bad; ctx.textAlign = "right";
+      ctx.fillStyle = colors.accent; ctx.textAlign = "right";
       ctx.fillText("absolute max " + us(s.absoluteMaxUs), w - right - 4, Math.max(top + 10, y - 4));
     }
     ctx.fillStyle = colors.muted; ctx.textAlign = "left";
     ctx.fillText("t = " + first + " s", left, h - 6);
     ctx.textAlign = "right";
     ctx.fillText("t = " + (first + values.length - 1) + " s (now)", w - right, h - 6);
+    // What was drawn, for the browser test (a canvas has no elements to inspect).
+    canvas.dataset.scale = "log";
+    canvas.dataset.ticks = ticks.join(",");
+    canvas.dataset.deadlineY = String(dy);
+    canvas.dataset.lowestBarPx = lowestBar === Infinity ? "" : lowestBar.toFixed(1);
+    canvas.dataset.plotHeight = String(plotH);
   }
 
-  function niceCeil(v) {
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
-  }
-
-  function renderStages(stages) {
+  function renderStages(stages, deadlineUs) {
     const host = $("stages");
     const sorted = stageOrder.map((n) => stages.find((x) => x.stage === n)).filter(Boolean);
     host.innerHTML = sorted.map((st) => {
       const max = Math.max(1, ...st.buckets.map((b) => b.count));
-      const bars = st.buckets.map((b) => {
+      // The bucket that holds a value: the first whose upper bound reaches it.
+      const holding = (v) => st.buckets.findIndex((b) => b.leUs === "Infinity" || b.leUs === Infinity || v <= b.leUs);
+      const p50 = st.count > 0 ? holding(st.p50Us) : -1, p99 = st.count > 0 ? holding(st.p99Us) : -1;
+      const bars = st.buckets.map((b, i) => {
         const pct = b.count === 0 ? 0 : Math.max(3, Math.round((Math.log10(b.count + 1) / Math.log10(max + 1)) * 100));
-        return '<div class="' + (b.count === 0 ? "zero" : "") + '" style="height:' + pct + '%" title="≤ ' + le(b.leUs) + "s: " + nf.format(b.count) + '"></div>';
+        const lower = i === 0 ? 0 : st.buckets[i - 1].leUs;
+        const cls = [b.count === 0 ? "zero" : "", lower >= deadlineUs ? "over" : "", i === p50 ? "p50" : "", i === p99 ? "p99" : ""].filter(Boolean).join(" ");
+        return '<div class="' + cls + '" style="height:' + pct + '%" title="≤ ' + le(b.leUs) + "s: " + nf.format(b.count) + '"></div>';
       }).join("");
       const axis = st.buckets.map((b) => "<span>" + le(b.leUs) + "</span>").join("");
       return '<div class="stage"><div class="stage-head"><span class="name">' + (stageTitles[st.stage] || st.stage) + '</span><span class="q">n ' + nf.format(st.count) +
