@@ -248,21 +248,13 @@ public sealed partial class FakeGpioBackend : IGpioBackend
 
     /// <summary>
     /// Builds the virtual wires of a wiring file; its pins (GPIO numbers) are offsets on <paramref name="chip"/>.
-    /// A virtual wire is copper: a wire through a jumper or a resistor is one, a wire through a device (a
-    /// sensor, a button, an encoder) is not — the device decides what its output does — so such a file is
-    /// refused with a <see cref="WiringException"/> naming the wire, rather than shorted.
+    /// A virtual wire is copper: only an output and an input GPIO in one net are joined. A path through a part
+    /// (a resistor, a sensor, a button) is not copper — the part decides what reaches the input, so the lab
+    /// that uses it drives the device itself.
     /// </summary>
     public void AddWires(WiringDocument wiring, string chip)
     {
         ArgumentNullException.ThrowIfNull(wiring);
-        foreach (var wire in wiring.Wires)
-        {
-            if (wire.Part is { } partId && wiring.Parts.FirstOrDefault(p => p.Id == partId) is { Kind: not ("jumper" or "resistor") } part)
-            {
-                throw new WiringException($"Wiring \"{wiring.Name}\": the wire {wire.From} → {wire.To} goes through {part.Id} ({part.Kind}); the fake backend can only simulate jumpers and resistors as wires. The lab of this wiring drives the device itself.");
-            }
-        }
-
         foreach (var wire in wiring.Wires)
         {
             AddWire(chip, wiring.Pin(wire.From).Gpio, chip, wiring.Pin(wire.To).Gpio, wire.DelayNs);

@@ -3,16 +3,15 @@ using System.Text.RegularExpressions;
 
 namespace DpcPi.Gpio;
 
-/// <summary>Loads and validates wiring files (format "dpcpi-wiring/1", documented in wiring/README.md).</summary>
+/// <summary>Loads and validates wiring files (format "dpcpi-wiring/2", documented in wiring/README.md).</summary>
 public static partial class WiringLoader
 {
-    public const string Format = "dpcpi-wiring/1";
+    public const string Format = "dpcpi-wiring/2";
 
     private static readonly string[] s_rootProps = ["format", "name", "description", "parts", "pins", "wires"];
-    private static readonly string[] s_partProps = ["id", "kind", "description"];
+    private static readonly string[] s_partProps = ["id", "kind", "ohms", "description"];
     private static readonly string[] s_pinProps = ["id", "gpio", "direction", "bias", "edges", "description"];
-    private static readonly string[] s_wireProps = ["from", "to", "part", "delayNs"];
-    private static readonly string[] s_partKinds = ["jumper", "resistor", "button", "switch", "led", "encoder", "signal-generator", "logic-analyzer", "other"];
+    private static readonly string[] s_wireProps = ["from", "to", "delayNs"];
     private static readonly string[] s_directions = ["input", "output"];
     private static readonly string[] s_biases = ["as-is", "disabled", "pull-up", "pull-down"];
     private static readonly string[] s_edges = ["none", "rising", "falling", "both"];
@@ -86,8 +85,13 @@ public static partial class WiringLoader
             {
                 Object(p, path, s_partProps);
                 var id = Id(p, path, parts.Select(x => x.Id));
-                var kind = Choice(p, path, "kind", s_partKinds, required: true)!;
-                parts.Add(new WiringPart(id, kind, String(p, path, "description", required: false) ?? string.Empty));
+                if (id == WiringEndpoint.Header)
+                {
+                    throw Error(path + ".id", $"\"{WiringEndpoint.Header}\" is the Raspberry Pi's header; choose another id.");
+                }
+
+                var kind = Choice(p, path, "kind", [.. WiringPartKinds.All], required: true)!;
+                parts.Add(new WiringPart(id, kind, String(p, path, "description", required: false) ?? string.Empty, Ohms(p, path, kind)));
             }
 
             var pins = new List<WiringPin>();
@@ -147,28 +151,26 @@ public static partial class WiringLoader
                 pins.Add(new WiringPin(id, spec, gpio, direction, bias, edges, String(p, path, "description", required: false) ?? string.Empty));
             }
 
-            var wires = new List<WiringWire>();
+            var connections = new List<WiringConnection>();
+            var seen = new Dictionary<(WiringEndpoint, WiringEndpoint), string>();
             foreach (var (w, path) in Array(root, "$", "wires", required: false))
             {
                 Object(w, path, s_wireProps);
-                var from = PinRef(w, path, "from", pins);
-                var to = PinRef(w, path, "to", pins);
-                if (from.Direction != PinMode.Output)
+                var from = Endpoint(w, path, "from", parts, pins);
+                var to = Endpoint(w, path, "to", parts, pins);
+                if (from == to)
                 {
-                    throw Error(path + ".from", $"pin \"{from.Id}\" is an input; a wire starts at an output pin ({string.Join(", ", pins.Where(x => x.Direction == PinMode.Output).Select(x => x.Id))}).");
+                    throw Error(path, $"the wire connects {Describe(from, pins)} to itself.");
                 }
 
-                if (to.Direction != PinMode.Input)
+                // A wire has no direction: a-b and b-a are the same wire.
+                var key = string.CompareOrdinal(from.ToString(), to.ToString()) <= 0 ? (from, to) : (to, from);
+                if (seen.TryGetValue(key, out var first))
                 {
-                    throw Error(path + ".to", $"pin \"{to.Id}\" is an output; a wire ends at an input pin ({string.Join(", ", pins.Where(x => x.Direction == PinMode.Input).Select(x => x.Id))}).");
+                    throw Error(path, $"the wire {Describe(from, pins)} – {Describe(to, pins)} is listed twice (also {first}); list each wire once.");
                 }
 
-                var part = String(w, path, "part", required: false);
-                if (part is not null && parts.All(x => x.Id != part))
-                {
-                    throw Error(path + ".part", $"unknown part \"{part}\"; allowed: {Names(parts.Select(x => x.Id))}.");
-                }
-
+                seen.Add(key, path);
                 long delay = 0;
                 if (w.TryGetProperty("delayNs", out var d))
                 {
@@ -178,10 +180,17 @@ public static partial class WiringLoader
                     }
                 }
 
-                wires.Add(new WiringWire(from.Id, to.Id, part, delay));
+                connections.Add(new WiringConnection(from, to, delay));
             }
 
-            return new WiringDocument(name, description, parts, pins, wires);
+            var nets = WiringNets.Build(connections, pins);
+            var document = new WiringDocument(name, description, parts, pins, connections, nets, WiringNets.GpioPaths(nets, connections, pins));
+            if (WiringRules.FirstViolation(document) is { } violation)
+            {
+                throw Error("$.wires", violation);
+            }
+
+            return document;
         }
 
         private static string Names(IEnumerable<string> names)
@@ -190,11 +199,65 @@ public static partial class WiringLoader
             return list.Length == 0 ? "none are declared" : string.Join(", ", list);
         }
 
-        private WiringPin PinRef(JsonElement e, string path, string prop, List<WiringPin> pins)
+        private static string Describe(WiringEndpoint e, List<WiringPin> pins) =>
+            pins.FirstOrDefault(p => p.Endpoint == e) is { } pin ? $"{pin.Id} ({e})" : e.ToString();
+
+        private long Ohms(JsonElement e, string path, string kind)
         {
-            var id = String(e, path, prop, required: true)!;
-            return pins.FirstOrDefault(p => p.Id == id)
-                ?? throw Error($"{path}.{prop}", $"unknown pin \"{id}\"; allowed: {Names(pins.Select(p => p.Id))}.");
+            if (!e.TryGetProperty("ohms", out var v))
+            {
+                return kind == "resistor" ? throw Error(path + ".ohms", "is required for a resistor; allowed: its value in ohms, e.g. 1000.") : 0;
+            }
+
+            if (kind != "resistor")
+            {
+                throw Error(path + ".ohms", $"only a resistor has a value, this part is a {kind}.");
+            }
+
+            return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var ohms) && ohms > 0
+                ? ohms
+                : throw Error(path + ".ohms", $"{v.GetRawText()} is not allowed; allowed: a whole number of ohms > 0.");
+        }
+
+        // "trig" (a pin id: its header pin), "pi.6" (a header pin by number) or "r1.2" (a part's pin).
+        private WiringEndpoint Endpoint(JsonElement e, string path, string prop, List<WiringPart> parts, List<WiringPin> pins)
+        {
+            var text = String(e, path, prop, required: true)!;
+            var at = $"{path}.{prop}";
+            var dot = text.IndexOf('.', StringComparison.Ordinal);
+            if (dot < 0)
+            {
+                return pins.FirstOrDefault(p => p.Id == text)?.Endpoint
+                    ?? throw Error(at, $"unknown pin \"{text}\"; allowed: {Names(pins.Select(p => p.Id))}, a header pin (pi.1..pi.40) or a part's pin (part.pin).");
+            }
+
+            var partId = text[..dot];
+            var pinName = text[(dot + 1)..];
+            if (partId == WiringEndpoint.Header)
+            {
+                if (!int.TryParse(pinName, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var physical) || physical is < 1 or > 40)
+                {
+                    throw Error(at, $"\"{text}\" is not a header pin; allowed: pi.1..pi.40 (the physical pin number).");
+                }
+
+                var header = BoardCatalog.Header.First(h => h.PhysicalPin == physical);
+                if (header.Kind == HeaderPinKind.Gpio && pins.All(p => p.Gpio != header.Gpio))
+                {
+                    throw Error(at, $"{text} is GPIO{header.Gpio}, which no pin declares; declare it in $.pins (direction, bias) and wire it by its id.");
+                }
+
+                return new WiringEndpoint(WiringEndpoint.Header, physical.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            var part = parts.FirstOrDefault(p => p.Id == partId)
+                ?? throw Error(at, $"unknown part \"{partId}\"; allowed: {Names(parts.Select(p => p.Id).Prepend(WiringEndpoint.Header))}.");
+            if (part.Pins.All(p => p.Name != pinName))
+            {
+                var allowed = part.Pins.Count == 0 ? "none (kind other has no pins to wire)" : string.Join(", ", part.Pins.Select(p => p.Name));
+                throw Error(at, $"{part.Id} ({part.Kind}) has no pin \"{pinName}\"; allowed: {allowed}.");
+            }
+
+            return new WiringEndpoint(part.Id, pinName);
         }
 
         private string Id(JsonElement e, string path, IEnumerable<string> existing)

@@ -1,4 +1,7 @@
 namespace DpcPi.Gpio;
 
-/// <summary>A wire from an output pin to an input pin, optionally through a part, with a propagation delay for the fake backend.</summary>
-public sealed record WiringWire(string From, string To, string? Part, long DelayNs);
+/// <summary>
+/// A copper path between two of the lab's GPIO pins (an output and an input in one net), derived from the
+/// wiring's nets; the fake backend builds it as a virtual wire with <paramref name="DelayNs"/>.
+/// </summary>
+public sealed record WiringWire(string From, string To, long DelayNs);

@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using DpcPi.Gpio;
 using DpcPi.Labs.Wiring;
 
@@ -51,17 +52,56 @@ public sealed class WiringRendererTests
     }
 
     [Fact]
-    public void Render_Loopback_HighlightsUsedPinsAndDrawsWireThroughPart()
+    public void Render_Loopback_LabelsBothPinsAndDrawsTheirNet()
     {
         var svg = WiringRenderer.Render(WiringLoader.Load(Path.Combine(RepoPaths.WiringRoot, "loopback", "wiring.json")));
 
         Assert.StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"", svg, StringComparison.Ordinal);
-        Assert.Contains("stimulus: GPIO17 / pin 11 (output)", svg, StringComparison.Ordinal);
-        Assert.Contains("irq: GPIO27 / pin 13 (input)", svg, StringComparison.Ordinal);
-        Assert.Contains("j1 (jumper)", svg, StringComparison.Ordinal);
-        Assert.Contains("stimulus (pin 11) → irq (pin 13) via j1, fake delay 100 ns", svg, StringComparison.Ordinal);
-        Assert.Contains("<path d=\"M 330 238 H 470 V 132 H 640 M 640 152 H 477 V 262 H 330\"", svg, StringComparison.Ordinal);
+        Assert.Contains(">11 · GPIO17 · stimulus (out)<", svg, StringComparison.Ordinal);
+        Assert.Contains(">13 · GPIO27 · irq (in)<", svg, StringComparison.Ordinal);
+        Assert.Contains("1. pin 11 (GPIO17, stimulus) – pin 13 (GPIO27, irq) (fake delay 100 ns)", svg, StringComparison.Ordinal);
+        Assert.Equal(3, NetPaths(svg, "stimulus").Count); // two stubs and the lane
         Assert.DoesNotContain("\r", svg, StringComparison.Ordinal);
-        _ = System.Xml.Linq.XDocument.Parse(svg); // well-formed XML
     }
+
+    [Fact]
+    public void Render_Ultrasonic_DrawsTheDividerInTheEchoPath()
+    {
+        var wiring = WiringLoader.Load(Path.Combine(RepoPaths.WiringRoot, "ultrasonic", "wiring.json"));
+        var svg = WiringRenderer.Render(wiring);
+
+        // ECHO reaches r1 only; r1's far end, r2 and GPIO24 share a net; r2's far end is on GND.
+        Assert.Equal(new[] { new WiringEndpoint("us1", "echo"), new WiringEndpoint("r1", "1") }, wiring.Nets.Single(n => n.Name == "us1.echo").Endpoints);
+        Assert.Equal(new[] { new WiringEndpoint("r1", "2"), new WiringEndpoint("r2", "1"), new WiringEndpoint("pi", "18") }, wiring.Nets.Single(n => n.Name == "echo").Endpoints);
+        Assert.Contains(new WiringEndpoint("r2", "2"), wiring.Nets.Single(n => n.Name == "GND").Endpoints);
+
+        // Drawn: a stub per endpoint plus the lane, with the resistor values on the drawing.
+        Assert.Equal(3, NetPaths(svg, "us1-echo").Count);
+        Assert.Equal(4, NetPaths(svg, "echo").Count);
+        Assert.Contains(">1 kΩ</text>", svg, StringComparison.Ordinal);
+        Assert.Contains(">2 kΩ</text>", svg, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(WiringFiles))]
+    public void Render_EveryLab_DrawsAStubForEveryEndpointOfEveryNet(string lab)
+    {
+        var wiring = WiringLoader.Load(Path.Combine(RepoPaths.WiringRoot, lab, "wiring.json"));
+        var svg = WiringRenderer.Render(wiring);
+
+        Assert.NotEmpty(wiring.Nets);
+        foreach (var net in wiring.Nets)
+        {
+            Assert.Equal(net.Endpoints.Count + 1, NetPaths(svg, Slug(net.Name)).Count);
+        }
+    }
+
+    private static List<string> NetPaths(string svg, string slug)
+    {
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var group = System.Xml.Linq.XDocument.Parse(svg).Descendants(ns + "g").Single(g => (string?)g.Attribute("id") == "net-" + slug);
+        return [.. group.Elements(ns + "path").Select(p => (string)p.Attribute("d")!)];
+    }
+
+    private static string Slug(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-'));
 }

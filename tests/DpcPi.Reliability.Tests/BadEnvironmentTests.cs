@@ -31,6 +31,31 @@ public sealed partial class BadEnvironmentTests
     }
 
     [Fact]
+    public async Task Lab_GpioChipMissing_OneLineAndExitCode3()
+    {
+        var (code, _, err) = await Dpcpi.RunAsync("lab", "loopback", "--source", "gpio", "--chip", "gpiochip99");
+
+        Assert.Equal(ExitCodes.Device, code);
+        Dpcpi.AssertOneLine(err);
+        Assert.StartsWith("dpcpi lab: GPIO chip \"gpiochip99\" does not exist", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lab_Pi5BoardWithoutItsChip_NamesTheRp1LabelAndExitCode3()
+    {
+        if (new LinuxGpioBackend().GetChips().Any(c => c.Label == BoardCatalog.Rp1Label))
+        {
+            return; // on a Pi 5 the chip is there
+        }
+
+        var (code, _, err) = await Dpcpi.RunAsync("lab", "ultrasonic", "--backend", "gpio", "--board", "pi5");
+
+        Assert.Equal(ExitCodes.Device, code);
+        Dpcpi.AssertOneLine(err);
+        Assert.StartsWith("dpcpi lab: GPIO chip \"pinctrl-rp1\" does not exist", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_GpioChipMissing_OneLineAndExitCode3()
     {
         var (code, _, err) = await Dpcpi.RunAsync("run", "--Source:Kind=gpio", "--Source:Chip=gpiochip99", "--Kernel:Realtime=false", "--Serilog:MinimumLevel:Default=Fatal", "--Serilog:WriteTo:0:Name=Console");

@@ -93,7 +93,9 @@ public sealed class MalformedInputTests
         { ["latency", "--source", "timer", "--backend", "fake"], "dpcpi latency: --source and --backend name the same thing (where the interrupts come from); give one" },
         { ["run", "--backend", "fake"], "dpcpi run: --backend is a latency/lab flag; the service reads its source from configuration: --Source:Kind=timer|fake|gpio" },
         { ["run", "--source=fake"], "dpcpi run: --source is a latency/lab flag; the service reads its source from configuration: --Source:Kind=timer|fake|gpio" },
-        { ["lab", "loopback", "--source", "gpio"], "dpcpi lab: --backend 'gpio' is not available for labs yet; allowed: fake" },
+        { ["lab", "loopback", "--source", "warp"], "dpcpi lab: --source 'warp' is not valid for labs; allowed: fake, gpio" },
+        { ["lab", "loopback", "--source", "fake", "--chip", "gpiochip0"], "dpcpi lab: --board, --chip, --wiring and -D are for --source gpio; the fake scenario is fixed" },
+        { ["lab", "button", "--source", "gpio", "--board", "pi9"], "dpcpi lab: --board 'pi9' is not valid; allowed: pi3-b, pi3-b-plus, pi4-b, pi400, pi5, zero2-w, compute-module4" },
         { ["latency", "--json"], "dpcpi latency: option --json needs a value" },
         { ["soak", "--window", "500ms"], "dpcpi soak: --window 0.5s is too short; allowed: 1s or more" },
         { ["soak", "--duration", "3s", "--window", "2s"], "dpcpi soak: --duration must be at least two windows (a first and a last window to compare)" },
@@ -117,16 +119,16 @@ public sealed class MalformedInputTests
 
     public static TheoryData<string, string> BadWiring() => new()
     {
-        { "{ \"format\": \"dpcpi-wiring/1\", ", "$: not valid JSON (line 1, byte 31)." },
-        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", " + Pins + " }", "$.format: \"dpcpi-wiring/2\" is not a known format; allowed: \"dpcpi-wiring/1\"." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"\", " + Pins + " }", "$.name: must not be empty." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"x\", \"pins\": [] }", "$.pins: must list at least one pin." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"x\", \"pins\": [ { \"id\": \"a\", \"gpio\": \"GPIO40\", \"direction\": \"input\" } ] }", "$.pins[0].gpio: \"GPIO40\" is not on the 40-pin header; allowed: GPIO0..GPIO27 or a header pin." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"x\", \"pins\": [ { \"id\": \"a\", \"gpio\": \"GPIO17\", \"direction\": \"input\" }, { \"id\": \"b\", \"gpio\": \"GPIO17\", \"direction\": \"input\" } ] }", "$.pins[1].gpio: GPIO17 is already used by pin \"a\"; each GPIO may appear once." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"x\", " + Pins + ", \"wires\": [ { \"from\": \"in\", \"to\": \"out\" } ] }", "$.wires[0].from: pin \"in\" is an input; a wire starts at an output pin (out)." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"x\", " + Pins + ", \"wires\": [ { \"from\": \"out\", \"to\": \"in\", \"delayNs\": -5 } ] }", "$.wires[0].delayNs: -5 is not allowed; allowed: a whole number of nanoseconds >= 0." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"x\", \"colour\": \"red\", " + Pins + " }", "$.colour: unknown property; allowed: format, name, description, parts, pins, wires." },
-        { "{ \"format\": \"dpcpi-wiring/1\", \"name\": \"x\", \"pins\": [ { \"id\": \"Bad Id\", \"gpio\": \"GPIO17\", \"direction\": \"input\" } ] }", "$.pins[0].id: \"Bad Id\" is not a valid id; allowed: lower-case letter, then up to 31 of a-z 0-9 _ -." },
+        { "{ \"format\": \"dpcpi-wiring/2\", ", "$: not valid JSON (line 1, byte 31)." },
+        { "{ \"format\": \"dpcpi-wiring/9\", \"name\": \"x\", " + Pins + " }", "$.format: \"dpcpi-wiring/9\" is not a known format; allowed: \"dpcpi-wiring/2\"." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"\", " + Pins + " }", "$.name: must not be empty." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", \"pins\": [] }", "$.pins: must list at least one pin." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", \"pins\": [ { \"id\": \"a\", \"gpio\": \"GPIO40\", \"direction\": \"input\" } ] }", "$.pins[0].gpio: \"GPIO40\" is not on the 40-pin header; allowed: GPIO0..GPIO27 or a header pin." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", \"pins\": [ { \"id\": \"a\", \"gpio\": \"GPIO17\", \"direction\": \"input\" }, { \"id\": \"b\", \"gpio\": \"GPIO17\", \"direction\": \"input\" } ] }", "$.pins[1].gpio: GPIO17 is already used by pin \"a\"; each GPIO may appear once." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", " + Pins + ", \"wires\": [ { \"from\": \"in\", \"to\": \"pi.6\" } ] }", "$.wires: in (pi.13, GPIO27) is shorted to GND (pi.6); a GPIO reaches a supply or ground only through a part (button, resistor)." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", " + Pins + ", \"wires\": [ { \"from\": \"out\", \"to\": \"in\", \"delayNs\": -5 } ] }", "$.wires[0].delayNs: -5 is not allowed; allowed: a whole number of nanoseconds >= 0." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", \"colour\": \"red\", " + Pins + " }", "$.colour: unknown property; allowed: format, name, description, parts, pins, wires." },
+        { "{ \"format\": \"dpcpi-wiring/2\", \"name\": \"x\", \"pins\": [ { \"id\": \"Bad Id\", \"gpio\": \"GPIO17\", \"direction\": \"input\" } ] }", "$.pins[0].id: \"Bad Id\" is not a valid id; allowed: lower-case letter, then up to 31 of a-z 0-9 _ -." },
     };
 
     [Theory]

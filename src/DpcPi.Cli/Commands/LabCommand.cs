@@ -1,22 +1,35 @@
 using DpcPi.Cli.CommandLine;
+using DpcPi.Gpio;
 using DpcPi.Labs.Framework;
+using DpcPi.Labs.Wiring;
 
 namespace DpcPi.Cli.Commands;
 
-/// <summary>`dpcpi lab list` and `dpcpi lab NAME --backend fake`: the teaching labs (wiring/&lt;lab&gt;/README.md).</summary>
+/// <summary>`dpcpi lab list` and `dpcpi lab NAME --source fake|gpio`: the teaching labs (wiring/&lt;lab&gt;/README.md).</summary>
 internal sealed class LabCommand : ICommand
 {
     public string Name => "lab";
 
-    public string Summary => "list the labs, or run one (deterministic fake scenario: --backend fake)";
+    public string Summary => "list the labs, or run one (deterministic fake scenario, or on the Pi's pins: --source gpio)";
 
     public string Usage => """
         usage: dpcpi lab list
-               dpcpi lab NAME --backend fake
+               dpcpi lab NAME [--source fake]
+               dpcpi lab NAME --source gpio [--board MODEL] [--chip CHIP] [--wiring FILE] [-D DURATION]
 
         list             the labs with a one-line summary; each has a recipe in wiring/NAME/README.md.
         NAME             run lab NAME and print its report and figures.
-        --backend fake   the deterministic fake scenario (manual kernel on a virtual clock): exact figures.
+        --source fake    the deterministic fake scenario (manual kernel on a virtual clock): exact figures (default).
+        --source gpio    the lab's driver on real pins (Linux GPIO uAPI v2), wired as wiring/NAME/wiring.json says.
+                         (--backend is the same flag, as for latency and soak.)
+        --board MODEL    the board whose header chip to open (pi3-b, pi3-b-plus, pi4-b, pi400, pi5, zero2-w,
+                         compute-module4); default: detected from the device tree. The Pi 5 opens pinctrl-rp1.
+        --chip CHIP      open this chip instead (name, /dev path or label, e.g. a gpio-sim chip).
+        --wiring FILE    the lab's wiring file (default: wiring/NAME/wiring.json above the current directory
+                         or beside dpcpi); its pins give the line numbers.
+        -D, --duration   how long to run on real pins (default per lab: 5-20 s); Ctrl+C stops early and reports.
+
+        Exit codes: 0 ok, 2 bad input or wiring file, 3 missing chip, busy line or no permission.
         """;
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
@@ -36,15 +49,75 @@ internal sealed class LabCommand : ICommand
         }
 
         var lab = LabCatalog.Find(name) ?? throw r.Error($"unknown lab '{name}'; allowed: {string.Join(", ", LabCatalog.All.Select(l => l.Name))}");
-        var backend = r.String(null, "backend") ?? r.String(null, "source") ?? "fake"; // --source: latency's word for it
-        r.EnsureEmpty();
-        if (backend != "fake")
+
+        // One vocabulary with latency and soak: --source, and --backend as its other spelling.
+        var source = r.String(null, "source");
+        var backend = r.String(null, "backend");
+        if (source is not null && backend is not null && source != backend)
         {
-            throw r.Error($"--backend '{backend}' is not available for labs yet; allowed: fake");
+            throw r.Error("--source and --backend name the same thing (where the interrupts come from); give one");
         }
 
-        var result = lab.RunFake();
+        var kind = source ?? backend ?? "fake";
+        var board = r.Enum<RaspberryPiModel>(null, "board");
+        var chip = r.String(null, "chip");
+        var wiringFile = r.String(null, "wiring");
+        var duration = r.Duration("D", "duration");
+        r.EnsureEmpty();
+        switch (kind)
+        {
+            case "fake":
+                if (board is not null || chip is not null || wiringFile is not null || duration is not null)
+                {
+                    throw r.Error("--board, --chip, --wiring and -D are for --source gpio; the fake scenario is fixed");
+                }
+
+                output.Write(lab.RunFake().Format());
+                return Task.FromResult(ExitCodes.Ok);
+            case "gpio":
+                return Task.FromResult(RunGpio(r, lab, board, chip, wiringFile, duration, output, cancellationToken));
+            default:
+                throw r.Error($"--source '{kind}' is not valid for labs; allowed: fake, gpio");
+        }
+    }
+
+    private static int RunGpio(ArgReader r, ILab lab, RaspberryPiModel? model, string? chip, string? wiringFile, TimeSpan? duration, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (duration is { } d && d <= TimeSpan.Zero)
+        {
+            throw r.Error("-D/--duration must be more than 0 for a lab");
+        }
+
+        var file = wiringFile ?? FindWiring(lab.Name)
+            ?? throw r.Error($"no wiring/{lab.Name}/wiring.json above the current directory or beside dpcpi; give --wiring FILE");
+        if (!File.Exists(file))
+        {
+            throw r.Error($"--wiring {file}: the file does not exist");
+        }
+
+        var wiring = WiringLoader.Load(file); // a bad file: WiringException, exit 2
+
+        // The board names the chip (by label); with --chip and no --board none is needed (gpio-sim, a HAT).
+        var board = model is { } m ? BoardCatalog.Get(m) : chip is null ? BoardCatalog.Detect() : null;
+        var backend = new LinuxGpioBackend();
+        var pins = LabPins.Resolve(backend, wiring, file, board, chip); // a missing chip: GpioException, exit 3
+        using var bench = new GpioBench(backend, pins);
+        output.WriteLine($"{lab.Title}: on {(board is null ? string.Empty : board.DisplayName + ", ")}{pins.Chip.Name} [{pins.Chip.Label}], wiring {file}.");
+        var result = lab.RunGpio(bench, new GpioLabRun(duration ?? lab.GpioDuration, output, cancellationToken));
         output.Write(result.Format());
-        return Task.FromResult(ExitCodes.Ok);
+        return ExitCodes.Ok;
+    }
+
+    private static string? FindWiring(string lab)
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            if (WiringRenderer.FindWiringRoot(start) is { } root && Path.Combine(root, lab, "wiring.json") is var path && File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        return null;
     }
 }

@@ -119,4 +119,37 @@ public sealed class ButtonLab : ILab
     }
 
     private static double Ms(long ns) => (ns - 1_000_000_000) / 1e6; // on the bench timeline
+
+    public TimeSpan GpioDuration => TimeSpan.FromSeconds(20);
+
+    /// <summary>On a Pi: the student presses the button; the driver debounces the kernel-stamped edges in its DPC.</summary>
+    public LabResult RunGpio(GpioBench bench, GpioLabRun run)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        ArgumentNullException.ThrowIfNull(run);
+        var line = bench.Pins.Line("button");
+        var driver = new ButtonDriver(bench.Kernel, StableNs);
+        var request = bench.Request(new GpioLineRequestOptions("lab-button").Add(line, GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling, GpioBias.PullUp)));
+        bench.ConnectGpio(1, request, ButtonDriver.Isr, driver.Device, "button");
+        run.Progress.WriteLine($"Press the button on {bench.Pins.Describe("button")} a few times in the next {run.Duration.TotalSeconds:0} s (Ctrl+C stops early).");
+        bench.Start();
+        var started = GpioBench.NowNs;
+        run.Wait();
+        bench.Stop();
+        driver.Settle(GpioBench.NowNs);
+        var b = new LabResult.Builder(Name).Line(Title).Line();
+        b.Line($"{driver.RawEdges} raw edges → {driver.Presses} presses, {driver.Releases} releases after a {StableNs / 1_000_000} ms software debounce.");
+        for (var i = 0; i < driver.Presses; i++)
+        {
+            b.Line(string.Create(CultureInfo.InvariantCulture, $"press {i + 1,2}: contact closed at {(driver.PressTimes[i] - started) / 1e6,9:0.000} ms, decided {(driver.DecisionTimes[i] - driver.PressTimes[i]) / 1e6,6:0.000} ms later"));
+        }
+
+        b.Line().Line(driver.RawEdges > 2L * driver.Presses
+            ? "More raw edges than presses and releases: that is contact bounce, each burst counted once."
+            : "No bounce this time: some buttons are clean, most are not. Try pressing gently.");
+        return b.Figure("raw edges", driver.RawEdges)
+            .Figure("presses", driver.Presses)
+            .Figure("releases", driver.Releases)
+            .Build();
+    }
 }

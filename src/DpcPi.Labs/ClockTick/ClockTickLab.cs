@@ -60,4 +60,42 @@ public sealed class ClockTickLab : ILab
         bench.RunUntil(t0 + (Ticks * TickNs));
         return driver;
     }
+
+    public TimeSpan GpioDuration => TimeSpan.FromSeconds(2);
+
+    /// <summary>On a Pi: DpcPi toggles pwm-clock at 1 kHz (a software clock, <see cref="SoftwareClock"/>); the jumper makes each rising edge a tick.</summary>
+    public LabResult RunGpio(GpioBench bench, GpioLabRun run)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        ArgumentNullException.ThrowIfNull(run);
+        var outLine = bench.Pins.Line("pwm-clock");
+        var tickLine = bench.Pins.Line("tick");
+        var driver = new ClockTickDriver(bench.Kernel, Threads, QuantumTicks);
+        var clock = bench.Request(new GpioLineRequestOptions("lab-clock-tick").Add(tickLine, GpioLineSettings.Input(PinEventTypes.Rising, GpioBias.PullDown)));
+        var output = bench.Request(new GpioLineRequestOptions("lab-clock-tick-pwm").Add(outLine, GpioLineSettings.Output()));
+        bench.ConnectGpio(1, clock, ClockTickDriver.Isr, driver, "clock");
+        run.Progress.WriteLine($"Clock: {TickNs / 1000} µs square wave on {bench.Pins.Describe("pwm-clock")}, ticks on {bench.Pins.Describe("tick")}, for {run.Duration.TotalSeconds:0} s.");
+        bench.Start();
+        var wave = new SoftwareClock().Add(output, outLine, TickNs, TickNs / 2);
+        var start = GpioBench.NowNs + TickNs;
+        wave.Run(start, start + (long)run.Duration.TotalNanoseconds, run.Cancellation);
+        Thread.Sleep(20);
+        bench.Stop();
+        var b = new LabResult.Builder(Name).Line(Title).Line();
+        b.Line($"{wave.Cycles[0]} clock edges driven, {driver.Ticks} ticks taken, {driver.Schedule.Count} dispatches (quantum {QuantumTicks} ticks).");
+        for (var i = 0; i < Threads.Count; i++)
+        {
+            b.Line($"{Threads[i]}: {driver.ChargedTicks[i]} ticks");
+            b.Figure($"ticks charged to {Threads[i]}", driver.ChargedTicks[i]);
+        }
+
+        var worst = driver.Schedule.Count == 0 ? 0 : driver.Schedule.Max(s => s.TickToDispatchNs) / 1000.0;
+        b.Line(string.Create(CultureInfo.InvariantCulture, $"tick→dispatch max {worst:0.0} µs."));
+        b.Line().Line(driver.Ticks == 0 ? "No tick arrived: is the jumper from pin 32 to pin 37 in place?" : "Fewer ticks than edges means the ISR thread missed some: the kernel merges edges it could not deliver.");
+        return b.Figure("edges driven", wave.Cycles[0])
+            .Figure("ticks", driver.Ticks)
+            .Figure("dispatches", driver.Schedule.Count)
+            .Figure("tick to dispatch max", worst, "µs")
+            .Build();
+    }
 }

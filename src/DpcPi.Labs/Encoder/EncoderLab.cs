@@ -56,4 +56,36 @@ public sealed class EncoderLab : ILab
         bench.RunUntil(t1 + ((4L * ClicksCounterClockwise) + 10) * StepNs);
         return driver;
     }
+
+    public TimeSpan GpioDuration => TimeSpan.FromSeconds(20);
+
+    /// <summary>On a Pi: the student turns the knob; both channels in one request, decoded by sequence number in the DPC.</summary>
+    public LabResult RunGpio(GpioBench bench, GpioLabRun run)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        ArgumentNullException.ThrowIfNull(run);
+        var lineA = bench.Pins.Line("enc-a");
+        var lineB = bench.Pins.Line("enc-b");
+        var driver = new EncoderDriver(bench.Kernel, lineA, lineB);
+        var both = GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling, GpioBias.PullUp);
+        var request = bench.Request(new GpioLineRequestOptions("lab-encoder").Add(lineA, both).Add(lineB, both));
+        bench.ConnectGpio(1, request, EncoderDriver.Isr, driver.Device, "encoder A+B");
+        run.Progress.WriteLine($"Turn the knob ten clicks clockwise, then five back, in the next {run.Duration.TotalSeconds:0} s (A: {bench.Pins.Describe("enc-a")}, B: {bench.Pins.Describe("enc-b")}; Ctrl+C stops early).");
+        bench.Start();
+        run.Wait();
+        bench.Stop();
+        return new LabResult.Builder(Name)
+            .Line(Title).Line()
+            .Line($"Edges decoded: {driver.Edges}, lost (seqno gaps): {driver.LostEdges}, invalid transitions: {driver.InvalidTransitions}.")
+            .Line($"Clicks: {driver.Clockwise} clockwise, {driver.CounterClockwise} counter-clockwise; position {driver.Position} quarter steps ({driver.Position / 4} clicks).")
+            .Line()
+            .Line("Invalid transitions are contact bounce on a mechanical encoder: the sequence numbers still keep A and B in order.")
+            .Figure("edges", driver.Edges)
+            .Figure("lost edges", driver.LostEdges)
+            .Figure("invalid transitions", driver.InvalidTransitions)
+            .Figure("clicks clockwise", driver.Clockwise)
+            .Figure("clicks counter-clockwise", driver.CounterClockwise)
+            .Figure("position", driver.Position, "quarter steps")
+            .Build();
+    }
 }

@@ -11,31 +11,33 @@ namespace DpcPi.Labs.Framework;
 /// <see cref="IsrDelayNs"/> later, the DPC drain <see cref="DpcDelayNs"/> after that; DPC routines may
 /// advance <see cref="Clock"/> to model their execution time. Every figure is therefore exact.
 /// </summary>
-public sealed class FakeBench : IDisposable
+public sealed class FakeBench : LabBench
 {
     public const string Chip = "gpiochip0";
     public const int Cpu = 0;
     private readonly ManualClock _gpioClock;
-    private readonly List<GpioLineRequest> _requests = [];
 
     public FakeBench(long startNs = 1_000_000_000, long isrDelayNs = 2_000, long dpcDelayNs = 3_000)
+        : this(startNs, isrDelayNs, dpcDelayNs, new ManualClock(startNs), new VirtualClock(startNs))
     {
-        StartNs = startNs;
-        IsrDelayNs = isrDelayNs;
-        DpcDelayNs = dpcDelayNs;
-        _gpioClock = new ManualClock(startNs);
-        Clock = new VirtualClock(startNs);
-        Gpio = new FakeGpioBackend(_gpioClock.Read);
-        Gpio.AddChip(Chip, "fake-bench", 54);
-        Kernel = new DpcKernel(new KernelOptions
+    }
+
+    private FakeBench(long startNs, long isrDelayNs, long dpcDelayNs, ManualClock gpioClock, VirtualClock clock)
+        : base(NewChip(gpioClock), Chip, new DpcKernel(new KernelOptions
         {
             Processors = [Cpu],
             StartThreads = false,
             Realtime = false,
             Pin = false,
-            Clock = Clock,
-        });
-        Controller = new EpollInterruptController();
+            Clock = clock,
+        }))
+    {
+        StartNs = startNs;
+        IsrDelayNs = isrDelayNs;
+        DpcDelayNs = dpcDelayNs;
+        _gpioClock = gpioClock;
+        Clock = clock;
+        Gpio = (FakeGpioBackend)Backend;
     }
 
     public long StartNs { get; }
@@ -50,28 +52,7 @@ public sealed class FakeBench : IDisposable
 
     public FakeGpioBackend Gpio { get; }
 
-    public DpcKernel Kernel { get; }
-
-    public EpollInterruptController Controller { get; }
-
     public long NowNs => Clock.NowNs;
-
-    /// <summary>Requests lines and keeps the request for disposal.</summary>
-    public GpioLineRequest Request(GpioLineRequestOptions options)
-    {
-        var r = Gpio.RequestLines(Chip, options);
-        _requests.Add(r);
-        return r;
-    }
-
-    /// <summary>Connects <paramref name="request"/>'s edges to <paramref name="isr"/> on <paramref name="vector"/>.</summary>
-    public GpioInterruptSource ConnectGpio(int vector, GpioLineRequest request, InterruptServiceRoutine isr, object? context, string name)
-    {
-        var source = new GpioInterruptSource(request);
-        Kernel.ConnectInterrupt(vector, isr, context, source, Irql.Device, name);
-        Controller.Register(request.ReadinessHandle, vector);
-        return source;
-    }
 
     /// <summary>Moves both clocks forward to <paramref name="ns"/> (never back).</summary>
     public void AdvanceTo(long ns)
@@ -119,14 +100,10 @@ public sealed class FakeBench : IDisposable
         Kernel.RunDpcs(Cpu);
     }
 
-    public void Dispose()
+    private static FakeGpioBackend NewChip(ManualClock clock)
     {
-        Kernel.Dispose();
-        foreach (var r in _requests)
-        {
-            r.Dispose();
-        }
-
-        Controller.Dispose();
+        var gpio = new FakeGpioBackend(clock.Read);
+        gpio.AddChip(Chip, "fake-bench", 54);
+        return gpio;
     }
 }

@@ -114,4 +114,54 @@ public sealed class TimerJitterLab : ILab
         bench.RunUntil(t0 + ((Cycles + 1) * PeriodNs));
         return (pwm, timer);
     }
+
+    public TimeSpan GpioDuration => TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// On a Pi: DpcPi toggles pwm at 1 kHz (<see cref="SoftwareClock"/>, clock_nanosleep) into pwm-in, and a
+    /// 1 kHz timerfd interrupt runs beside it. Periods of the looped edges come from kernel edge timestamps;
+    /// the timer's from the moment its ISR ran (its own timestamp is the programmed expiry, exact by design).
+    /// </summary>
+    public LabResult RunGpio(GpioBench bench, GpioLabRun run)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        ArgumentNullException.ThrowIfNull(run);
+        var outLine = bench.Pins.Line("pwm");
+        var pwm = new PeriodMeter(bench.Kernel, "pwm", PeriodNs);
+        var timer = new PeriodMeter(bench.Kernel, "timer", PeriodNs);
+        var rising = GpioLineSettings.Input(PinEventTypes.Rising, GpioBias.PullDown);
+        bench.ConnectGpio(1, bench.Request(new GpioLineRequestOptions("lab-pwm").Add(bench.Pins.Line("pwm-in"), rising)), PeriodMeter.Isr, pwm.Device, "pwm loopback");
+        var output = bench.Request(new GpioLineRequestOptions("lab-pwm-out").Add(outLine, GpioLineSettings.Output()));
+        using var timerfd = new DpcPi.Interrupts.TimerInterruptSource();
+        bench.Kernel.ConnectInterrupt(2, static (irq, ctx, ref f) =>
+        {
+            var m = (PeriodMeter)((DeviceObject)ctx!).Extension!;
+            m.Ring.TryWrite(new EdgeRecord(DpcPi.Platform.MonotonicClock.NowNs, f.Sequence, f.Line, f.Code));
+            _ = m.Device.RequestDpc();
+            return true;
+        }, timer.Device, timerfd, Irql.Device, "timer");
+        bench.Controller.Register(timerfd.Handle, 2);
+        run.Progress.WriteLine($"1 kHz on {bench.Pins.Describe("pwm")} looped into {bench.Pins.Describe("pwm-in")}, beside a 1 kHz timerfd, for {run.Duration.TotalSeconds:0} s.");
+        bench.Start();
+        var start = GpioBench.NowNs + PeriodNs;
+        timerfd.Start(start + (PeriodNs / 4), PeriodNs);
+        new SoftwareClock().Add(output, outLine, PeriodNs, PeriodNs / 2).Run(start, start + (long)run.Duration.TotalNanoseconds, run.Cancellation);
+        timerfd.Stop();
+        Thread.Sleep(20);
+        bench.Stop();
+        static string Line(string what, PeriodMeter m) => m.Periods.Count == 0
+            ? $"{what}: no periods (nothing arrived)."
+            : string.Create(CultureInfo.InvariantCulture, $"{what}: {m.Periods.Count} periods, min {m.Periods.Min()} ns, max {m.Periods.Max()} ns, max jitter {m.MaxJitterNs} ns.");
+        return new LabResult.Builder(Name).Line(Title).Line()
+            .Line(Line("PWM loopback", pwm))
+            .Line(Line("Timer (ISR entry)", timer))
+            .Line()
+            .Line("The loop's edges are toggled by a thread woken by a timer, so its jitter is that wake-up's;")
+            .Line("the timer's is how late the ISR thread ran. Load the Pi (stress-ng) and run again.")
+            .Figure("pwm periods", pwm.Periods.Count)
+            .Figure("pwm max jitter", pwm.MaxJitterNs, "ns")
+            .Figure("timer periods", timer.Periods.Count)
+            .Figure("timer max jitter", timer.MaxJitterNs, "ns")
+            .Build();
+    }
 }

@@ -70,4 +70,57 @@ public sealed class UltrasonicLab : ILab
 
         return driver;
     }
+
+    public TimeSpan GpioDuration => TimeSpan.FromSeconds(5);
+
+    /// <summary>On a Pi: a 10 µs trigger every 60 ms; the echo width comes from the kernel's edge timestamps.</summary>
+    public LabResult RunGpio(GpioBench bench, GpioLabRun run)
+    {
+        ArgumentNullException.ThrowIfNull(bench);
+        ArgumentNullException.ThrowIfNull(run);
+        var trigLine = bench.Pins.Line("trig");
+        var echoLine = bench.Pins.Line("echo");
+        var driver = new UltrasonicDriver(bench.Kernel);
+        var trig = bench.Request(new GpioLineRequestOptions("lab-hcsr04-trig").Add(trigLine, GpioLineSettings.Output()));
+        var echo = bench.Request(new GpioLineRequestOptions("lab-hcsr04-echo").Add(echoLine, GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling, GpioBias.PullDown)));
+        bench.ConnectGpio(1, echo, UltrasonicDriver.Isr, driver.Device, "hcsr04 echo");
+        run.Progress.WriteLine($"Point the sensor at a wall 0.5 m away, then 1 m. Triggering on {bench.Pins.Describe("trig")} every {CycleNs / 1_000_000} ms for {run.Duration.TotalSeconds:0} s, echo on {bench.Pins.Describe("echo")} through the divider.");
+        bench.Start();
+        var triggers = 0;
+        var end = GpioBench.NowNs + (long)run.Duration.TotalNanoseconds;
+        for (var t = GpioBench.NowNs + 1_000_000; t < end && !run.Cancellation.IsCancellationRequested; t += CycleNs)
+        {
+            DpcPi.Platform.MonotonicClock.SleepUntil(t);
+            trig.Write(trigLine, PinValue.High);
+            while (GpioBench.NowNs < t + TriggerWidthNs)
+            {
+                Thread.SpinWait(20); // 10 µs is below any sleep's resolution
+            }
+
+            trig.Write(trigLine, PinValue.Low);
+            triggers++;
+        }
+
+        Thread.Sleep(70); // the last echo (at most 38 ms: the sensor's "nothing there")
+        bench.Stop();
+        var d = driver.DistancesM;
+        var sorted = d.Order().ToArray();
+        var b = new LabResult.Builder(Name).Line(Title).Line();
+        b.Line($"{triggers} triggers, {d.Count} echoes measured, {driver.Unpaired} unpaired edges.");
+        if (sorted.Length > 0)
+        {
+            b.Line(string.Create(CultureInfo.InvariantCulture, $"distance: min {sorted[0]:0.000} m, median {sorted[sorted.Length / 2]:0.000} m, max {sorted[^1]:0.000} m."));
+        }
+        else
+        {
+            b.Line("No echo: check VCC on 5 V, GND, and that ECHO reaches the GPIO through the 1k/2k divider.");
+        }
+
+        b.Line().Line("Each width is the difference of two kernel edge timestamps: the ISR's and DPC's own latency cancel out.");
+        return b.Figure("triggers", triggers)
+            .Figure("measurements", d.Count)
+            .Figure("unpaired edges", driver.Unpaired)
+            .Figure("median distance", sorted.Length == 0 ? 0 : sorted[sorted.Length / 2], "m")
+            .Build();
+    }
 }
