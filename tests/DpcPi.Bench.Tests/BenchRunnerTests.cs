@@ -14,7 +14,7 @@ public sealed class BenchRunnerTests
         TestContext.Current.TestOutputHelper?.WriteLine(BenchTableRenderer.ToText(result));
 
         Assert.Equal(BenchOptions.AllContenders, result.Results.Select(r => r.Name));
-        Assert.Equal(9, result.Results.Count);
+        Assert.Equal(10, result.Results.Count);
         Assert.All(result.Results, r =>
         {
             Assert.Equal(BenchOptions.Quick.LatencyEvents, r.Count);
