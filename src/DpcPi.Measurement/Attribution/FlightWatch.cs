@@ -31,6 +31,7 @@ internal sealed class FlightWatch
     private IReadOnlyList<KernelThreadInfo> _threads = [];
     private Sample _baseline;
     private Sample _runStart;
+    private Sample? _runEnd;
     private long _analysed;
     private long _breaks;
 
@@ -115,6 +116,13 @@ internal sealed class FlightWatch
         _recorder.Resume();
     }
 
+    /// <summary>At the run's end, while the kernel's threads still exist (/proc forgets a thread once it exits): the last sample.</summary>
+    public void Finish()
+    {
+        Poll(); // a late interrupt among the last ones is still taken apart
+        _runEnd ??= Take();
+    }
+
     /// <summary>After the run: the attribution (null without --analyze).</summary>
     public AttributionSummary? Summary()
     {
@@ -123,7 +131,7 @@ internal sealed class FlightWatch
             return null;
         }
 
-        var end = Take();
+        var end = _runEnd ?? Take();
         var run = new ThreadTimes(0, 0, 0, 0);
         foreach (var (tid, t) in end.Threads)
         {

@@ -216,7 +216,7 @@ internal sealed class LatencyRig : IDisposable
         Kernel.StopInterrupts();
         _clock.Stop();
         Kernel.FlushQueuedDpcs();
-        Watch?.Poll(); // a late interrupt among the last ones is still taken apart
+        Watch?.Finish(); // before the kernel's threads exit: their /proc entries go with them
         _stoppedNs = MonotonicClock.NowNs;
         CpuTime = CpuTimes.Between(_cpuAtStart, CpuTimes.Read(MeasuredCpus()));
         Kernel.Stop();
