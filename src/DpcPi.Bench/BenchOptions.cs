@@ -7,7 +7,7 @@ public sealed record BenchOptions
 {
     /// <summary>Every contender name, in the order they run and are reported.</summary>
     public static IReadOnlyList<string> AllContenders { get; } =
-        ["raw-spin", "raw-spin-stamped", "direct", "dpc-spin-then-block", "dpc-busy-spin", "dpc-blocking", "channel", "threadpool", "blocking-collection"];
+        ["raw-spin", "raw-spin-stamped", "direct", "dpc-spin-then-block", "dpc-busy-spin", "dpc-blocking", "dpc-recorder", "channel", "threadpool", "blocking-collection"];
 
     public static BenchOptions Full { get; } = new();
 

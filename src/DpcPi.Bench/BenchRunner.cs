@@ -107,6 +107,7 @@ public static partial class BenchRunner
         "dpc-spin-then-block" => new DpcKernelContender(DpcWaitStrategy.SpinThenBlock, o.Realtime, o.SpinDuration, o.ProducerCpu),
         "dpc-busy-spin" => new DpcKernelContender(DpcWaitStrategy.BusySpin, o.Realtime, o.SpinDuration, o.ProducerCpu),
         "dpc-blocking" => new DpcKernelContender(DpcWaitStrategy.Blocking, o.Realtime, o.SpinDuration, o.ProducerCpu),
+        DpcKernelContender.RecorderName => new DpcKernelContender(DpcWaitStrategy.SpinThenBlock, o.Realtime, o.SpinDuration, o.ProducerCpu, flightRecorder: true),
         "channel" => new ChannelContender(),
         "threadpool" => new ThreadPoolContender(),
         "blocking-collection" => new BlockingCollectionContender(),

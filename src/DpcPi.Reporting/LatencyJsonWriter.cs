@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DpcPi.Measurement;
 using DpcPi.Reporting.Json;
 
 namespace DpcPi.Reporting;
@@ -60,8 +61,37 @@ public static class LatencyJsonWriter
             new SortedDictionary<string, string>(report.RunInfo.ToDictionary(), StringComparer.Ordinal),
             report.Service is { } s
                 ? new ServiceDocument(s.Interrupts, s.IsrInterrupts, s.ClockTicks, s.DpcsRun, s.Coalesced, s.QueuedAfterStop, s.Fault, s.ExitCode)
-                : null);
+                : null,
+            report.Attribution is { } a ? Attribution(a) : null);
     }
+
+    /// <summary>Outliers the JSON lists one by one (all of them are in the totals).</summary>
+    internal const int AttributedOutliersListed = 20;
+
+    private static AttributionDocument Attribution(AttributionSummary a)
+    {
+        var total = a.TotalNs;
+        return new AttributionDocument(
+            a.ThresholdNs,
+            a.Analysed,
+            a.Missed,
+            total,
+            Parts(a.Totals, total),
+            [.. a.TopCulprits.Select(n => new NamedTimeDocument(n.Name, n.Ns))],
+            a.RunRunnableNs,
+            a.RunMinorFaults,
+            a.RunMajorFaults,
+            a.Cause,
+            [.. a.Outliers.Take(AttributedOutliersListed).Select(o => new OutlierAttributionDocument(
+                o.Cycle, o.Cpu, o.Dpc, o.Vector, o.LatencyNs, o.OnIsrThread, o.WorkerWoke, Parts(o.Parts, o.LatencyNs),
+                new OutlierContextDocument(o.Context.WindowNs, o.Context.IsrThreadRunnableNs, o.Context.DpcThreadRunnableNs, o.Context.MinorFaults,
+                    o.Context.MajorFaults, o.Context.StealPercent is { } st ? Math.Round(st, 2) : null, o.Context.GarbageCollections),
+                o.Cause))]);
+    }
+
+    private static CauseShareDocument[] Parts(IReadOnlyList<CauseShare> parts, long total) =>
+        [.. parts.Select(p => new CauseShareDocument(AttributionSummary.Key(p.Cause), AttributionSummary.Describe(p.Cause), p.Ns,
+            Math.Round(AttributionSummary.Percent(p.Ns, total), 2), [.. p.Culprits.Select(n => new NamedTimeDocument(n.Name, n.Ns))]))];
 
     private static StatisticsDocument Stats(StageStatistics s) => StatisticsDocument.From(s);
 

@@ -89,6 +89,9 @@ public sealed class LatencyReport
     /// <summary>Set when <see cref="HistogramLimitUs"/> &gt; 0.</summary>
     public required CyclictestHistogram? Histogram { get; init; }
 
+    /// <summary>The late interrupts taken apart (<c>--analyze</c>), written as the JSON's "attribution" object; null without it.</summary>
+    public AttributionSummary? Attribution { get; private set; }
+
     /// <summary>The `dpcpi run` service's own accounting, written as the JSON's "service" object; null for other runs.</summary>
     public ServiceReport? Service { get; private set; }
 
@@ -212,6 +215,7 @@ public sealed class LatencyReport
             RunInfo = info,
         });
         report.Service = service;
+        report.Attribution = run.Attribution;
         return report;
     }
 

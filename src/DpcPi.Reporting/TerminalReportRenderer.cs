@@ -23,6 +23,7 @@ public static class TerminalReportRenderer
         LatencyChecker(console, report);
         Loss(console, report);
         Guarantees(console, report);
+        AttributionRenderer.Render(console, report);
     }
 
     private static void Section(IAnsiConsole console, string title)

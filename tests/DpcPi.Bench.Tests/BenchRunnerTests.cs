@@ -14,7 +14,7 @@ public sealed class BenchRunnerTests
         TestContext.Current.TestOutputHelper?.WriteLine(BenchTableRenderer.ToText(result));
 
         Assert.Equal(BenchOptions.AllContenders, result.Results.Select(r => r.Name));
-        Assert.Equal(9, result.Results.Count);
+        Assert.Equal(10, result.Results.Count);
         Assert.All(result.Results, r =>
         {
             Assert.Equal(BenchOptions.Quick.LatencyEvents, r.Count);
@@ -31,7 +31,7 @@ public sealed class BenchRunnerTests
         var json = BenchJsonWriter.ToJson(result);
         using var doc = JsonDocument.Parse(json);
         Assert.Empty(JsonSchemaValidator.Validate(JsonSchemaValidator.LoadSchema("bench-report.schema.json"), doc.RootElement));
-        Assert.Equal(9, doc.RootElement.GetProperty("results").GetArrayLength());
+        Assert.Equal(10, doc.RootElement.GetProperty("results").GetArrayLength());
         Assert.Equal(4, doc.RootElement.GetProperty("goals").GetArrayLength());
     }
 

@@ -13,8 +13,14 @@ namespace DpcPi.Bench.Contenders;
 /// The kernel's own ISR thread, which here only takes the clock tick, runs on the producer's CPU: the producer
 /// plays the ISR, and a tick on the consumer's core would pre-empt the worker it measures every millisecond.
 /// </summary>
-internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime, TimeSpan? spinDuration, int producerCpu) : Contender(BenchResult.StrategyName(strategy))
+/// <remarks>With <c>flightRecorder</c> (the dpc-recorder contender) the kernel keeps its flight recorder (1024 events per
+/// track) with a threshold no run reaches, so it records every DPC and never freezes: the recorder's steady cost.</remarks>
+internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime, TimeSpan? spinDuration, int producerCpu, bool flightRecorder = false)
+    : Contender(flightRecorder ? RecorderName : BenchResult.StrategyName(strategy))
 {
+    /// <summary>The contender that is dpc-spin-then-block with the flight recorder on.</summary>
+    public const string RecorderName = "dpc-recorder";
+
     private DpcKernel? _kernel;
     private Dpc? _dpcForIsr;
     private Dpc[] _ring = [];
@@ -47,6 +53,8 @@ internal sealed class DpcKernelContender(DpcWaitStrategy strategy, bool realtime
             WaitStrategy = strategy,
             MinimumDpcRate = 0,
             TimelineSeconds = 3_600,
+            FlightRecorderEvents = flightRecorder ? 1024 : 0,
+            FlightRecorderThresholdNs = long.MaxValue / 2,
         };
         if (spinDuration is { } spin)
         {

@@ -22,4 +22,7 @@ public static class ExitCodes
 
     /// <summary>An output could not be written because its disk (or device) was full; the measurement was still printed.</summary>
     public const int DiskFull = 6;
+
+    /// <summary>latency --break: an interrupt reached the break threshold; its flight-recorder trace was written.</summary>
+    public const int BreakThreshold = 7;
 }

@@ -26,7 +26,7 @@ internal sealed class BenchCommand : ICommand
                                    drifts then favours no contender
           --realtime               run producer and consumers SCHED_FIFO (needs CAP_SYS_NICE; holds both cores)
           --contenders LIST        comma-separated subset of: dpc-blocking, dpc-spin-then-block, dpc-busy-spin,
-                                   direct, channel, threadpool, blocking-collection, raw-spin,
+                                   dpc-recorder (dpc-spin-then-block with the flight recorder on), direct, channel, threadpool, blocking-collection, raw-spin,
                                    raw-spin-stamped
           --json FILE              write {"results": [...]} (docs/bench-report.schema.json; with --lines
                                    also "many_lines", with --cyclictest "timer_vs_cyclictest")

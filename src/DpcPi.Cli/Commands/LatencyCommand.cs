@@ -51,14 +51,25 @@ internal sealed class LatencyCommand : ICommand
           --tick US                  clock interrupt period in µs (default 1000; Windows' classic tick is 15625)
           --deadline US              deadline for the verdict (default 1000)
           --no-realtime              do not ask for SCHED_FIFO (runs without the capability anyway)
+          --analyze US               take apart every interrupt whose edge→DPC-start reaches US µs (ISR wake, ISR
+                                     queueing, ISR, DPCs ahead by name, worker wake-up, runnable-not-running,
+                                     page faults, steal), in total and the first few, with a cause (rtla -a);
+                                     not -a, which is cyclictest's affinity
+          --break US                 stop at the first interrupt whose edge→DPC-start reaches US µs and write the
+                                     flight recorder's last events as a Chrome trace (Perfetto); exit code 7
+          --break-continue           with --break: keep running, keep each such window (up to 16) in the trace
+          --trace FILE               where --break writes its trace (default dpcpi-break.json, or
+                                     latency-break.json in --out DIR)
+          --flight-events N          events the flight recorder keeps per thread (power of two, default 1024)
           --warmup TIME              run the same source on a throwaway kernel first, unmeasured, so the
                                      JIT has compiled the path (default 500ms); --no-warmup skips it
         """;
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
-        var (options, quiet, histogramUs, deadlineUs, requested) = Parse(args);
+        var (options, quiet, histogramUs, deadlineUs, requested, tracePath) = Parse(args);
         ReportWriter.Check(requested); // a bad path fails now, not after the run
+        OutputFile.Check(tracePath, "--trace");
         using var session = new LatencySession(options);
         if (!quiet && options.Warmup > TimeSpan.Zero)
         {
@@ -79,8 +90,18 @@ internal sealed class LatencyCommand : ICommand
         liveViewStop.Cancel();
         progress?.Join();
         session.Stop();
-        var report = LatencyReport.FromRun(session.Result(), deadlineUs * 1000, (int)histogramUs);
+        var run = session.Result();
+        var report = LatencyReport.FromRun(run, deadlineUs * 1000, (int)histogramUs);
         output.Write(TerminalReportRenderer.ToText(report, TerminalStyle.Detect(output)));
+        if (run.BreakWindows.Count > 0 && tracePath is not null)
+        {
+            ChromeTraceWriter.Write(tracePath, run.BreakWindows);
+            output.WriteLine(run.Broke
+                ? $"break: an interrupt reached {options.FlightRecorder.BreakThresholdNs / 1000} µs edge→DPC-start; the run stopped there (exit code {ExitCodes.BreakThreshold})"
+                : $"break: {run.Breaks} interrupt(s) reached {options.FlightRecorder.BreakThresholdNs / 1000} µs edge→DPC-start ({run.BreakWindows.Count} kept in the trace)");
+            output.WriteLine($"trace: {tracePath} (open in ui.perfetto.dev or chrome://tracing; the late DPC's slice is named LATE)");
+        }
+
         var paths = requested;
         ReportWriter.WriteAll(report, paths);
         foreach (var (kind, path) in new[] { ("json", paths.Json), ("hgrm", paths.Hgrm), ("csv", paths.Csv), ("svg", paths.Svg), ("png", paths.Png) })
@@ -101,10 +122,10 @@ internal sealed class LatencyCommand : ICommand
             output.WriteLine($"source failed while running: {failure.Message}");
         }
 
-        return Task.FromResult(session.SourceFailure is null ? ExitCodes.Ok : ExitCodes.Device);
+        return Task.FromResult(session.SourceFailure is not null ? ExitCodes.Device : run.Breaks > 0 ? ExitCodes.BreakThreshold : ExitCodes.Ok);
     }
 
-    internal static (LatencySessionOptions Options, bool Quiet, long HistogramUs, long DeadlineUs, ReportPaths Paths) Parse(IReadOnlyList<string> args)
+    internal static (LatencySessionOptions Options, bool Quiet, long HistogramUs, long DeadlineUs, ReportPaths Paths, string? TracePath) Parse(IReadOnlyList<string> args)
     {
         var r = new ArgReader("latency", args);
         var options = SessionArgs.Read(r);
@@ -115,7 +136,8 @@ internal sealed class LatencyCommand : ICommand
         options.Duration = r.Duration("D", "duration") is { } d && d > TimeSpan.Zero ? d : null; // -D 0: until stopped, as cyclictest
         var histogramUs = r.Integer("h", "histogram", 1, 1_000_000) ?? 0;
         var quiet = r.Flag("q", "quiet");
-        var paths = r.String(null, "out") is { } dir ? ReportPaths.InDirectory(dir) : new ReportPaths();
+        var outDir = r.String(null, "out");
+        var paths = outDir is { } dir ? ReportPaths.InDirectory(dir) : new ReportPaths();
         paths = paths with
         {
             Json = r.String(null, "json") ?? paths.Json,
@@ -134,9 +156,44 @@ internal sealed class LatencyCommand : ICommand
             kernel.OutlierThresholdNs = histogramUs * 1000;
         }
 
+        // --analyze, not -a: -a is cyclictest's (and dpcpi's) affinity, and scripts written for cyclictest pass it.
+        var analyzeUs = r.Integer(null, "analyze", 1, 10_000_000);
+        var breakUs = r.Integer(null, "break", 1, 10_000_000);
+        var breakContinue = r.Flag(null, "break-continue");
+        var trace = r.String(null, "trace");
+        var flightEvents = r.Integer(null, "flight-events", 16, 1 << 20);
+        if (breakContinue && breakUs is null)
+        {
+            throw r.Error("--break-continue needs --break US (the threshold that records a window)");
+        }
+
+        if (trace is not null && breakUs is null)
+        {
+            throw r.Error("--trace needs --break US (the trace is the flight recorder's window at a break)");
+        }
+
+        if (flightEvents is { } n && (n & (n - 1)) != 0)
+        {
+            throw r.Error($"--flight-events {n} is not valid; allowed: a power of two from 16 to {1 << 20}");
+        }
+
+        if (flightEvents is not null && analyzeUs is null && breakUs is null)
+        {
+            throw r.Error("--flight-events needs --analyze or --break (the flight recorder is off without them)");
+        }
+
+        options.FlightRecorder = new FlightRecorderSettings
+        {
+            Events = (int)(flightEvents ?? 1024),
+            AnalyzeThresholdNs = analyzeUs * 1000,
+            BreakThresholdNs = breakUs * 1000,
+            BreakContinue = breakContinue,
+        };
+        var tracePath = breakUs is null ? null : trace ?? (outDir is not null ? Path.Combine(outDir, "latency-break.json") : "dpcpi-break.json");
+
         r.EnsureEmpty();
         SessionArgs.Validate(r, options);
-        return (options, quiet, histogramUs, deadlineUs, paths);
+        return (options, quiet, histogramUs, deadlineUs, paths, tracePath);
     }
 
     private static void LiveView(LatencySession session, LatencySessionOptions options, TextWriter output, CancellationToken token)

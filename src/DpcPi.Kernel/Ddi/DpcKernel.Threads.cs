@@ -5,6 +5,8 @@ namespace DpcPi.Kernel;
 /// <summary>The kernel's threads: the per-core workers and the ISR thread, their start, scheduling and stop.</summary>
 public sealed partial class DpcKernel
 {
+    private readonly List<KernelThreadInfo> _threadInfos = [];
+
     /// <summary>Starts the workers and, with a controller, the ISR thread. Returns once every thread has applied its scheduling.</summary>
     public void Start(IInterruptController? controller = null)
     {
@@ -133,6 +135,18 @@ public sealed partial class DpcKernel
         }
     }
 
+    /// <summary>The started threads' roles, cores and thread ids (a copy).</summary>
+    internal IReadOnlyList<KernelThreadInfo> ThreadInfos
+    {
+        get
+        {
+            lock (_threadInfos)
+            {
+                return [.. _threadInfos];
+            }
+        }
+    }
+
     private Thread StartThread(string name, Action body)
     {
         var t = new Thread(() => body()) { IsBackground = true, Name = name };
@@ -144,6 +158,11 @@ public sealed partial class DpcKernel
     private void SetUpThread(string role, int cpu, int priority)
     {
         KernelThread.Cpu = cpu;
+        lock (_threadInfos)
+        {
+            _threadInfos.Add(new KernelThreadInfo(role, cpu, ThreadControl.CurrentThreadId()));
+        }
+
         var pinned = false;
         var realtime = false;
         if (Options.Pin)
@@ -221,3 +240,6 @@ public sealed partial class DpcKernel
         return n;
     }
 }
+
+/// <summary>One of the kernel's threads as the OS knows it: its role ("ISR thread", "DPC worker 1"...), its core and its Linux thread id.</summary>
+public sealed record KernelThreadInfo(string Role, int Cpu, int ThreadId);

@@ -63,11 +63,12 @@ public sealed partial class DpcKernel : IDisposable
         IsrProcessor = Options.IsrProcessor >= 0 ? Options.IsrProcessor : cpus[^1];
         var isrThreadDrains = Options.RunLocalDpcsOnIsrThread && Options.StartThreads;
         _log = new KernelEventLog(Options, Clock);
+        Flight = Options.FlightRecorderEvents > 0 ? new FlightRecorder(Options.FlightRecorderEvents, Options.FlightRecorderThresholdNs, cpus) : null;
         _byCpu = new DpcProcessor?[cpus.Max() + 1];
         _processors = new DpcProcessor[cpus.Length];
         for (var i = 0; i < cpus.Length; i++)
         {
-            _processors[i] = new DpcProcessor(cpus[i], Options, Clock, EpochNs, _log, drainsOnIsrThread: isrThreadDrains && cpus[i] == IsrProcessor);
+            _processors[i] = new DpcProcessor(cpus[i], Options, Clock, EpochNs, _log, drainsOnIsrThread: isrThreadDrains && cpus[i] == IsrProcessor, Flight);
             _byCpu[cpus[i]] = _processors[i];
         }
 
@@ -80,6 +81,9 @@ public sealed partial class DpcKernel : IDisposable
     }
 
     internal KernelOptions Options { get; }
+
+    /// <summary>The flight recorder (<see cref="KernelOptions.FlightRecorderEvents"/>), or null when off.</summary>
+    internal FlightRecorder? Flight { get; }
 
     public IKernelClock Clock { get; }
 

@@ -38,6 +38,12 @@ public sealed class KernelFigures
 
     public long ClockTicks => _kernel.ClockTicks;
 
+    /// <summary>The flight recorder (<see cref="KernelOptions.FlightRecorderEvents"/>), or null when off.</summary>
+    public FlightRecorder? FlightRecorder => _kernel.Flight;
+
+    /// <summary>The kernel's threads as the OS knows them (role, core, thread id), once started: for per-thread scheduler statistics.</summary>
+    public IReadOnlyList<KernelThreadInfo> Threads => _kernel.ThreadInfos;
+
     public long WatchdogViolations => _kernel.WatchdogViolations;
 
     /// <summary>Total time spent inside ISRs (ns).</summary>

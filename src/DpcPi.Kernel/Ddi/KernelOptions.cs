@@ -101,6 +101,15 @@ public sealed class KernelOptions
 
     public IKernelClock Clock { get; set; } = MonotonicKernelClock.Instance;
 
+    /// <summary>
+    /// Events the flight recorder keeps per track (the ISR thread, each lane): a power of two, 16 or more; 0 (the
+    /// default) leaves it off and the hot path untouched but for one null check per ISR and DPC run.
+    /// </summary>
+    public int FlightRecorderEvents { get; set; }
+
+    /// <summary>Edge→DPC start at or above this freezes the flight recorder on that DPC run (ns).</summary>
+    public long FlightRecorderThresholdNs { get; set; } = 1_000_000;
+
     /// <summary>A copy to adjust (a throwaway warm-up kernel, a second run): every setting, none shared but the clock.</summary>
     public KernelOptions Clone() => (KernelOptions)MemberwiseClone();
 
@@ -125,6 +134,16 @@ public sealed class KernelOptions
         if (!Enum.IsDefined(TimerMode))
         {
             throw new ArgumentOutOfRangeException(nameof(TimerMode), TimerMode, "TimerMode must be PeriodicTick or HighResolution.");
+        }
+
+        if (FlightRecorderEvents != 0 && (FlightRecorderEvents < 16 || (FlightRecorderEvents & (FlightRecorderEvents - 1)) != 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FlightRecorderEvents), FlightRecorderEvents, "FlightRecorderEvents must be 0 (off) or a power of two, 16 or more.");
+        }
+
+        if (FlightRecorderThresholdNs < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FlightRecorderThresholdNs), FlightRecorderThresholdNs, "FlightRecorderThresholdNs must be 1 or more.");
         }
 
         if (ClockTickIntervalNs < 1)

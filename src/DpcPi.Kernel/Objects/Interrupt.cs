@@ -107,6 +107,7 @@ public sealed class Interrupt
         EdgeToIsr.Record(entry - frame.TimestampNs);
         IsrDuration.Record(duration);
         _kernel.RecordIsr(this, entry - frame.TimestampNs, duration);
+        _kernel.Flight?.RecordIsr(this, frame.TimestampNs, (long)frame.Sequence, entry, exit, KernelThread.Cpu);
         return handled;
     }
 

@@ -60,6 +60,11 @@ internal sealed class DpcDrain
         SharedWithIsrThread = sharedWithIsrThread;
     }
 
+    /// <summary>The flight recorder and this lane's track in it, or null when off.</summary>
+    public FlightRecorder? Flight { get; init; }
+
+    public FlightTrack? FlightTrack { get; init; }
+
     /// <summary>The ISR thread drains this lane too (<see cref="KernelOptions.RunLocalDpcsOnIsrThread"/>): drainers take turns.</summary>
     public bool SharedWithIsrThread { get; }
 
@@ -333,6 +338,18 @@ internal sealed class DpcDrain
         if (taken.FromSlot)
         {
             _lane.NoteRingDepth(taken.Record.QueuedNs, start);
+        }
+
+        if (Flight is { } flight)
+        {
+            // A worker's first run after a futex sleep paid the wake-up; the ISR thread never sleeps on a lane.
+            var woke = !_onIsrThread && _lane.WokeFromSleep;
+            if (woke)
+            {
+                _lane.WokeFromSleep = false;
+            }
+
+            flight.RecordDpc(FlightTrack!, dpc, taken.Record, start, end, _onIsrThread, woke);
         }
 
         if (internalDpc)

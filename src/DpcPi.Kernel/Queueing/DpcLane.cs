@@ -59,6 +59,9 @@ internal sealed partial class DpcLane
 
     public bool IsStopping => _stopping;
 
+    /// <summary>The worker only: set when it returned from a futex sleep, cleared by the flight recorder's first record after it.</summary>
+    public bool WokeFromSleep { get; set; }
+
     /// <summary>Work the worker would find: a published slot, DPCs in the overflow, or a request.</summary>
     public bool HasWork => HasQueuedWork() || Volatile.Read(ref _requested.Value) != 0;
 
@@ -210,6 +213,7 @@ internal sealed partial class DpcLane
             _shared.Signal!.Wait();
             _shared.Signal!.Reset();
             Volatile.Write(ref _sleeping.Value, 0);
+            WokeFromSleep = true;
         }
     }
 

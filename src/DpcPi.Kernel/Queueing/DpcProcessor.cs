@@ -31,7 +31,7 @@ internal sealed class DpcProcessor : IDisposable
 
     /// <param name="drainsOnIsrThread">This is the ISR thread's core and the ISR thread runs the DPCs it queues here
     /// (<see cref="KernelOptions.RunLocalDpcsOnIsrThread"/>): the normal lane has two drainers, which take turns.</param>
-    public DpcProcessor(int cpu, KernelOptions options, IKernelClock clock, long epochNs, KernelEventLog log, bool drainsOnIsrThread)
+    public DpcProcessor(int cpu, KernelOptions options, IKernelClock clock, long epochNs, KernelEventLog log, bool drainsOnIsrThread, FlightRecorder? flight = null)
     {
         Cpu = cpu;
         _options = options;
@@ -46,8 +46,8 @@ internal sealed class DpcProcessor : IDisposable
         _normalWait = WaitStrategy.Create(options.WaitStrategy, spinNs, yieldTo: Threaded);
         Recorder = new LatencyRecorder(epochNs, options.TimelineSeconds) { OutlierThresholdNs = options.OutlierThresholdNs };
         ThreadedRecorder = new LatencyRecorder(epochNs, 1) { OutlierThresholdNs = options.OutlierThresholdNs };
-        _normalDrain = new DpcDrain(Normal, Lock, _hold, Recorder, clock, log, options, cpu, Irql.Dispatch, drainsOnIsrThread);
-        _threadedDrain = new DpcDrain(Threaded, Lock, _hold, ThreadedRecorder, clock, log, options, cpu, Irql.Passive);
+        _normalDrain = new DpcDrain(Normal, Lock, _hold, Recorder, clock, log, options, cpu, Irql.Dispatch, drainsOnIsrThread) { Flight = flight, FlightTrack = flight?.DpcTrack(cpu, threaded: false) };
+        _threadedDrain = new DpcDrain(Threaded, Lock, _hold, ThreadedRecorder, clock, log, options, cpu, Irql.Passive) { Flight = flight, FlightTrack = flight?.DpcTrack(cpu, threaded: true) };
         _policy = new DrainPolicy(options, Normal, Threaded, _normalDrain);
         _watchdog = new ProcessorWatchdog(cpu, Lock, _normalDrain, options, log);
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DpcPi.Kernel;
 using DpcPi.Platform;
 
 namespace DpcPi.Measurement;
@@ -50,6 +51,18 @@ public sealed record LatencyRun
 
     public required KernelSnapshot Snapshot { get; init; }
 
+    /// <summary>The late interrupts taken apart (--analyze), or null.</summary>
+    public AttributionSummary? Attribution { get; init; }
+
+    /// <summary>True when a late interrupt stopped the run (--break).</summary>
+    public bool Broke { get; init; }
+
+    /// <summary>Late interrupts that reached the break threshold (--break).</summary>
+    public long Breaks { get; init; }
+
+    /// <summary>The flight recorder's windows for the trace (--break), oldest first; empty without a break.</summary>
+    public IReadOnlyList<FlightWindow> BreakWindows { get; init; } = [];
+
     /// <summary>The run's facts as the report's run_info: one set of keys for every front-end.</summary>
     public IReadOnlyDictionary<string, string> RunInfo() => new Dictionary<string, string>
     {
@@ -90,5 +103,9 @@ public sealed record LatencyRun
         GcDuringRun = session.GcDuringRun,
         CpuDmaLatency = session.CpuDmaLatency,
         Snapshot = snapshot,
+        Attribution = session.Attribution,
+        Broke = session.Broke,
+        Breaks = session.Breaks,
+        BreakWindows = session.BreakWindows,
     };
 }

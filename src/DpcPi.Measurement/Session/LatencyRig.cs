@@ -26,7 +26,8 @@ internal sealed class LatencyRig : IDisposable
     {
         _options = options;
         Source = MeasuredSource.Create(options);
-        Kernel = new DpcKernel(options.Kernel);
+        Kernel = new DpcKernel(options.KernelWithRecorder());
+        Watch = options.FlightRecorder.Enabled && !options.IsWarmup ? new FlightWatch(Kernel, options.FlightRecorder) : null;
         Device = Kernel.CreateDevice("latency", static (_, ctx, _, _) => ((LatencyRig)((DeviceObject)ctx!).Extension!).OnDpc(), this);
     }
 
@@ -35,6 +36,12 @@ internal sealed class LatencyRig : IDisposable
     public DeviceObject Device { get; }
 
     public MeasuredSource Source { get; }
+
+    /// <summary>The flight recorder's watcher (--analyze, --break), or null when it is off.</summary>
+    public FlightWatch? Watch { get; }
+
+    /// <summary>True when a late interrupt stopped the run (--break without --break-continue).</summary>
+    public bool Broke => Watch?.BreakRequested ?? false;
 
     public long Completed => Volatile.Read(ref _completed);
 
@@ -63,6 +70,7 @@ internal sealed class LatencyRig : IDisposable
         _controller.Register(_clock.Handle, ClockVector);
         Kernel.ConnectClockInterrupt(ClockVector, _clock, "clock");
         Kernel.Start(_controller);
+        Watch?.Start();
         _cpuAtStart = CpuTimes.Read(MeasuredCpus());
         var started = MonotonicClock.NowNs;
         _clock.Start(started + Kernel.Timers.TickIntervalNs, Kernel.Timers.TickIntervalNs);
@@ -82,7 +90,7 @@ internal sealed class LatencyRig : IDisposable
             if (_options.Loops <= 0 || _options.Source == LatencySource.Timer)
             {
                 // In steps of at most a day: a wait takes no more than int.MaxValue ms.
-                while (!_done.Wait(TimeSpan.FromMilliseconds(Math.Clamp((deadline - MonotonicClock.NowNs) / 1_000_000.0, 0, 86_400_000)), cancellationToken))
+                while (!WaitPolling(TimeSpan.FromMilliseconds(Math.Clamp((deadline - MonotonicClock.NowNs) / 1_000_000.0, 0, 86_400_000)), cancellationToken))
                 {
                     if (MonotonicClock.NowNs >= deadline)
                     {
@@ -98,7 +106,7 @@ internal sealed class LatencyRig : IDisposable
             // after the stimulus finished (the loss is then in the report, never waited for forever).
             var lastSeen = -1L;
             var quietSince = 0L;
-            while (!_done.Wait(100, cancellationToken))
+            while (!WaitPolling(TimeSpan.FromMilliseconds(100), cancellationToken))
             {
                 var now = MonotonicClock.NowNs;
                 if (now >= deadline)
@@ -130,6 +138,43 @@ internal sealed class LatencyRig : IDisposable
             return false;
         }
     }
+
+    /// <summary>
+    /// Waits for the run's end for at most <paramref name="timeout"/>; with the flight recorder on, in steps of
+    /// <see cref="PollMs"/> that poll its watcher (a break ends the run as its end would). True when the run ended.
+    /// </summary>
+    private bool WaitPolling(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Watch is null)
+        {
+            return _done.Wait(timeout, cancellationToken);
+        }
+
+        var until = MonotonicClock.NowNs + (long)(timeout.TotalMilliseconds * 1_000_000);
+        while (true)
+        {
+            Watch.Poll();
+            if (Watch.BreakRequested)
+            {
+                _done.Set();
+                return true;
+            }
+
+            var left = (until - MonotonicClock.NowNs) / 1_000_000.0;
+            if (left <= 0)
+            {
+                return _done.IsSet;
+            }
+
+            if (_done.Wait(TimeSpan.FromMilliseconds(Math.Min(left, PollMs)), cancellationToken))
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>How often the waiting thread polls the flight recorder: a late interrupt freezes it for about this long.</summary>
+    private const int PollMs = 10;
 
     /// <summary>
     /// A warm-up's end: <paramref name="warm"/> after the first DPC run and at least <paramref name="runs"/> DPC runs
@@ -171,6 +216,7 @@ internal sealed class LatencyRig : IDisposable
         Kernel.StopInterrupts();
         _clock.Stop();
         Kernel.FlushQueuedDpcs();
+        Watch?.Finish(); // before the kernel's threads exit: their /proc entries go with them
         _stoppedNs = MonotonicClock.NowNs;
         CpuTime = CpuTimes.Between(_cpuAtStart, CpuTimes.Read(MeasuredCpus()));
         Kernel.Stop();

@@ -124,6 +124,18 @@ public sealed class LatencySession : IDisposable
     /// <summary>After <see cref="Start"/>: whether the measured run held /dev/cpu_dma_latency at 0 (and why not); null when not asked to.</summary>
     public CpuDmaLatencyStatus? CpuDmaLatency { get; private set; }
 
+    /// <summary>True when a late interrupt stopped the run (--break without --break-continue).</summary>
+    public bool Broke => _rig.Broke;
+
+    /// <summary>Late interrupts that reached the break threshold (--break).</summary>
+    public long Breaks => _rig.Watch?.Breaks ?? 0;
+
+    /// <summary>The flight recorder's windows kept for the trace (--break), oldest first.</summary>
+    public IReadOnlyList<FlightWindow> BreakWindows => _rig.Watch?.Windows ?? [];
+
+    /// <summary>After <see cref="Stop"/>: the attribution of the late interrupts (--analyze), or null.</summary>
+    public AttributionSummary? Attribution { get; private set; }
+
     /// <summary>After <see cref="Stop"/>: the garbage collections (each stops every managed thread, the ISR's and the DPCs' too) during the measured run.</summary>
     public GcCounts? GcDuringRun => _gcDuringRun;
 
@@ -134,6 +146,7 @@ public sealed class LatencySession : IDisposable
     public void Stop()
     {
         _rig.Stop();
+        Attribution ??= _rig.Watch?.Summary();
         _gcDuringRun ??= _rig.Started ? GcCounts.Now() - _gcAtStart : null;
         _cpuDmaLatency?.Dispose();
     }

@@ -94,6 +94,26 @@ public sealed class LatencySessionOptions
     /// <summary>How long the warm-up may take in all before it gives up waiting for its runs (the measured run then starts colder).</summary>
     public TimeSpan WarmupGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The flight recorder (--analyze, --break); off unless a threshold is set.</summary>
+    public FlightRecorderSettings FlightRecorder { get; set; } = new();
+
+    /// <summary>The kernel options a rig runs with: <see cref="Kernel"/>, with the flight recorder when it is on.</summary>
+    internal KernelOptions KernelWithRecorder()
+    {
+        if (!FlightRecorder.Enabled)
+        {
+            return Kernel;
+        }
+
+        var kernel = Kernel.Clone();
+        kernel.FlightRecorderEvents = FlightRecorder.Events;
+        kernel.FlightRecorderThresholdNs = FlightRecorder.TriggerNs;
+        return kernel;
+    }
+
+    /// <summary>True for the warm-up's copy: its rig records (so the JIT compiles the recorder too) but nobody watches.</summary>
+    internal bool IsWarmup { get; private init; }
+
     /// <summary>The source's name as reports and logs spell it ("timer", "fake", "gpio").</summary>
     public string SourceName => Source.ToString().ToLowerInvariant();
 
@@ -103,6 +123,16 @@ public sealed class LatencySessionOptions
     /// </summary>
     public void Validate()
     {
+        if (FlightRecorder.Events < 16 || (FlightRecorder.Events & (FlightRecorder.Events - 1)) != 0)
+        {
+            throw new LatencyOptionsException(LatencySetting.FlightRecorder, FlightRecorder.Events, "a power of two, 16 or more");
+        }
+
+        if (FlightRecorder.BreakContinue && FlightRecorder.BreakThresholdNs is null)
+        {
+            throw new LatencyOptionsException(LatencySetting.FlightRecorder, "break-continue", "only with a break threshold");
+        }
+
         var intervalUs = IntervalNs / 1000;
         if (intervalUs < MinimumIntervalUs(Source) || intervalUs > MaximumIntervalUs)
         {
@@ -164,6 +194,8 @@ public sealed class LatencySessionOptions
             CallbackSourceName = CallbackSourceName,
             Kernel = kernel,
             Warmup = TimeSpan.Zero,
+            FlightRecorder = FlightRecorder,
+            IsWarmup = true,
         };
     }
 }

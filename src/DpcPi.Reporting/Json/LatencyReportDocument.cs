@@ -36,7 +36,8 @@ internal sealed record LatencyReportDocument(
     LatencyMonDocument Latencymon,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HistogramDocument? Histogram,
     SortedDictionary<string, string> RunInfo,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ServiceDocument? Service);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ServiceDocument? Service,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AttributionDocument? Attribution = null);
 
 internal sealed record GuaranteesDocument(bool Realtime, bool Pinned, bool Mlocked, IReadOnlyList<string> Notes);
 
@@ -111,3 +112,35 @@ internal sealed record HistogramDocument(int LimitUs, IReadOnlyList<long> Bucket
 
 /// <summary>What `dpcpi run` adds: the service's own counters and how it ended.</summary>
 internal sealed record ServiceDocument(long Interrupts, long IsrInterrupts, long ClockTicks, long DpcsRun, long Coalesced, long QueuedAfterStop, string? Fault, int ExitCode);
+
+/// <summary>--analyze: the late interrupts taken apart, in total and the first few one by one.</summary>
+internal sealed record AttributionDocument(
+    long ThresholdNs,
+    long Analysed,
+    long Missed,
+    long TotalNs,
+    IReadOnlyList<CauseShareDocument> Parts,
+    IReadOnlyList<NamedTimeDocument> TopCulprits,
+    long RunRunnableNs,
+    long RunMinorFaults,
+    long RunMajorFaults,
+    string Cause,
+    IReadOnlyList<OutlierAttributionDocument> Outliers);
+
+internal sealed record CauseShareDocument(string Cause, string Description, long Ns, double Percent, IReadOnlyList<NamedTimeDocument> Culprits);
+
+internal sealed record NamedTimeDocument(string Name, long Ns);
+
+internal sealed record OutlierAttributionDocument(
+    long Cycle,
+    int Cpu,
+    string Dpc,
+    string? Vector,
+    long LatencyNs,
+    bool OnIsrThread,
+    bool WorkerWoke,
+    IReadOnlyList<CauseShareDocument> Parts,
+    OutlierContextDocument Context,
+    string Cause);
+
+internal sealed record OutlierContextDocument(long WindowNs, long IsrThreadRunnableNs, long DpcThreadRunnableNs, long MinorFaults, long MajorFaults, double? StealPercent, int GarbageCollections);
