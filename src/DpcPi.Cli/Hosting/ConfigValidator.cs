@@ -18,7 +18,7 @@ internal sealed class ConfigValidator
 {
     private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "DpcsOnIsrThread", "ExceptionPolicy", "Watchdog"];
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
-    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring"];
+    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring", "FakeLatencyUs"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
     private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
     private static readonly string[] s_sections = ["Kernel", "Source", "Run", "Report", "Metrics", "Dashboard", "Serilog"];
@@ -86,6 +86,7 @@ internal sealed class ConfigValidator
         session.DriveSysfs = Raw("Source:DriveSysfs") is { Length: > 0 } sysfs ? sysfs : null;
         session.StimulusPath = Raw("Source:Stimulus") is { Length: > 0 } stimulus ? stimulus : null;
         session.WiringFile = Raw("Source:Wiring") is { Length: > 0 } wiring ? wiring : null;
+        session.FakeLatencyNs = Int("Source:FakeLatencyUs", 0, 0, LatencySessionOptions.MaximumFakeLatencyUs) * 1000;
         try
         {
             session.Validate();
@@ -100,6 +101,7 @@ internal sealed class ConfigValidator
                 LatencySetting.Stimulus => ("Source:Stimulus", "only with Source:Kind = gpio"),
                 LatencySetting.Wiring when session.Source != LatencySource.Fake => ("Source:Wiring", "only with Source:Kind = fake"),
                 LatencySetting.Wiring => ("Source:Wiring", ex.Allowed),
+                LatencySetting.FakeLatency => ("Source:FakeLatencyUs", ex.Allowed),
                 LatencySetting.OutputLine => ("Source:OutputLine", $"a line other than Source:InputLine ({session.InputLine})"),
                 _ => (ex.Setting.ToString(), ex.Allowed),
             };

@@ -11,6 +11,7 @@ public enum LatencySetting
     Stimulus,
     Wiring,
     CallbackSource,
+    FakeLatency,
 }
 
 /// <summary>A latency setting that is not valid: which one, its value and what is allowed.</summary>

@@ -37,7 +37,7 @@ public sealed class ConfigValidationTests
             { ["--Source:Kind=fake", "--Source:InputLine=5", "--Source:OutputLine=5"], P + "Source:OutputLine = 5 is not valid; allowed: a line other than Source:InputLine (5)" },
             { ["--Source:Kind=timer", "--Source:DriveSysfs=/sys/x/pull"], P + "Source:DriveSysfs = /sys/x/pull is not valid; allowed: only with Source:Kind = gpio" },
             { ["--Source:Kind=fake", "--Source:Wiring=/nonexistent/wiring.yaml"], P + "Source:Wiring = /nonexistent/wiring.yaml is not valid; allowed: an existing wiring file" },
-            { ["--Source:Pin=3"], P + "Source:Pin is not a known setting; allowed: Kind, IntervalUs, Chip, InputLine, OutputLine, DriveSysfs, Stimulus, Wiring" },
+            { ["--Source:Pin=3"], P + "Source:Pin is not a known setting; allowed: Kind, IntervalUs, Chip, InputLine, OutputLine, DriveSysfs, Stimulus, Wiring, FakeLatencyUs" },
             { ["--Run:DurationSeconds=-1"], P + "Run:DurationSeconds = -1 is not valid; allowed: a number of seconds from 0 to 31536000 (0 = until stopped)" },
             { ["--Run:Loops=5"], P + "Run:Loops is not a known setting; allowed: DurationSeconds, WarmupMs" },
             { ["--Run:WarmupMs=-1"], P + "Run:WarmupMs = -1 is not valid; allowed: 0-60000" },
