@@ -9,12 +9,13 @@
 # on a busy host (load above ~1.5 on 2 cores, or steal above 1 %) is marked INCONCLUSIVE.
 #
 # Usage: tests/fleet/scrape-overhead.sh [PHASE_SECONDS (default 60)] [PAIRS (default 3)]
-# Needs: a built artifacts/dpcpi (./dpcpi builds it), prometheus (apt-get install prometheus).
+# Needs: a built artifacts/dpcpi (./dpcpi builds it; or OVERHEAD_DLL=path/to/dpcpi.dll), prometheus (apt-get install prometheus).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 phase=${1:-60}
 pairs=${2:-3}
-dll=$here/artifacts/dpcpi/dpcpi.dll
+# OVERHEAD_DLL, not DPCPI_*: dpcpi reads every DPCPI_ variable as configuration.
+dll=${OVERHEAD_DLL:-$here/artifacts/dpcpi/dpcpi.dll}
 [[ -f $dll ]] || { echo "scrape-overhead.sh: $dll is missing: run ./dpcpi --help once to build it" >&2; exit 2; }
 command -v prometheus >/dev/null || { echo "scrape-overhead.sh: prometheus is missing (apt-get install prometheus)" >&2; exit 2; }
 
