@@ -52,8 +52,8 @@ measuring_ticks() {
     c=$(cat "$t/comm" 2>/dev/null) || continue
     case $c in
       isr | dpc/* | dpc-thr/* | stimulus)
-        v=$(sed 's/.*) //' "$t/stat" | awk '{ print $12 + $13 }')
-        s=$((s + v)) ;;
+        v=$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }') || continue # the thread just ended
+        s=$((s + ${v:-0})) ;;
     esac
   done
   echo "$s"
@@ -68,7 +68,7 @@ measure() { # measure: "process% rest%" of one core during one phase (rest: all 
   sleep "$phase"
   t1=$(ticks); m1=$(measuring_ticks); w1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" -v c="$m0" -v d="$m1" -v w0="$w0" -v w1="$w1" -v hz="$hz" \
-    'BEGIN { printf "%.3f %.3f", (b - a) / hz / (w1 - w0) * 100, ((b - a) - (d - c)) / hz / (w1 - w0) * 100 }'
+    'BEGIN { printf "%.3f %.3f\n", (b - a) / hz / (w1 - w0) * 100, ((b - a) - (d - c)) / hz / (w1 - w0) * 100 }'
 }
 echo "phase  scraping  dpcpi CPU, % of one core: process / all but the measuring threads   loadavg"
 for i in $(seq 1 "$pairs"); do
