@@ -51,6 +51,12 @@ Options:
       --timeout SEC       how long to wait for the service to become active (default 30)
   -n, --dry-run           print every step and the exact commands, run none of them
       --check             only run `dpcpi doctor` on the Pi and exit with its exit code
+      --fleet FILE        after the deploy, add the Pi (host:8642) to FILE, the Prometheus target list of
+                          a lab (hardware/prometheus/targets/dpcpi.yml, docs/fleet.md); once per Pi.
+                          The Pi's dashboard must listen where Prometheus reaches it
+                          (Dashboard:Address=0.0.0.0, e.g. -c hardware/prometheus/appsettings.lab.json)
+      --fleet-port N      the dashboard port written to FILE (default 8642, Dashboard:Port)
+      --fleet-only        only add the Pi to --fleet FILE: no build, no ssh
   -h, --help              this text
 
 Environment (mostly for tests; all paths/commands apply on the Pi):
@@ -86,6 +92,9 @@ INSTALL_RUNTIME=0
 WAIT_TIMEOUT=30
 DRY_RUN=0
 CHECK=0
+FLEET_FILE=""
+FLEET_PORT=8642
+FLEET_ONLY=0
 TARGET=""
 SSH_OPTS=()
 
@@ -121,6 +130,9 @@ parse_args() {
       --timeout) need_arg "$@"; WAIT_TIMEOUT=$2; shift ;;
       -n | --dry-run) DRY_RUN=1 ;;
       --check) CHECK=1 ;;
+      --fleet) need_arg "$@"; FLEET_FILE=$2; shift ;;
+      --fleet-port) need_arg "$@"; FLEET_PORT=$2; shift ;;
+      --fleet-only) FLEET_ONLY=1 ;;
       --) shift; break ;;
       -*) usage_error "unknown option $1" ;;
       *) [[ -z $TARGET ]] || usage_error "more than one target: $TARGET $1"; TARGET=$1 ;;
@@ -140,6 +152,13 @@ parse_args() {
     [[ -n $TARGET ]] || usage_error "no target given (user@host)"
   fi
   [[ -z $PORT || $PORT =~ ^[0-9]+$ ]] || usage_error "--port needs a number, not '$PORT'"
+  [[ $FLEET_PORT =~ ^[0-9]+$ && $FLEET_PORT -ge 1 && $FLEET_PORT -le 65535 ]] || usage_error "--fleet-port needs a port 1-65535, not '$FLEET_PORT'"
+  [[ $FLEET_ONLY == 0 || -n $FLEET_FILE ]] || usage_error "--fleet-only needs --fleet FILE"
+  if [[ -n $FLEET_FILE ]]; then
+    [[ $BUILD_ONLY == 0 && $CHECK == 0 ]] || usage_error "--fleet adds a deployed Pi: not with --build-only or --check"
+    [[ -f $FLEET_FILE && -w $FLEET_FILE ]] || usage_error "fleet file '$FLEET_FILE' is not a writable file (start from hardware/prometheus/targets/dpcpi.yml)"
+    fleet_list_ends "$FLEET_FILE" || usage_error "fleet file '$FLEET_FILE' does not end with a 'targets:' list to add to (see hardware/prometheus/targets/dpcpi.yml)"
+  fi
   [[ $WAIT_TIMEOUT =~ ^[0-9]+$ ]] || usage_error "--timeout needs seconds, not '$WAIT_TIMEOUT'"
   [[ -z $IDENTITY || -r $IDENTITY ]] || usage_error "identity file '$IDENTITY' is not readable"
   [[ -z $CONFIG_FILE || -r $CONFIG_FILE ]] || usage_error "config file '$CONFIG_FILE' is not readable"
@@ -154,6 +173,42 @@ parse_args() {
       usage_error "publish dir '$PUBLISH_DIR' is neither empty nor an earlier publish (no dpcpi.dll): not replacing its contents"
     fi
   fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# The lab's Prometheus target list (file_sd, hardware/prometheus/targets/dpcpi.yml): the last group ends
+# with "  targets:" and one "    - host:port" line per Pi, so adding a Pi is appending a line.
+
+fleet_list_ends() { # true when FILE's last entry line is "targets:" or one of its "- host:port" items
+  local last
+  last=$(grep -Ev '^[[:space:]]*(#.*)?$' "$1" | tail -n 1 || true)
+  [[ $last =~ ^[[:space:]]+targets:[[:space:]]*$ || $last =~ ^[[:space:]]+-[[:space:]]+[^[:space:]]+[[:space:]]*$ ]]
+}
+
+fleet_host() { # the host part of [user@]host
+  printf '%s' "${TARGET##*@}"
+}
+
+# fleet_add: adds host:port to FLEET_FILE once (written to a temp file, then renamed over it: never half a list).
+fleet_add() {
+  local entry tmp
+  entry="$(fleet_host):$FLEET_PORT"
+  step_header "fleet"
+  if grep -Eq "^[[:space:]]+-[[:space:]]+[\"']?${entry//./\\.}[\"']?[[:space:]]*$" "$FLEET_FILE"; then
+    say "  unchanged: $entry is already in $FLEET_FILE"
+    return 0
+  fi
+  if [[ $DRY_RUN == 1 ]]; then
+    say "  would add '    - $entry' to $FLEET_FILE"
+    return 0
+  fi
+  tmp=$(mktemp "$(dirname "$FLEET_FILE")/.dpcpi-fleet.XXXXXX")
+  if ! { cat "$FLEET_FILE" && printf '    - %s\n' "$entry"; } >"$tmp" || ! chmod --reference="$FLEET_FILE" "$tmp" ||
+    ! mv -f "$tmp" "$FLEET_FILE"; then
+    rm -f "$tmp"
+    fail fleet "cannot write $FLEET_FILE"
+  fi
+  say "  added $entry to $FLEET_FILE (Prometheus reads it within its refresh_interval)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -835,6 +890,10 @@ run_check() {
 
 main() {
   parse_args "$@"
+  if [[ $FLEET_ONLY == 1 ]]; then
+    fleet_add
+    return 0
+  fi
   setup_ssh
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/dpcpi-deploy.XXXXXX")
   trap 'stop_ssh_master; rm -rf "$WORK"' EXIT
@@ -939,6 +998,7 @@ main() {
   run_remote status r_status
   if [[ $release_changed == 1 ]]; then run_remote prune r_prune; fi
 
+  if [[ -n $FLEET_FILE ]]; then fleet_add; fi
   if [[ $DRY_RUN == 1 ]]; then
     say "$PROG: dry run done: nothing was changed"
     return 0

@@ -31,15 +31,21 @@ count_line() {
 
 # --- Tools the tests use from Debian: chromium (the dashboard browser test: Playwright drives this system
 # browser and never downloads one), rt-tests (cyclictest, the peer of `bench --cyclictest`), gcc (the
-# dpcpi-stimulus helper the gpio source runs).
+# dpcpi-stimulus helper the gpio source runs), prometheus (the Fleet tests run a real server and promtool).
 need=()
 command -v chromium >/dev/null || need+=(chromium)
+command -v prometheus >/dev/null || need+=(prometheus)
 command -v cyclictest >/dev/null || need+=(rt-tests)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -q && apt-get install -y -q "${need[@]}") >"$results/apt.log" 2>&1 \
       || echo "test.sh: warning: apt-get install ${need[*]} failed (see $results/apt.log); the tests that need them will fail"
+    # The Fleet tests start their own Prometheus on a free loopback port: a packaged service started by the
+    # install (where an init system runs one) would hold 9090 for nothing.
+    if [[ " ${need[*]} " == *" prometheus "* ]] && [ -x /etc/init.d/prometheus ]; then
+      (service prometheus stop; update-rc.d prometheus disable) >>"$results/apt.log" 2>&1 || true
+    fi
   else
     echo "test.sh: warning: ${need[*]} missing and this is not root; the tests that need them will fail (apt-get install -y ${need[*]})"
   fi

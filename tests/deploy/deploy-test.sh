@@ -589,6 +589,29 @@ check "--framework-dependent dry run: portable publish, ExecStart via /usr/bin/d
   out_has "^  unit: ExecStart=/usr/bin/dotnet /opt/dpcpi/dpcpi.dll run --config"'
 
 # ---------------------------------------------------------------------------------------------
+# The lab's Prometheus target list: --fleet adds the deployed Pi once; --fleet-only adds without deploying.
+cp "$REPO/hardware/prometheus/targets/dpcpi.yml" "$T/fleet.yml"
+deploy fleet --no-build --publish-dir "$T/pub1" --fleet "$T/fleet.yml"
+check "--fleet: after the deploy the Pi is added to the target list as host:8642" eval '[[ $RC == 0 ]] && out_has "==> fleet" &&
+  [[ $(grep -cx "    - ${TARGET##*@}:8642" "$T/fleet.yml") == 1 ]]'
+deploy fleet-again --no-build --publish-dir "$T/pub1" --fleet "$T/fleet.yml"
+check "--fleet: a second deploy leaves the list as it was" eval '[[ $RC == 0 ]] && out_has "unchanged: ${TARGET##*@}:8642 is already in" &&
+  [[ $(grep -c "^    - " "$T/fleet.yml") == 1 ]]'
+RC=0
+"$DEPLOY" --fleet "$T/fleet.yml" --fleet-only --fleet-port 9000 pi@bench07.lab >"$T/logs/fleet-only.out" 2>&1 </dev/null || RC=$?
+check "--fleet-only adds another Pi with --fleet-port, no ssh" eval '[[ $RC == 0 ]] && grep -qx "    - bench07.lab:9000" "$T/fleet.yml" &&
+  grep -qx "    - ${TARGET##*@}:8642" "$T/fleet.yml"'
+if command -v promtool >/dev/null; then
+  mkdir -p "$T/prom/targets" && cp "$T/fleet.yml" "$T/prom/targets/dpcpi.yml"
+  sed '/^rule_files:/,/dpcpi-alerts.yml/d' "$REPO/hardware/prometheus/prometheus.yml" >"$T/prom/prometheus.yml"
+  check "the list deploy.sh wrote is valid for promtool check config" promtool check config "$T/prom/prometheus.yml"
+fi
+printf '# no list here\n' >"$T/not-a-list.yml"
+check "--fleet refuses a file that does not end with a targets: list (exit 2, one line)" usage_rc --fleet "$T/not-a-list.yml" --fleet-only pi@x
+check "--fleet-only without --fleet, and a bad --fleet-port, are usage errors" eval 'usage_rc --fleet-only pi@x &&
+  usage_rc --fleet "$T/fleet.yml" --fleet-port 70000 --fleet-only pi@x'
+
+# ---------------------------------------------------------------------------------------------
 # Optional: deploy.sh's own real builds (dotnet publish of src/DpcPi.Cli).
 if [[ ${DPCPI_DEPLOY_REAL_BUILD:-0} == 1 ]]; then
   export DPCPI_TARGET_ROOT=$T/root-real DPCPI_UNAME=$T/bin/uname-aarch64

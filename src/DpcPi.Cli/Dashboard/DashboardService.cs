@@ -41,6 +41,7 @@ internal sealed class DashboardService : IHostedService, IAsyncDisposable
     private readonly DashboardSettings _settings;
     private readonly SnapshotProvider _snapshots;
     private readonly ILogger<DashboardService> _log;
+    private readonly FleetQuery? _fleet;
     private WebApplication? _app;
 
     public DashboardService(DashboardSettings settings, SnapshotProvider snapshots, ILogger<DashboardService> log)
@@ -48,6 +49,7 @@ internal sealed class DashboardService : IHostedService, IAsyncDisposable
         _settings = settings;
         _snapshots = snapshots;
         _log = log;
+        _fleet = settings.Prometheus is { } prometheus ? new FleetQuery(prometheus) : null;
     }
 
     /// <summary>The dashboard's base URL (e.g. http://127.0.0.1:8642/) once listening; null when it is not.</summary>
@@ -142,6 +144,7 @@ internal sealed class DashboardService : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _fleet?.Dispose();
         if (_app is { } app)
         {
             _app = null;
@@ -159,6 +162,10 @@ internal sealed class DashboardService : IHostedService, IAsyncDisposable
         app.MapGet("/{file}", (string file) => Asset(file));
         app.MapGet("/metrics", () => Results.Text(PrometheusFormatter.Format(_snapshots.Current()), PrometheusFormatter.ContentType, Encoding.UTF8));
         app.MapGet("/api/snapshot", () => Results.Text(Json(_snapshots.Current()), "application/json; charset=utf-8", Encoding.UTF8));
+        app.MapGet("/api/histogram", () => Results.Text(JsonSerializer.Serialize(_snapshots.EdgeToDpcStartHistogram(), JsonOptions), "application/json; charset=utf-8", Encoding.UTF8));
+        app.MapGet("/api/fleet", async (HttpContext ctx) => _fleet is null
+            ? Results.Json(new { error = "no Prometheus configured: set Dashboard:Prometheus=http://HOST:9090 (docs/fleet.md)" }, JsonOptions, statusCode: StatusCodes.Status404NotFound)
+            : Results.Text(JsonSerializer.Serialize(await _fleet.ReadAsync(ctx.RequestAborted).ConfigureAwait(false), JsonOptions), "application/json; charset=utf-8", Encoding.UTF8));
         app.MapGet("/events", async (HttpContext ctx) =>
         {
             ctx.Response.Headers.ContentType = "text/event-stream";

@@ -19,7 +19,7 @@ internal sealed class ConfigValidator
 {
     private static readonly string[] s_kernelKeys = ["Processors", "IsrProcessor", "IsrPriority", "DpcPriority", "ThreadedDpcPriority", "Realtime", "LockMemory", "WaitStrategy", "DpcsOnIsrThread", "ThreadDpcEnable", "ExceptionPolicy", "Watchdog"];
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
-    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring", "SdgDriver"];
+    private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring", "SdgDriver", "FakeLatencyUs"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
     private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
     private static readonly string[] s_sections = ["Kernel", "Source", "Run", "Report", "Metrics", "Dashboard", "Serilog"];
@@ -101,6 +101,7 @@ internal sealed class ConfigValidator
             // The same driver choice as `latency --source sdg --sdg-driver`; the callbacks become the interrupts.
             SdgSource.Configure(session, Choice("Source:SdgDriver", SdgDriver.Libgpiod, ("libgpiod", SdgDriver.Libgpiod), ("sysfs", SdgDriver.Sysfs), ("dpcpi", SdgDriver.Dpcpi)));
         }
+        session.FakeLatencyNs = Int("Source:FakeLatencyUs", 0, 0, LatencySessionOptions.MaximumFakeLatencyUs) * 1000;
         try
         {
             session.Validate();
@@ -115,6 +116,7 @@ internal sealed class ConfigValidator
                 LatencySetting.Stimulus => ("Source:Stimulus", "only with Source:Kind = gpio or sdg"),
                 LatencySetting.Wiring when session.Source != LatencySource.Fake => ("Source:Wiring", "only with Source:Kind = fake"),
                 LatencySetting.Wiring => ("Source:Wiring", ex.Allowed),
+                LatencySetting.FakeLatency => ("Source:FakeLatencyUs", ex.Allowed),
                 LatencySetting.OutputLine => ("Source:OutputLine", $"a line other than Source:InputLine ({session.InputLine})"),
                 _ => (ex.Setting.ToString(), ex.Allowed),
             };

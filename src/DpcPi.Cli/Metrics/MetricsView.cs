@@ -49,6 +49,12 @@ internal sealed record MetricsView
     /// <summary>The per-second maximum edge→DPC latency (µs) over the last seconds, oldest first.</summary>
     public required TimelineView Timeline { get; init; }
 
+    /// <summary>Edge→DPC start samples above the deadline (Report:DeadlineUs) since start, at the histogram's 0.1 % resolution.</summary>
+    public required long DeadlineMisses { get; init; }
+
+    /// <summary>The maximum edge→DPC latency (µs) of the last complete second.</summary>
+    public required double LastSecondMaxUs { get; init; }
+
     /// <summary>The absolute maximum edge→DPC latency (µs) since start.</summary>
     public required double AbsoluteMaxUs { get; init; }
 
@@ -67,4 +73,15 @@ internal sealed record TimelineView(int FirstSecond, IReadOnlyList<double> MaxUs
 internal sealed record BucketView(double LeUs, long Count);
 
 /// <summary>One latency stage: count, sum and quantiles (µs) and the fixed buckets (the last one is +Inf).</summary>
-internal sealed record StageView(string Stage, long Count, double SumUs, double P50Us, double P99Us, double P999Us, double MaxUs, IReadOnlyList<BucketView> Buckets);
+internal sealed record StageView(string Stage, long Count, double SumUs, double P50Us, double P99Us, double P999Us, double MaxUs, IReadOnlyList<BucketView> Buckets)
+{
+    /// <summary>
+    /// Counts in the /metrics buckets (<see cref="SnapshotProvider.PrometheusBoundsNs"/>, then +Inf), not cumulative. Not in
+    /// the dashboard's JSON: the page draws the coarse <see cref="Buckets"/>.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<long> PrometheusCounts { get; init; } = [];
+}
+
+/// <summary>One stage's HDR histogram (GET /api/histogram): each non-empty bucket as [lowest ns, highest ns, count].</summary>
+internal sealed record HistogramView(string Stage, long Count, IReadOnlyList<long[]> Buckets);

@@ -12,6 +12,9 @@ internal static class PrometheusFormatter
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
+    // Whole ns in seconds: 9 decimals are exact, so the le labels are the bounds, not a rounding of them.
+    private static readonly string[] s_le = [.. SnapshotProvider.PrometheusBoundsNs.Select(ns => (ns / 1e9).ToString("0.#########", CultureInfo.InvariantCulture))];
+
     public static string Format(MetricsView? s)
     {
         var w = new Writer();
@@ -54,6 +57,13 @@ internal static class PrometheusFormatter
         w.Family("dpcpi_watchdog_violations_total", "counter", "DPC watchdog events (single DPC or cumulative time at DISPATCH too long).");
         w.Sample("dpcpi_watchdog_violations_total", s.WatchdogViolations);
 
+        w.Family("dpcpi_deadline_misses_total", "counter", "Edge to DPC start latencies above the deadline (Report:DeadlineUs).");
+        w.Sample("dpcpi_deadline_misses_total", s.DeadlineMisses);
+        w.Family("dpcpi_deadline_seconds", "gauge", "The deadline the misses are counted against (Report:DeadlineUs).");
+        w.Sample("dpcpi_deadline_seconds", s.DeadlineUs / 1e6);
+        w.Family("dpcpi_latency_second_max_seconds", "gauge", "The highest edge to DPC start latency of the last complete second (the per-second maximum).");
+        w.Sample("dpcpi_latency_second_max_seconds", s.LastSecondMaxUs / 1e6);
+
         w.Family("dpcpi_guarantee", "gauge", "1 when the guarantee is in force (realtime = SCHED_FIFO, pinned = CPU affinity, mlocked = memory locked).");
         w.Sample("dpcpi_guarantee", s.Guarantees.Realtime ? 1 : 0, ("guarantee", "realtime"));
         w.Sample("dpcpi_guarantee", s.Guarantees.Pinned ? 1 : 0, ("guarantee", "pinned"));
@@ -65,14 +75,14 @@ internal static class PrometheusFormatter
         Quantile(w, s, "dpcpi_latency_max_seconds", "The maximum latency per stage since start.", st => st.MaxUs);
 
         const string hist = "dpcpi_latency_seconds";
-        w.Family(hist, "histogram", "Latency per stage (edge_to_dpc_start is the interrupt-to-DPC latency), fixed buckets from the HDR histogram.");
+        w.Family(hist, "histogram", "Latency per stage (edge_to_dpc_start is the interrupt-to-DPC latency), log buckets (20 per decade, 1 us to 100 ms) from the HDR histogram.");
         foreach (var st in s.Stages)
         {
             long cumulative = 0;
-            foreach (var b in st.Buckets)
+            for (var i = 0; i < st.PrometheusCounts.Count; i++)
             {
-                cumulative += b.Count;
-                var le = double.IsPositiveInfinity(b.LeUs) ? "+Inf" : (b.LeUs / 1e6).ToString("0.##########", CultureInfo.InvariantCulture);
+                cumulative += st.PrometheusCounts[i];
+                var le = i < s_le.Length ? s_le[i] : "+Inf";
                 w.Sample(hist + "_bucket", cumulative, ("stage", st.Stage), ("le", le));
             }
 

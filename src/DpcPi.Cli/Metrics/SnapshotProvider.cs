@@ -16,6 +16,19 @@ internal sealed class SnapshotProvider
     /// <summary>The fixed histogram bounds in µs (Prometheus buckets, dashboard histogram); +Inf follows.</summary>
     public static readonly double[] BucketBoundsUs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 50_000, 100_000, 1_000_000];
 
+    /// <summary>
+    /// The /metrics histogram bounds in ns: 20 per decade, 10^(k/20) µs from 1 µs to 100 ms, rounded to whole ns
+    /// (+Inf follows). Adjacent bounds differ by the ratio r = 10^(1/20) ≈ 1.122, so a quantile that
+    /// histogram_quantile interpolates lies within a factor r of the true one (docs/fleet.md derives it): fleet
+    /// quantiles summed over any number of Pis keep that error, which the dashboard's 1-2-5 bounds (r up to 2.5) would not.
+    /// </summary>
+    public static readonly long[] PrometheusBoundsNs = [.. Enumerable.Range(0, PrometheusBucketsPerDecade * 5 + 1).Select(k => (long)Math.Round(1000 * Math.Pow(10, k / (double)PrometheusBucketsPerDecade)))];
+
+    /// <summary>Prometheus buckets per decade: r = 10^(1/20).</summary>
+    public const int PrometheusBucketsPerDecade = 20;
+
+    private static readonly long[] s_boundsNs = [.. BucketBoundsUs.Select(us => (long)(us * 1000))];
+
     public static readonly TimeSpan MaxAge = TimeSpan.FromMilliseconds(250);
 
     private const int TimelineSeconds = 120;
@@ -62,6 +75,25 @@ internal sealed class SnapshotProvider
         }
     }
 
+    /// <summary>
+    /// Every non-empty bucket of the edge→DPC start histogram (0.1 % wide) as [lowest ns, highest ns, count], for
+    /// pooling several Pis' exact distributions elsewhere (GET /api/histogram); empty before the session started.
+    /// </summary>
+    public HistogramView EdgeToDpcStartHistogram()
+    {
+        _ = Current();
+        lock (_lock)
+        {
+            if (_snapshot is null)
+            {
+                return new HistogramView(StageReport.NameOf(LatencyStage.EdgeToDpcStart), 0, []);
+            }
+
+            var buckets = _snapshot[LatencyStage.EdgeToDpcStart].RecordedBuckets().Select(b => new[] { b.Low, b.High, b.Count }).ToArray();
+            return new HistogramView(StageReport.NameOf(LatencyStage.EdgeToDpcStart), buckets.Sum(b => b[2]), buckets);
+        }
+    }
+
     private MetricsView? Take()
     {
         var session = _service.Session;
@@ -95,6 +127,8 @@ internal sealed class SnapshotProvider
             s.Exceptions)).ToArray();
         var gpio = session.GpioStatistics;
         var stages = Enum.GetValues<LatencyStage>().Select(st => Stage(st, snapshot[st])).ToArray();
+        var deadlineNs = _settings.DeadlineNs;
+        var edgeToDpc = snapshot[LatencyStage.EdgeToDpcStart];
         var g = snapshot.Guarantees;
         return new MetricsView
         {
@@ -118,6 +152,8 @@ internal sealed class SnapshotProvider
             ClockTicks = snapshot.ClockTicks,
             Guarantees = new GuaranteesView(g.Realtime, g.Pinned, g.MemoryLocked, g.Notes),
             Timeline = Timeline(snapshot),
+            DeadlineMisses = edgeToDpc.CountBetween(deadlineNs + 1, long.MaxValue),
+            LastSecondMaxUs = LastSecondMax(snapshot) / 1000.0,
             AbsoluteMaxUs = stages[(int)LatencyStage.EdgeToDpcStart].MaxUs,
             Stages = stages,
         };
@@ -137,20 +173,35 @@ internal sealed class SnapshotProvider
         return new TimelineView(first, max);
     }
 
+    /// <summary>The maximum of the last complete second (ns); the running second while only one has begun.</summary>
+    private static long LastSecondMax(KernelSnapshot snapshot)
+    {
+        var timeline = snapshot.Timeline;
+        return timeline.Length switch
+        {
+            0 => 0,
+            1 => timeline[0],
+            _ => timeline[^2],
+        };
+    }
+
+    /// <summary>The bucket a value of <paramref name="ns"/> counts in: the first bound at or above it (values on a bound count in it, as le says).</summary>
+    private static int BucketOf(long[] boundsNs, long ns)
+    {
+        var i = Array.BinarySearch(boundsNs, ns);
+        return i >= 0 ? i : ~i;
+    }
+
     private static StageView Stage(LatencyStage stage, LatencyHistogram h)
     {
         var counts = new long[BucketBoundsUs.Length + 1];
+        var fine = new long[PrometheusBoundsNs.Length + 1];
         long total = 0;
         foreach (var (low, _, count) in h.RecordedBuckets())
         {
-            var us = low / 1000.0;
-            var i = 0;
-            while (i < BucketBoundsUs.Length && us > BucketBoundsUs[i])
-            {
-                i++;
-            }
-
-            counts[i] += count;
+            // A histogram bucket (0.1 % wide) counts where its lowest value falls.
+            counts[BucketOf(s_boundsNs, low)] += count;
+            fine[BucketOf(PrometheusBoundsNs, low)] += count;
             total += count;
         }
 
@@ -169,6 +220,9 @@ internal sealed class SnapshotProvider
             h.GetValueAtPercentile(99) / 1000.0,
             h.GetValueAtPercentile(99.9) / 1000.0,
             h.Max / 1000.0,
-            buckets);
+            buckets)
+        {
+            PrometheusCounts = fine,
+        };
     }
 }

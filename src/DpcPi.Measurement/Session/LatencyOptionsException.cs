@@ -12,6 +12,7 @@ public enum LatencySetting
     Wiring,
     CallbackSource,
     FlightRecorder,
+    FakeLatency,
 }
 
 /// <summary>A latency setting that is not valid: which one, its value and what is allowed.</summary>

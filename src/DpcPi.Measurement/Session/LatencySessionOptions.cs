@@ -57,6 +57,16 @@ public sealed class LatencySessionOptions
     /// <summary>The loopback wiring file for the fake backend (null: a direct 0 ns jumper).</summary>
     public string? WiringFile { get; set; }
 
+    /// <summary>
+    /// For <see cref="LatencySource.Fake"/>: the fake backend stamps every edge this long (ns) before it delivers it, as a
+    /// slow interrupt path would, so edge→ISR and edge→DPC start grow by it. 0 = none. For tests and demos of a
+    /// fleet whose benches differ (e.g. five instances with different latencies behind one Prometheus).
+    /// </summary>
+    public long FakeLatencyNs { get; set; }
+
+    /// <summary>The largest <see cref="FakeLatencyNs"/>: 1 s.</summary>
+    public const long MaximumFakeLatencyUs = 1_000_000;
+
     public KernelOptions Kernel { get; set; } = DefaultKernel();
 
     /// <summary>
@@ -139,6 +149,11 @@ public sealed class LatencySessionOptions
             throw new LatencyOptionsException(LatencySetting.Interval, intervalUs, $"{MinimumIntervalUs(Source)}-{MaximumIntervalUs} µs{(Source == LatencySource.Fake ? " for the fake source" : string.Empty)}");
         }
 
+        if (FakeLatencyNs != 0 && (Source != LatencySource.Fake || FakeLatencyNs < 0 || FakeLatencyNs / 1000 > MaximumFakeLatencyUs))
+        {
+            throw new LatencyOptionsException(LatencySetting.FakeLatency, FakeLatencyNs / 1000, Source != LatencySource.Fake ? "only with the fake source" : $"0-{MaximumFakeLatencyUs} µs");
+        }
+
         var lineSource = Source is LatencySource.Gpio or LatencySource.Sdg;
         if (DriveSysfs is not null && !lineSource)
         {
@@ -190,6 +205,7 @@ public sealed class LatencySessionOptions
             DriveSysfs = DriveSysfs,
             StimulusPath = StimulusPath,
             WiringFile = WiringFile,
+            FakeLatencyNs = FakeLatencyNs,
             CallbackSource = CallbackSource,
             CallbackSourceName = CallbackSourceName,
             Kernel = kernel,

@@ -13,7 +13,7 @@ internal sealed class FakeLoopbackSource : GpioLineSource
 {
     private const string Chip = "gpiochip0";
     private readonly LatencySessionOptions _options;
-    private readonly FakeGpioBackend _backend = new();
+    private readonly FakeGpioBackend _backend;
     private readonly CancellationTokenSource _stop = new();
     private Thread? _stimulus;
     private int _inputLine;
@@ -24,6 +24,10 @@ internal sealed class FakeLoopbackSource : GpioLineSource
     public FakeLoopbackSource(LatencySessionOptions options)
     {
         _options = options;
+        // The injected latency: the backend's clock runs behind, so each edge carries a timestamp that long before
+        // it is delivered, as when a slow interrupt path hands the kernel's timestamp over late.
+        var latencyNs = options.FakeLatencyNs;
+        _backend = latencyNs == 0 ? new FakeGpioBackend() : new FakeGpioBackend(() => MonotonicClock.NowNs - latencyNs);
         _inputLine = options.InputLine;
         _outputLine = options.OutputLine;
     }
@@ -107,7 +111,7 @@ internal sealed class FakeLoopbackSource : GpioLineSource
                 if (_backend.NextScheduledNs is { } arrives)
                 {
                     // A wire with a propagation delay: the edge exists once the delay has passed.
-                    while (MonotonicClock.NowNs < arrives)
+                    while (_backend.Clock() < arrives)
                     {
                         Thread.SpinWait(4);
                     }

@@ -15,6 +15,7 @@ public sealed class MetricsEndpointTests
         "dpcpi_dpc_coalesced_inserts_total", "dpcpi_dpc_queue_depth", "dpcpi_dpc_time_seconds_total", "dpcpi_gpio_edges_lost_total",
         "dpcpi_gpio_edges_merged_total", "dpcpi_timer_expiries_merged_total", "dpcpi_watchdog_violations_total", "dpcpi_guarantee", "dpcpi_latency_p50_seconds",
         "dpcpi_latency_p99_seconds", "dpcpi_latency_p999_seconds", "dpcpi_latency_max_seconds", "dpcpi_latency_seconds",
+        "dpcpi_deadline_misses_total", "dpcpi_deadline_seconds", "dpcpi_latency_second_max_seconds",
     ];
 
     [Fact]

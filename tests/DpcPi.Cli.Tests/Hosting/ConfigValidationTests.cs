@@ -40,7 +40,7 @@ public sealed class ConfigValidationTests
             { ["--Source:Kind=timer", "--Source:SdgDriver=libgpiod"], P + "Source:SdgDriver = libgpiod is not valid; allowed: only with Source:Kind = sdg" },
             { ["--Source:Kind=sdg", "--Source:SdgDriver=pigpio"], P + "Source:SdgDriver = pigpio is not valid; allowed: libgpiod, sysfs, dpcpi" },
             { ["--Source:Kind=fake", "--Source:Wiring=/nonexistent/wiring.yaml"], P + "Source:Wiring = /nonexistent/wiring.yaml is not valid; allowed: an existing wiring file" },
-            { ["--Source:Pin=3"], P + "Source:Pin is not a known setting; allowed: Kind, IntervalUs, Chip, InputLine, OutputLine, DriveSysfs, Stimulus, Wiring, SdgDriver" },
+            { ["--Source:Pin=3"], P + "Source:Pin is not a known setting; allowed: Kind, IntervalUs, Chip, InputLine, OutputLine, DriveSysfs, Stimulus, Wiring, SdgDriver, FakeLatencyUs" },
             { ["--Run:DurationSeconds=-1"], P + "Run:DurationSeconds = -1 is not valid; allowed: a number of seconds from 0 to 31536000 (0 = until stopped)" },
             { ["--Run:Loops=5"], P + "Run:Loops is not a known setting; allowed: DurationSeconds, WarmupMs" },
             { ["--Run:WarmupMs=-1"], P + "Run:WarmupMs = -1 is not valid; allowed: 0-60000" },
