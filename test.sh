@@ -59,9 +59,12 @@ build_rc=${PIPESTATUS[0]}
 if [ "$build_rc" != 0 ]; then
   echo "test.sh: the build failed (see above)"; broken=1
 else
-  dotnet test DpcPi.sln -c Release --no-build --logger "trx" --results-directory "$results/dotnet" 2>&1 | grep -vE '^\s*$' | tail -40
+  # The Fleet tests (five dpcpi processes, Prometheus and Chromium at once) run after the others, not beside the
+  # timing-sensitive assemblies: on a busy 2-core machine that mix made stops and warm-ups miss their bounds.
+  dotnet test DpcPi.sln -c Release --no-build --filter "Category!=Fleet" --logger "trx" --results-directory "$results/dotnet" 2>&1 | grep -vE '^\s*$' | tail -40
+  dotnet test tests/DpcPi.Cli.Tests/DpcPi.Cli.Tests.csproj -c Release --no-build --filter "Category=Fleet" --logger "trx" --results-directory "$results/dotnet-fleet" 2>&1 | grep -vE '^\s*$' | tail -5
   trx_found=0
-  for trx in "$results"/dotnet/*.trx; do
+  for trx in "$results"/dotnet/*.trx "$results"/dotnet-fleet/*.trx; do
     [ -f "$trx" ] || continue
     trx_found=1
     counters=$(grep -oE '<Counters [^>]*>' "$trx" | head -1)
