@@ -156,9 +156,16 @@ public sealed class FleetPrometheusTests(FleetRig rig)
 
         Assert.Matches(@"\d+(\.\d+)? (µs|ms)", await page.Locator("#classp99").InnerTextAsync());
 
-        // Sorted by p99, latest first (the default), the slowest bench leads; by name it is alphabetical.
-        var slowest = rig.Instances.Where(i => !i.Killed).MaxBy(i => i.InjectedUs)!;
-        Assert.Equal(slowest.Target, await rows.First.GetAttributeAsync("data-instance"));
+        // Sorted by p99 (the default), slowest first, by the figures the page shows; by name it is alphabetical. (Which
+        // bench is slowest is the host's to decide: under stress-ng a 50 µs bench out-ran the 800 µs one's p99.)
+        var shown = new List<double?>();
+        for (var i = 0; i < await rows.CountAsync(); i++)
+        {
+            shown.Add(Microseconds(await rows.Nth(i).Locator("td:nth-child(3)").InnerTextAsync()));
+        }
+
+        Assert.Equal(shown.OrderBy(v => v is null).ThenByDescending(v => v), shown); // "–" (no figure yet) last
+        Assert.Contains(shown, v => v is not null);
         await page.Locator("#fleet th[data-key=instance]").ClickAsync();
         var names = new List<string>();
         for (var i = 0; i < await rows.CountAsync(); i++)
@@ -288,5 +295,19 @@ public sealed class FleetPrometheusTests(FleetRig rig)
     {
         TestContext.Current.TestOutputHelper?.WriteLine(line);
         Console.WriteLine("fleet: " + line);
+    }
+
+    // "984.2 µs", "1.85 ms", "2 s" as the fleet page prints them.
+    private static double? Microseconds(string text)
+    {
+        if (text.Trim() == "–")
+        {
+            return null;
+        }
+
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"([\d.,]+)\s*(µs|ms|s)\b");
+        Assert.True(m.Success, $"not a latency: '{text}'");
+        var v = double.Parse(m.Groups[1].Value.Replace(",", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        return m.Groups[2].Value switch { "ms" => v * 1_000, "s" => v * 1_000_000, _ => v };
     }
 }
