@@ -44,52 +44,9 @@ public sealed class AllocationTests
     {
         using var controller = new TestInterruptController();
         using var kernel = KernelFactory.Threaded(controller: controller);
-        const int warmup = 2_000;
-        const int measured = 10_000;
-        long isrStart = 0, isrEnd = 0, dpcStart = 0, dpcEnd = 0;
-        using var done = new ManualResetEventSlim();
-        var device = kernel.CreateDevice("dev", (_, _, seq, _) =>
-        {
-            if (seq == warmup)
-            {
-                dpcStart = GC.GetAllocatedBytesForCurrentThread();
-            }
-            else if (seq == warmup + measured)
-            {
-                dpcEnd = GC.GetAllocatedBytesForCurrentThread();
-                done.Set();
-            }
-        });
-        device.DpcForIsr.SetTargetProcessor(kernel.Processors[0]);
-        device.DpcForIsr.SetImportance(DpcImportance.High);
-        kernel.ConnectInterrupt(1, (_, ctx, ref f) =>
-        {
-            if (f.Sequence == warmup)
-            {
-                isrStart = GC.GetAllocatedBytesForCurrentThread();
-            }
-            else if (f.Sequence == warmup + measured)
-            {
-                isrEnd = GC.GetAllocatedBytesForCurrentThread();
-            }
+        var (isrBytes, dpcBytes) = RealThreadAllocations.Measure(kernel, controller);
 
-            return ((DeviceObject)ctx!).RequestDpc((nint)f.Sequence);
-        }, device, controller);
-
-        for (var i = 0; i < warmup + measured; i++)
-        {
-            // One interrupt at a time so no insert coalesces and the marker sequences always run.
-            var target = device.DpcForIsr.GetStatistics().RunCount + 1;
-            controller.Raise(1, kernel.Clock.NowNs);
-            var spin = new SpinWait();
-            while (device.DpcForIsr.GetStatistics().RunCount < target)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-        }
-
-        Assert.True(done.Wait(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, isrEnd - isrStart);
-        Assert.Equal(0, dpcEnd - dpcStart);
+        Assert.Equal(0, isrBytes);
+        Assert.Equal(0, dpcBytes);
     }
 }
