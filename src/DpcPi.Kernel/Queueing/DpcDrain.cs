@@ -400,6 +400,4 @@ internal sealed class DpcDrain
 }
 
 /// <summary>What one drain on the ISR thread ran: its longest routine (null when none ran) and its span, for the watchdog.</summary>
-internal readonly record struct IsrDrainSummary(Dpc? Longest, long LongestStartNs, long LongestNs, long FirstStartNs, long LastEndNs)
-{
-}
+internal readonly record struct IsrDrainSummary(Dpc? Longest, long LongestStartNs, long LongestNs, long FirstStartNs, long LastEndNs);

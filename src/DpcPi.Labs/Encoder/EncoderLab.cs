@@ -26,17 +26,11 @@ public sealed class EncoderLab : ILab
         return new LabResult.Builder(Name)
             .Line(Title).Line()
             .Line($"Turned {ClicksClockwise} clicks clockwise, then {ClicksCounterClockwise} counter-clockwise (4 quarter steps per click, one every {StepNs / 1000} µs).")
-            .Line($"Edges decoded: {d.Edges}, lost (seqno gaps): {d.LostEdges}, invalid transitions: {d.InvalidTransitions}.")
-            .Line($"Clicks: {d.Clockwise} clockwise, {d.CounterClockwise} counter-clockwise; position {d.Position} quarter steps ({d.Position / 4} clicks).")
+            .Decoded(d)
             .Line()
             .Line("Both channels are in one line request, so the kernel gives A and B edges one sequence number")
             .Line("space: the DPC can decode them in the order they happened even if it runs late and drains many at once.")
-            .Figure("edges", d.Edges)
-            .Figure("lost edges", d.LostEdges)
-            .Figure("invalid transitions", d.InvalidTransitions)
-            .Figure("clicks clockwise", d.Clockwise)
-            .Figure("clicks counter-clockwise", d.CounterClockwise)
-            .Figure("position", d.Position, "quarter steps")
+            .DecodedFigures(d)
             .Build();
     }
 
@@ -76,16 +70,26 @@ public sealed class EncoderLab : ILab
         bench.Stop();
         return new LabResult.Builder(Name)
             .Line(Title).Line()
-            .Line($"Edges decoded: {driver.Edges}, lost (seqno gaps): {driver.LostEdges}, invalid transitions: {driver.InvalidTransitions}.")
-            .Line($"Clicks: {driver.Clockwise} clockwise, {driver.CounterClockwise} counter-clockwise; position {driver.Position} quarter steps ({driver.Position / 4} clicks).")
+            .Decoded(driver)
             .Line()
             .Line("Invalid transitions are contact bounce on a mechanical encoder: the sequence numbers still keep A and B in order.")
-            .Figure("edges", driver.Edges)
-            .Figure("lost edges", driver.LostEdges)
-            .Figure("invalid transitions", driver.InvalidTransitions)
-            .Figure("clicks clockwise", driver.Clockwise)
-            .Figure("clicks counter-clockwise", driver.CounterClockwise)
-            .Figure("position", driver.Position, "quarter steps")
+            .DecodedFigures(driver)
             .Build();
     }
+}
+
+/// <summary>What the encoder's driver decoded, worded and figured the same on the fake bench and on real pins.</summary>
+internal static class EncoderResultLines
+{
+    public static LabResult.Builder Decoded(this LabResult.Builder b, EncoderDriver d) => b
+        .Line($"Edges decoded: {d.Edges}, lost (seqno gaps): {d.LostEdges}, invalid transitions: {d.InvalidTransitions}.")
+        .Line($"Clicks: {d.Clockwise} clockwise, {d.CounterClockwise} counter-clockwise; position {d.Position} quarter steps ({d.Position / 4} clicks).");
+
+    public static LabResult.Builder DecodedFigures(this LabResult.Builder b, EncoderDriver d) => b
+        .Figure("edges", d.Edges)
+        .Figure("lost edges", d.LostEdges)
+        .Figure("invalid transitions", d.InvalidTransitions)
+        .Figure("clicks clockwise", d.Clockwise)
+        .Figure("clicks counter-clockwise", d.CounterClockwise)
+        .Figure("position", d.Position, "quarter steps");
 }
