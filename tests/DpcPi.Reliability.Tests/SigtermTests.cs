@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using DpcPi.TestSupport;
 
 namespace DpcPi.Reliability.Tests;
 
@@ -81,8 +82,7 @@ public sealed partial class SigtermTests(ITestOutputHelper output)
         output.WriteLine($"exit {p.ExitCode} {sw.Elapsed.TotalMilliseconds:F0} ms after SIGTERM");
         output.WriteLine(stdout.ToString());
         Assert.Equal(0, p.ExitCode);
-        var load = HostLoad();
-        if (load < Environment.ProcessorCount)
+        if (!HostLoad.IsBusy(out var load))
         {
             Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"exit took {sw.Elapsed.TotalMilliseconds:F0} ms after SIGTERM (load {load:F1})");
         }
@@ -108,8 +108,4 @@ public sealed partial class SigtermTests(ITestOutputHelper output)
         Assert.Equal(0, svc.GetProperty("queued_after_stop").GetInt64());
         Assert.Equal(0, svc.GetProperty("exit_code").GetInt32());
     }
-
-    // The 1-minute load average; 0 where /proc/loadavg does not exist.
-    private static double HostLoad() => File.Exists("/proc/loadavg")
-        && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : 0;
 }

@@ -73,6 +73,13 @@ public sealed partial class DpcKernel
     }
 
     /// <summary>
+    /// How long <see cref="StopInterrupts"/> and <see cref="Stop"/> wait for the kernel's threads by default. They exit
+    /// within microseconds of the wake-up on an idle host; on a saturated one a SCHED_OTHER ISR thread can wait
+    /// seconds for a CPU, and an ISR that ran after a shorter wait gave up would queue a DPC after the flush (lost).
+    /// </summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Stops taking interrupts: the ISR thread services whatever its vectors have pending (one last
     /// non-blocking pass) and exits. Workers keep running, so a <see cref="FlushQueuedDpcs"/> after
     /// this call runs every DPC any interrupt queued — the shutdown order that loses nothing:
@@ -87,7 +94,7 @@ public sealed partial class DpcKernel
 
         _isrStopping = true;
         _controller?.Wake();
-        _isrThread?.Join(timeout ?? TimeSpan.FromSeconds(2));
+        _isrThread?.Join(timeout ?? StopTimeout);
     }
 
     /// <summary>Stops the ISR thread (if still running) and the workers. Queued DPCs are not run: use the order on <see cref="StopInterrupts"/>.</summary>
@@ -106,7 +113,7 @@ public sealed partial class DpcKernel
             p.Stop();
         }
 
-        var deadline = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(2)).TotalMilliseconds;
+        var deadline = Environment.TickCount64 + (long)(timeout ?? StopTimeout).TotalMilliseconds;
         foreach (var t in _threads)
         {
             var left = (int)Math.Max(0, deadline - Environment.TickCount64);

@@ -62,7 +62,7 @@ internal sealed class FakeLoopbackSource : GpioLineSource
     public override void Stop()
     {
         _stop.Cancel();
-        _stimulus?.Join(TimeSpan.FromSeconds(1));
+        _stimulus?.Join(TimeSpan.FromSeconds(30)); // a level set after the ISR stopped would be an edge nobody serviced
     }
 
     public override void Dispose()

@@ -139,7 +139,19 @@ public sealed class MetricsEndpointTests
         listener.SetMeasurementEventCallback<int>((i, v, _, _) => seen[i.Name] = seen.GetValueOrDefault(i.Name) + v);
         listener.SetMeasurementEventCallback<double>((i, v, _, _) => seen[i.Name] = Math.Max(seen.GetValueOrDefault(i.Name), v));
         listener.Start();
-        listener.RecordObservableInstruments();
+
+        // The views are snapshots reused for SnapshotProvider.MaxAge: on a busy host the first one can predate the
+        // DPCs the host waited for, so read again until one has them (bounded; a meter that never reports fails).
+        Assert.True(
+            await HostTestSupport.EventuallyAsync(
+                () =>
+                {
+                    seen.Clear();
+                    listener.RecordObservableInstruments();
+                    return seen.GetValueOrDefault("dpcpi.interrupts") > 0 && seen.GetValueOrDefault("dpcpi.latency.max") > 0;
+                },
+                TimeSpan.FromSeconds(30)),
+            "the meter reported no interrupts or no latency within 30 s");
 
         foreach (var name in new[] { "dpcpi.interrupts", "dpcpi.dpcs.run", "dpcpi.dpcs.coalesced", "dpcpi.dpc.queue.depth", "dpcpi.dpc.time", "dpcpi.gpio.edges.lost", "dpcpi.gpio.edges.merged", "dpcpi.timer.expiries.merged", "dpcpi.watchdog.violations", "dpcpi.latency.p50", "dpcpi.latency.p99", "dpcpi.latency.p999", "dpcpi.latency.max" })
         {
