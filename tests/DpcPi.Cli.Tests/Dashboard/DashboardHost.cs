@@ -29,6 +29,11 @@ internal sealed class DashboardHost : IAsyncDisposable
         Assert.Equal("127.0.0.1", url.Host);
         Assert.NotEqual(0, url.Port);
         Assert.True(await HostTestSupport.EventuallyAsync(() => host.Service().Session!.Completed >= 20, TimeSpan.FromSeconds(30)), "no DPCs ran");
+
+        // The pages and metrics read views reused for SnapshotProvider.MaxAge: wait until the view they get has the
+        // DPCs too, or a view taken at start (before any) can be what a test reads first on a busy host.
+        var snapshots = host.Services.GetRequiredService<DpcPi.Cli.Metrics.SnapshotProvider>();
+        Assert.True(await HostTestSupport.EventuallyAsync(() => snapshots.Current()?.Completed >= 20, TimeSpan.FromSeconds(30)), "the snapshot never showed the DPCs that ran");
         return new DashboardHost(host, url);
     }
 
