@@ -19,6 +19,30 @@ public static class WiringRules
         return SupplyShort(wiring) ?? GpioOnSupply(wiring) ?? TwoDrivers(wiring) ?? FiveVoltSignal(wiring) ?? SharedGpio(wiring);
     }
 
+    /// <summary>
+    /// Labs wired on one board at once: one line for each GPIO that two of them use (each lab's wiring is valid on
+    /// its own, but one pin cannot be the button of one lab and the encoder of another). Empty when none is shared.
+    /// </summary>
+    public static IReadOnlyList<string> SharedBetweenLabs(IReadOnlyList<WiringDocument> labs)
+    {
+        ArgumentNullException.ThrowIfNull(labs);
+        var problems = new List<string>();
+        var users = labs.SelectMany(lab => lab.Pins.Select(pin => (Lab: lab, Pin: pin)))
+            .GroupBy(u => u.Pin.Gpio)
+            .OrderBy(g => g.Key);
+        foreach (var gpio in users)
+        {
+            var byLab = gpio.GroupBy(u => u.Lab.Name).Select(g => g.First()).ToArray();
+            if (byLab.Length > 1)
+            {
+                var who = string.Join(" and ", byLab.Select(u => $"{u.Lab.Name} (pin \"{u.Pin.Id}\")"));
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"GPIO{gpio.Key} (pi.{byLab[0].Pin.PhysicalPin}) is used by {byLab.Length} labs at once: {who}; move one to a free GPIO in its wiring.json, or wire those labs one at a time."));
+            }
+        }
+
+        return problems;
+    }
+
     private static string? SupplyShort(WiringDocument w)
     {
         foreach (var net in w.Nets)

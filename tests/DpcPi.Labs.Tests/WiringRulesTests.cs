@@ -228,4 +228,21 @@ public sealed class WiringRulesTests
         Assert.All(w.Pins, p => Assert.True(w.NetOf(p.Endpoint) is not null, $"{lab}: pin {p.Id} ({p.Endpoint}) is drawn with no wire"));
         Assert.All(w.Parts.SelectMany(part => part.Pins.Select(pin => new WiringEndpoint(part.Id, pin.Name))), e => Assert.True(w.NetOf(e) is not null, $"{lab}: {e} is not wired"));
     }
+
+    private static WiringDocument Committed(string lab) => WiringLoader.Load(Path.Combine(RepoPaths.WiringRoot, lab, "wiring.json"));
+
+    [Fact]
+    public void SharedBetweenLabs_ButtonAndLoopbackOnOneBoard_NamesGpio17AndBothLabsPins()
+    {
+        var problems = WiringRules.SharedBetweenLabs([Committed("button"), Committed("loopback")]);
+
+        var line = Assert.Single(problems);
+        Assert.Equal("GPIO17 (pi.11) is used by 2 labs at once: button (pin \"button\") and loopback (pin \"stimulus\"); move one to a free GPIO in its wiring.json, or wire those labs one at a time.", line);
+    }
+
+    [Fact]
+    public void SharedBetweenLabs_EncoderButtonAndUltrasonic_HaveNoGpioInCommon()
+    {
+        Assert.Empty(WiringRules.SharedBetweenLabs([Committed("encoder"), Committed("button"), Committed("ultrasonic")]));
+    }
 }

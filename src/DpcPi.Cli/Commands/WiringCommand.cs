@@ -14,10 +14,12 @@ internal sealed class WiringCommand : ICommand
 
     public string Usage => """
         usage: dpcpi wiring render [--all | FILE...] [--root DIR]
-               dpcpi wiring check [--root DIR]
+               dpcpi wiring check [--root DIR] [--together LAB,LAB...]
 
         render  writes wiring.svg next to each wiring.json (--all: every wiring/<lab>/wiring.json).
         check   validates every wiring/<lab>/wiring.json and that its wiring.svg is up to date; exits 2 on an error.
+        --together  also checks that the named labs (or "all") can be wired on one board at once: no GPIO used
+                by two of them.
         --root  the wiring/ folder (default: found by walking up from the current directory).
         """;
 
@@ -67,14 +69,18 @@ internal sealed class WiringCommand : ICommand
 
     private static int Check(ArgReader r, string? root, TextWriter output)
     {
+        var together = r.String(null, "together");
         r.EnsureEmpty();
         var problems = 0;
         var files = WiringRenderer.FindWiringFiles(ResolveRoot(r, root));
+        var loaded = new Dictionary<string, WiringDocument>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             try
             {
-                var svg = WiringRenderer.Render(WiringLoader.Load(file));
+                var wiring = WiringLoader.Load(file);
+                loaded[Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file)))!] = wiring;
+                var svg = WiringRenderer.Render(wiring);
                 var target = WiringRenderer.SvgPathFor(file);
                 if (!File.Exists(target) || File.ReadAllText(target) != svg)
                 {
@@ -93,8 +99,43 @@ internal sealed class WiringCommand : ICommand
             }
         }
 
+        if (together is not null)
+        {
+            problems += CheckTogether(r, together, loaded, output);
+        }
+
         output.WriteLine($"{files.Count} wiring file(s), {problems} problem(s).");
         return problems == 0 ? ExitCodes.Ok : ExitCodes.Usage;
+    }
+
+    /// <summary>The labs named in --together (or all of them) on one board: each GPIO shared between two is a problem.</summary>
+    private static int CheckTogether(ArgReader r, string together, Dictionary<string, WiringDocument> loaded, TextWriter output)
+    {
+        var names = together == "all" ? [.. loaded.Keys.Order(StringComparer.Ordinal)] : together.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (names.Length < 2)
+        {
+            throw r.Error("--together needs two or more labs (comma-separated) or \"all\"");
+        }
+
+        var labs = new List<WiringDocument>();
+        foreach (var name in names.Distinct(StringComparer.Ordinal))
+        {
+            labs.Add(loaded.GetValueOrDefault(name)
+                ?? throw r.Error($"--together: no valid wiring for lab '{name}'; labs: {string.Join(", ", loaded.Keys.Order(StringComparer.Ordinal))}"));
+        }
+
+        var shared = WiringRules.SharedBetweenLabs(labs);
+        foreach (var line in shared)
+        {
+            output.WriteLine(line);
+        }
+
+        if (shared.Count == 0)
+        {
+            output.WriteLine($"ok  {string.Join(", ", names)} together: no GPIO used by two of them");
+        }
+
+        return shared.Count;
     }
 
     private static string RenderOrThrow(ArgReader r, string file)
