@@ -1,5 +1,6 @@
 using DpcPi.Cli.CommandLine;
 using DpcPi.Gpio;
+using DpcPi.Labs.Bindings;
 using DpcPi.Labs.Framework;
 using DpcPi.Labs.Wiring;
 
@@ -14,14 +15,19 @@ internal sealed class LabCommand : ICommand
 
     public string Usage => """
         usage: dpcpi lab list
-               dpcpi lab NAME [--source fake]
-               dpcpi lab NAME --source gpio [--board MODEL] [--chip CHIP] [--wiring FILE] [-D DURATION]
+               dpcpi lab NAME [--source fake] [--no-bindings]
+               dpcpi lab NAME --source gpio [--bindings] [--board MODEL] [--chip CHIP] [--wiring FILE] [-D DURATION]
 
         list             the labs with a one-line summary; each has a recipe in wiring/NAME/README.md.
         NAME             run lab NAME and print its report and figures.
         --source fake    the deterministic fake scenario (manual kernel on a virtual clock): exact figures (default).
         --source gpio    the lab's driver on real pins (Linux GPIO uAPI v2), wired as wiring/NAME/wiring.json says.
                          (--backend is the same flag, as for latency and soak.)
+        --bindings       encoder, button, ultrasonic: on real pins, run Iot.Device.Bindings' device
+                         (QuadratureRotaryEncoder, GpioButton, Hcsr04) on the lab's lines through
+                         GpioController(new DpcPiGpioDriver(...)) beside DpcPi's kernel-stamped callbacks on
+                         the same edges, instead of the lab's own driver. The fake run always prints this
+                         comparison after its scenario (in real time); --no-bindings leaves it out.
         --board MODEL    the board whose header chip to open (pi3-b, pi3-b-plus, pi4-b, pi400, pi5, zero2-w,
                          compute-module4); default: detected from the device tree. The Pi 5 opens pinctrl-rp1.
         --chip CHIP      open this chip instead (name, /dev path or label, e.g. a gpio-sim chip).
@@ -63,7 +69,20 @@ internal sealed class LabCommand : ICommand
         var chip = r.String(null, "chip");
         var wiringFile = r.String(null, "wiring");
         var duration = r.Duration("D", "duration");
+        var bindings = r.Flag(null, "bindings");
+        var noBindings = r.Flag(null, "no-bindings");
         r.EnsureEmpty();
+        var beside = BesideCatalog.Find(lab.Name);
+        if (bindings && beside is null)
+        {
+            throw r.Error($"lab {lab.Name} has no Iot.Device.Bindings device to run beside it; labs with one: {string.Join(", ", BesideCatalog.All.Select(b => b.Lab))}");
+        }
+
+        if (bindings && noBindings)
+        {
+            throw r.Error("--bindings and --no-bindings contradict each other; give one");
+        }
+
         switch (kind)
         {
             case "fake":
@@ -73,15 +92,26 @@ internal sealed class LabCommand : ICommand
                 }
 
                 output.Write(lab.RunFake().Format());
+                if (beside is not null && !noBindings)
+                {
+                    output.WriteLine();
+                    output.Write(beside.RunFake(realtime: true, cancellationToken).Format());
+                }
+
                 return Task.FromResult(ExitCodes.Ok);
             case "gpio":
-                return Task.FromResult(RunGpio(r, lab, board, chip, wiringFile, duration, output, cancellationToken));
+                if (noBindings)
+                {
+                    throw r.Error("--no-bindings is for the fake run; on real pins the lab's own driver runs unless --bindings is given");
+                }
+
+                return Task.FromResult(RunGpio(r, lab, bindings ? beside : null, board, chip, wiringFile, duration, output, cancellationToken));
             default:
                 throw r.Error($"--source '{kind}' is not valid for labs; allowed: fake, gpio");
         }
     }
 
-    private static int RunGpio(ArgReader r, ILab lab, RaspberryPiModel? model, string? chip, string? wiringFile, TimeSpan? duration, TextWriter output, CancellationToken cancellationToken)
+    private static int RunGpio(ArgReader r, ILab lab, IBindingBeside? beside, RaspberryPiModel? model, string? chip, string? wiringFile, TimeSpan? duration, TextWriter output, CancellationToken cancellationToken)
     {
         if (duration is { } d && d <= TimeSpan.Zero)
         {
@@ -101,9 +131,17 @@ internal sealed class LabCommand : ICommand
         var board = model is { } m ? BoardCatalog.Get(m) : chip is null ? BoardCatalog.Detect() : null;
         var backend = new LinuxGpioBackend();
         var pins = LabPins.Resolve(backend, wiring, file, board, chip); // a missing chip: GpioException, exit 3
-        using var bench = new GpioBench(backend, pins);
         output.WriteLine($"{lab.Title}: on {(board is null ? string.Empty : board.DisplayName + ", ")}{pins.Chip.Name} [{pins.Chip.Label}], wiring {file}.");
-        var result = lab.RunGpio(bench, new GpioLabRun(duration ?? lab.GpioDuration, output, cancellationToken));
+        var run = new GpioLabRun(duration ?? lab.GpioDuration, output, cancellationToken);
+        if (beside is not null)
+        {
+            using var rig = BesideRig.OnChip(pins.Chip.Name, realtime: true);
+            output.Write(beside.RunGpio(rig, pins, run).Format());
+            return ExitCodes.Ok;
+        }
+
+        using var bench = new GpioBench(backend, pins);
+        var result = lab.RunGpio(bench, run);
         output.Write(result.Format());
         return ExitCodes.Ok;
     }
