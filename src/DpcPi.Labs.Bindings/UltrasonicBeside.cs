@@ -29,7 +29,8 @@ public sealed class UltrasonicBeside : IBindingBeside
         var fake = rig.Fake!;
         fake.AddWire(BesideRig.FakeChip, UltrasonicLab.TrigLine, BesideRig.FakeChip, TriggerTap);
         using var side = new Side(rig.Controller, UltrasonicLab.TrigLine, UltrasonicLab.EchoLine);
-        using var sensor = new SimulatedSensor(fake, TriggerTap, UltrasonicLab.EchoLine);
+        // SCHED_FIFO 60, above the ISR thread's 49: the echo is never late because DpcPi is busy, as with real hardware.
+        using var sensor = new Lines.FakeHcsr04(fake, BesideRig.FakeChip, TriggerTap, UltrasonicLab.EchoLine, widthNs: 0, UltrasonicLab.SensorDelayNs, priority: 60);
         var rows = new List<(double Target, Reading Reading, int Tries)>();
         foreach (var target in TargetsM)
         {
@@ -76,7 +77,7 @@ public sealed class UltrasonicBeside : IBindingBeside
             var dpcpiM = UltrasonicDriver.DistanceFromWidth(echo.WidthNs);
             var bindingError = reading.Ok ? (reading.Metres - madeM) / madeM * 100 : double.NaN;
             var dpcpiError = (dpcpiM - madeM) / madeM * 100;
-            within += echo.WidthNs >= pulse.FallBeforeNs - pulse.RiseAfterNs && echo.WidthNs <= pulse.FallAfterNs - pulse.RiseBeforeNs ? 1 : 0;
+            within += echo.WidthNs >= pulse.ShortestNs && echo.WidthNs <= pulse.LongestNs ? 1 : 0;
             if (reading.Ok)
             {
                 bindingErrors.Add(Math.Abs(bindingError));
@@ -234,98 +235,6 @@ public sealed class UltrasonicBeside : IBindingBeside
         {
             _controller.UnregisterCallbackForPinValueChangedEvent(_echo, Log.Handler);
             _binding.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// The HC-SR04 itself on the fake chip: answers each trigger pulse's falling edge, 450 µs later (the module's
-    /// ultrasonic burst), with an echo pulse <see cref="WidthNs"/> wide, on a thread of its own that sleeps rather
-    /// than spins (the binding's busy loop needs the other core).
-    /// </summary>
-    private sealed class SimulatedSensor : IDisposable
-    {
-        private readonly Lines.FakeGpioBackend _backend;
-        private readonly Lines.GpioLineRequest _trigger;
-        private readonly int _echo;
-        private readonly Thread _thread;
-        private const int SensorPriority = 60; // above the ISR thread's 49: the echo is never late because DpcPi is busy
-        private readonly List<Pulse> _pulses = [];
-        private volatile bool _stop;
-        private long _widthNs;
-
-        public SimulatedSensor(Lines.FakeGpioBackend backend, int triggerTap, int echo)
-        {
-            _backend = backend;
-            _echo = echo;
-            _trigger = backend.RequestLine(BesideRig.FakeChip, triggerTap, Lines.GpioLineSettings.Input(Lines.PinEventTypes.Falling), consumer: "hcsr04-sensor");
-            _thread = new Thread(Run) { IsBackground = true, Name = "hcsr04-sensor" };
-            _thread.Start();
-        }
-
-        public long WidthNs
-        {
-            get => Interlocked.Read(ref _widthNs);
-            set => Interlocked.Exchange(ref _widthNs, value);
-        }
-
-        public IReadOnlyList<Pulse> Pulses
-        {
-            get
-            {
-                lock (_pulses)
-                {
-                    return [.. _pulses];
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            _stop = true;
-            _thread.Join();
-            _trigger.Dispose();
-        }
-
-        /// <summary>The sensor's thread got SCHED_FIFO above DpcPi's threads (a real module is hardware: nothing delays it).</summary>
-        public bool Realtime { get; private set; }
-
-        private void Run()
-        {
-            Realtime = ThreadControl.SetRealtime(SensorPriority) == 0;
-            _ = ThreadControl.SetTimerSlack(1);
-            using var ready = new Epoll(1);
-            ready.Add(_trigger.ReadinessHandle, 0);
-            var cookies = new ulong[1];
-            var flags = new uint[1];
-            var events = new Lines.GpioEdgeEvent[4];
-            while (!_stop)
-            {
-                var n = ready.Wait(cookies, flags, 50) > 0 ? _trigger.ReadEdgeEvents(events) : 0;
-                if (n == 0)
-                {
-                    continue;
-                }
-
-                MonotonicClock.SleepUntil(events[n - 1].TimestampNs + UltrasonicLab.SensorDelayNs);
-                var riseBefore = MonotonicClock.NowNs;
-                _backend.SetInputLevel(BesideRig.FakeChip, _echo, Lines.PinValue.High);
-                var riseAfter = MonotonicClock.NowNs;
-                MonotonicClock.SleepUntil(riseAfter + WidthNs);
-                var fallBefore = MonotonicClock.NowNs;
-                _backend.SetInputLevel(BesideRig.FakeChip, _echo, Lines.PinValue.Low);
-                var fallAfter = MonotonicClock.NowNs;
-                lock (_pulses)
-                {
-                    _pulses.Add(new Pulse(riseBefore, riseAfter, fallBefore, fallAfter));
-                }
-            }
-        }
-
-        /// <summary>One echo as the sensor made it: the clock read before and after each of its two writes.</summary>
-        public readonly record struct Pulse(long RiseBeforeNs, long RiseAfterNs, long FallBeforeNs, long FallAfterNs)
-        {
-            /// <summary>The width between the clock reads just before the two writes (each write stamps its edge as it starts).</summary>
-            public long WidthNs => FallBeforeNs - RiseBeforeNs;
         }
     }
 }

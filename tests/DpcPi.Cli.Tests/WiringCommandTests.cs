@@ -11,37 +11,36 @@ public sealed class WiringCommandTests
     [Fact]
     public async Task Check_TogetherLabsSharingAGpio_NamesThePinAndExits2()
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await CliApp.RunAsync(["wiring", "check", "--root", Root, "--together", "button,loopback"], stdout, stderr, TestContext.Current.CancellationToken);
+        var (code, stdout, _) = await CheckTogether("button,loopback");
 
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.Contains("GPIO17 (pi.11) is used by 2 labs at once: button (pin \"button\") and loopback (pin \"stimulus\")", stdout.ToString(), StringComparison.Ordinal);
-        Assert.Contains("1 problem(s).", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("GPIO17 (pi.11) is used by 2 labs at once: button (pin \"button\") and loopback (pin \"stimulus\")", stdout, StringComparison.Ordinal);
+        Assert.Contains("1 problem(s).", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Check_TogetherLabsWithNoGpioInCommon_SaysSoAndExitsZero()
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await CliApp.RunAsync(["wiring", "check", "--root", Root, "--together", "encoder,button,ultrasonic"], stdout, stderr, TestContext.Current.CancellationToken);
+        var (code, stdout, _) = await CheckTogether("encoder,button,ultrasonic");
 
         Assert.Equal(ExitCodes.Ok, code);
-        Assert.Contains("ok  encoder, button, ultrasonic together: no GPIO used by two of them", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ok  encoder, button, ultrasonic together: no GPIO used by two of them", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Check_TogetherUnknownLab_OneLineNamingTheLabs()
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await CliApp.RunAsync(["wiring", "check", "--root", Root, "--together", "button,sonar"], stdout, stderr, TestContext.Current.CancellationToken);
+        var (code, _, stderr) = await CheckTogether("button,sonar");
 
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.StartsWith("dpcpi wiring: --together: no valid wiring for lab 'sonar'; labs: button, clock-tick,", stderr.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("dpcpi wiring: --together: no valid wiring for lab 'sonar'; labs: button, clock-tick,", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> CheckTogether(string labs)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(["wiring", "check", "--root", Root, "--together", labs], stdout, stderr, TestContext.Current.CancellationToken);
+        return (code, stdout.ToString(), stderr.ToString());
     }
 }
