@@ -56,6 +56,22 @@ public sealed partial class BadEnvironmentTests
     }
 
     [Fact]
+    public async Task Lab_NoBoardGivenOffAPi_SaysWhichFlagsNameTheBoardOrChip()
+    {
+        if (BoardCatalog.ModelPaths.Any(File.Exists))
+        {
+            return; // a device-tree board: detection reads it
+        }
+
+        var (code, _, err) = await Dpcpi.RunAsync("lab", "button", "--source", "gpio");
+
+        Assert.Equal(ExitCodes.Device, code);
+        Dpcpi.AssertOneLine(err);
+        Assert.StartsWith("dpcpi lab: Cannot detect the board", err, StringComparison.Ordinal);
+        Assert.EndsWith("Give --board MODEL (pi3-b, pi3-b-plus, pi4-b, pi400, pi5, zero2-w, compute-module4) or --chip CHIP.", err.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_GpioChipMissing_OneLineAndExitCode3()
     {
         var (code, _, err) = await Dpcpi.RunAsync("run", "--Source:Kind=gpio", "--Source:Chip=gpiochip99", "--Kernel:Realtime=false", "--Serilog:MinimumLevel:Default=Fatal", "--Serilog:WriteTo:0:Name=Console");

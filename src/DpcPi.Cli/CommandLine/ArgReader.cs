@@ -197,6 +197,7 @@ public sealed class ArgReader
 
     private static string Display(string? shortName, string longName) => shortName is null ? $"--{longName}" : $"-{shortName}/--{longName}";
 
-    private static string Kebab(string name) =>
+    /// <summary>"Pi3BPlus" as a flag value: "pi3-b-plus".</summary>
+    internal static string Kebab(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -128,7 +128,7 @@ internal sealed class LabCommand : ICommand
         var wiring = WiringLoader.Load(file); // a bad file: WiringException, exit 2
 
         // The board names the chip (by label); with --chip and no --board none is needed (gpio-sim, a HAT).
-        var board = model is { } m ? BoardCatalog.Get(m) : chip is null ? BoardCatalog.Detect() : null;
+        var board = model is { } m ? BoardCatalog.Get(m) : chip is null ? DetectBoard() : null;
         var backend = new LinuxGpioBackend();
         var pins = LabPins.Resolve(backend, wiring, file, board, chip); // a missing chip: GpioException, exit 3
         output.WriteLine($"{lab.Title}: on {(board is null ? string.Empty : board.DisplayName + ", ")}{pins.Chip.Name} [{pins.Chip.Label}], wiring {file}.");
@@ -144,6 +144,19 @@ internal sealed class LabCommand : ICommand
         var result = lab.RunGpio(bench, run);
         output.Write(result.Format());
         return ExitCodes.Ok;
+    }
+
+    // Detection reads the device tree; off a Pi, or on a board it does not know, say which flags name it instead.
+    private static BoardInfo DetectBoard()
+    {
+        try
+        {
+            return BoardCatalog.Detect();
+        }
+        catch (GpioException ex)
+        {
+            throw new GpioException($"{ex.Message.TrimEnd('.')}. Give --board MODEL ({string.Join(", ", Enum.GetNames<RaspberryPiModel>().Select(ArgReader.Kebab))}) or --chip CHIP.", ex.Errno, ex);
+        }
     }
 
     private static string? FindWiring(string lab)
