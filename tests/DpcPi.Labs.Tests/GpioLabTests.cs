@@ -2,6 +2,7 @@ using DpcPi.Gpio;
 using DpcPi.Labs.Button;
 using DpcPi.Labs.Framework;
 using DpcPi.Labs.Loopback;
+using DpcPi.Labs.Wiring;
 
 namespace DpcPi.Labs.Tests;
 
@@ -63,6 +64,22 @@ public sealed class GpioLabTests
         var ex = Assert.Throws<WiringException>(() => pins.Line("trig"));
 
         Assert.Equal($"{file}: the button lab needs a pin \"trig\"; the file declares button.", ex.Message);
+    }
+
+    [Fact]
+    public void BuildOutput_EveryLab_CarriesItsWiringRecipeBesideTheAssembly()
+    {
+        // What `dpcpi lab NAME --source gpio` finds beside dpcpi on a Pi that has only deploy.sh's bundle.
+        var beside = WiringRenderer.FindWiringRoot(AppContext.BaseDirectory);
+
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "wiring"), beside);
+        foreach (var lab in LabCatalog.All)
+        {
+            foreach (var name in new[] { "wiring.json", "wiring.svg", "README.md" })
+            {
+                Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.WiringRoot, lab.Name, name)), File.ReadAllText(Path.Combine(beside!, lab.Name, name)));
+            }
+        }
     }
 
     [Fact]
