@@ -39,7 +39,7 @@ public sealed class EncoderBeside : IBindingBeside
             var (binding, dpcpi) = (side.BindingCount, side.Decode().Detents);
             var steps = Steps(EncoderLab.LineA, EncoderLab.LineB, detents, quarterNs, gapNs);
             edges += steps.Count;
-            SignalPlayer.Play(rig, steps, cancellationToken);
+            _ = SignalPlayer.Play(rig, steps, cancellationToken); // the encoder decodes by order, not by time
             side.Log.WaitFor(edges, TimeSpan.FromSeconds(10)); // the binding's callback runs before DpcPi's in the same DPC
             rows.Add((name, detents, side.BindingCount - binding, side.Decode().Detents - dpcpi));
         }

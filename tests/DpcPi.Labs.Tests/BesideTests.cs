@@ -67,7 +67,17 @@ public sealed class BesideTests
     {
         var result = new ButtonBeside().RunFake(realtime: false, TestContext.Current.CancellationToken);
 
-        Assert.Equal(ButtonBeside.CleanPresses + ButtonBeside.WornPresses, result.Figure("dpcpi presses"));
+        // Exact when the signal's thread kept every bounce gap under the debounce time; a stalled one makes a
+        // stable gap inside a burst, where a debouncer rightly sees one more press.
+        if (result.Figure("player stalls past the debounce") == 0)
+        {
+            Assert.Equal(ButtonBeside.CleanPresses + ButtonBeside.WornPresses, result.Figure("dpcpi presses"));
+        }
+        else
+        {
+            Assert.InRange(result.Figure("dpcpi presses"), ButtonBeside.CleanPresses + ButtonBeside.WornPresses, ButtonBeside.CleanPresses + ButtonBeside.WornPresses + result.Figure("player stalls past the debounce"));
+        }
+
         Assert.Equal(ButtonBeside.CleanSteps(ButtonLab.Line).Count + ButtonBeside.WornSteps(ButtonLab.Line).Count, result.Figure("dpcpi raw edges"));
         Assert.Equal(0, result.Figure("dpcpi lost edges"));
         _ = result.Figure("binding presses");
