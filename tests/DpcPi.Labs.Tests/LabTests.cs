@@ -1,3 +1,4 @@
+using DpcPi.Gpio;
 using DpcPi.Labs.Button;
 using DpcPi.Labs.Dropout;
 using DpcPi.Labs.Encoder;
@@ -81,6 +82,46 @@ public sealed class LabTests
         Assert.Equal(4L * (cw + ccw), d.Edges);
         Assert.Equal(0, d.LostEdges);
         Assert.Equal(0, d.InvalidTransitions);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Encoder_RestingHighOnPullUps_CountsClicksFromWhereTheKnobRests(bool restAt)
+    {
+        // A KY-040 on pull-ups rests with both contacts open (A=B=High); clockwise, A leads: A falls, B falls, A rises, B rises.
+        using var bench = new FakeBench();
+        var driver = new EncoderDriver(bench.Kernel, 5, 6);
+        foreach (var line in new[] { 5, 6 })
+        {
+            bench.Gpio.SetInputLevel(FakeBench.Chip, line, PinValue.High, bench.StartNs - 1);
+        }
+
+        var both = GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling, GpioBias.PullUp);
+        var request = bench.Request(new GpioLineRequestOptions("encoder").Add(5, both).Add(6, both));
+        bench.ConnectGpio(1, request, EncoderDriver.Isr, driver.Device, "encoder");
+        if (restAt)
+        {
+            driver.RestAt(request.Read(5) == PinValue.High, request.Read(6) == PinValue.High);
+        }
+
+        var t = bench.StartNs + 1_000_000;
+        var (a, b) = (new List<FakeLevelChange>(), new List<FakeLevelChange>());
+        for (var click = 0; click < 3; click++, t += 4_000_000)
+        {
+            a.Add(new(t, PinValue.Low));
+            b.Add(new(t + 500_000, PinValue.Low));
+            a.Add(new(t + 1_000_000, PinValue.High));
+            b.Add(new(t + 1_500_000, PinValue.High));
+        }
+
+        bench.Gpio.Schedule(FakeBench.Chip, 5, a);
+        bench.Gpio.Schedule(FakeBench.Chip, 6, b);
+        bench.RunUntil(t + 1_000_000);
+
+        // Without the rest state the driver took Low/Low for the detent: half a click off, one click short.
+        Assert.Equal(restAt ? (3, 12L) : (2, 10L), (driver.Clockwise, driver.Position));
+        Assert.Equal(12, driver.Edges);
     }
 
     [Fact]

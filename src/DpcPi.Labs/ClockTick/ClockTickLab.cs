@@ -79,10 +79,14 @@ public sealed class ClockTickLab : ILab
         var wave = new SoftwareClock().Add(output, outLine, TickNs, TickNs / 2);
         var start = GpioBench.NowNs + TickNs;
         wave.Run(start, start + (long)run.Duration.TotalNanoseconds, run.Cancellation);
-        Thread.Sleep(20);
+        GpioBench.WaitForEdges(clock, wave.Cycles[0], TimeSpan.FromSeconds(2));
         bench.Stop();
+        var lost = clock.TotalStatistics.Lost;
+        var unreported = GpioBench.Unreported(clock, wave.Cycles[0]);
         var b = new LabResult.Builder(Name).Line(Title).Line();
-        b.Line($"{wave.Cycles[0]} clock edges driven, {driver.Ticks} ticks taken, {driver.Schedule.Count} dispatches (quantum {QuantumTicks} ticks).");
+        b.Line($"{wave.Cycles[0]} clock edges driven, {driver.Ticks} ticks taken, {lost} lost in the kernel's queue, {driver.Schedule.Count} dispatches (quantum {QuantumTicks} ticks).");
+        b.LineIfAny(GpioBench.UnreportedLine(unreported));
+
         for (var i = 0; i < Threads.Count; i++)
         {
             b.Line($"{Threads[i]}: {driver.ChargedTicks[i]} ticks");
@@ -91,9 +95,11 @@ public sealed class ClockTickLab : ILab
 
         var worst = driver.Schedule.Count == 0 ? 0 : driver.Schedule.Max(s => s.TickToDispatchNs) / 1000.0;
         b.Line(string.Create(CultureInfo.InvariantCulture, $"tick→dispatch max {worst:0.0} µs."));
-        b.Line().Line(driver.Ticks == 0 ? "No tick arrived: is the jumper from pin 32 to pin 37 in place?" : "Fewer ticks than edges means the ISR thread missed some: the kernel merges edges it could not deliver.");
+        b.Line().Line(driver.Ticks == 0 ? "No tick arrived: is the jumper from pin 32 to pin 37 in place?" : "Fewer ticks than edges: lost ones overflowed the kernel's queue while the ISR thread fell behind; unreported ones the kernel merged.");
         return b.Figure("edges driven", wave.Cycles[0])
             .Figure("ticks", driver.Ticks)
+            .Figure("lost edges", lost)
+            .Figure("unreported edges", unreported)
             .Figure("dispatches", driver.Schedule.Count)
             .Figure("tick to dispatch max", worst, "µs")
             .Build();

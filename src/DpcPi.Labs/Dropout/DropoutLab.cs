@@ -107,23 +107,31 @@ public sealed class DropoutLab : ILab
         var nic = new SlowDriver(bench.Kernel, "badnic", NicDpcNs, work);
         var rising = GpioLineSettings.Input(PinEventTypes.Rising, GpioBias.PullDown);
         var (bufferOut, nicOut) = (bench.Pins.Line("buffer-clock"), bench.Pins.Line("nic-clock"));
-        bench.ConnectGpio(1, bench.Request(new GpioLineRequestOptions("lab-audio").Add(bench.Pins.Line("buffer-ready"), rising)), BufferDriver.Isr, audio.Device, "audio buffer-ready");
-        bench.ConnectGpio(2, bench.Request(new GpioLineRequestOptions("lab-badnic").Add(bench.Pins.Line("nic-irq"), rising)), SlowDriver.Isr, nic.Device, "badnic irq");
+        var bufferReady = bench.Request(new GpioLineRequestOptions("lab-audio").Add(bench.Pins.Line("buffer-ready"), rising));
+        var nicIrq = bench.Request(new GpioLineRequestOptions("lab-badnic").Add(bench.Pins.Line("nic-irq"), rising));
+        bench.ConnectGpio(1, bufferReady, BufferDriver.Isr, audio.Device, "audio buffer-ready");
+        bench.ConnectGpio(2, nicIrq, SlowDriver.Isr, nic.Device, "badnic irq");
         var outputs = bench.Request(new GpioLineRequestOptions("lab-dropout-clocks").Add(bufferOut, GpioLineSettings.Output()).Add(nicOut, GpioLineSettings.Output()));
         run.Progress.WriteLine($"Buffers every {PeriodNs / 1000} µs on {bench.Pins.Describe("buffer-clock")}, the bad driver's IRQ every {NicPeriodNs / 1_000_000} ms on {bench.Pins.Describe("nic-clock")}, for {run.Duration.TotalSeconds:0} s.");
         bench.Start();
         var start = GpioBench.NowNs + PeriodNs;
-        new SoftwareClock().Add(outputs, bufferOut, PeriodNs, PeriodNs / 2).Add(outputs, nicOut, NicPeriodNs, PeriodNs / 2)
-            .Run(start, start + (long)run.Duration.TotalNanoseconds, run.Cancellation);
-        Thread.Sleep(20);
+        var clocks = new SoftwareClock().Add(outputs, bufferOut, PeriodNs, PeriodNs / 2).Add(outputs, nicOut, NicPeriodNs, PeriodNs / 2);
+        clocks.Run(start, start + (long)run.Duration.TotalNanoseconds, run.Cancellation);
+        GpioBench.WaitForEdges(bufferReady, clocks.Cycles[0], TimeSpan.FromSeconds(2));
+        GpioBench.WaitForEdges(nicIrq, clocks.Cycles[1], TimeSpan.FromSeconds(2));
         bench.Stop();
+        var lost = bufferReady.TotalStatistics.Lost;
+        var unreported = GpioBench.Unreported(bufferReady, clocks.Cycles[0]);
         var cpu = bench.Kernel.Processors[0];
         var stats = bench.Kernel.Figures.GetProcessorStatistics(cpu);
         var b = new LabResult.Builder(Name).Line(Title).Line();
-        b.Line($"{audio.Buffers} buffers, {audio.Dropouts} drop-outs, worst buffer-ready→done {audio.WorstCompletionNs / 1000.0:0.0} µs.");
+        b.Line($"{clocks.Cycles[0]} buffer-ready edges driven: {audio.Buffers} buffers, {lost} lost in the kernel's queue, {unreported} unreported, {audio.Dropouts} drop-outs, worst buffer-ready→done {audio.WorstCompletionNs / 1000.0:0.0} µs.");
         b.Line(string.Create(CultureInfo.InvariantCulture, $"Culprit (longest DPC on CPU {cpu}): {stats.MaxDpcRoutine ?? "(none)"}, {stats.MaxDpcExecutionNs / 1000.0:0.0} µs."));
         b.Line().Line(audio.Buffers == 0 ? "No buffer interrupt arrived: are the jumpers 32→36 and 33→38 in place?" : "Drop-outs cluster every 40 ms, where the bad driver's DPC holds the core.");
-        return b.Figure("buffers", audio.Buffers)
+        return b.Figure("buffer edges driven", clocks.Cycles[0])
+            .Figure("buffers", audio.Buffers)
+            .Figure("lost buffer edges", lost)
+            .Figure("unreported buffer edges", unreported)
             .Figure("drop-outs", audio.Dropouts)
             .Figure("worst buffer-ready to done", audio.WorstCompletionNs / 1000.0, "µs")
             .Figure("culprit max DPC", stats.MaxDpcExecutionNs / 1000.0, "µs")

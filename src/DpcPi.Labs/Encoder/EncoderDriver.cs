@@ -7,7 +7,9 @@ namespace DpcPi.Labs.Encoder;
 /// A quadrature encoder: channels A and B in ONE line request, so the kernel numbers their edges in one
 /// sequence (seqno). The ISR copies each edge to the ring; the DPC decodes them strictly in sequence
 /// order with the Gray-code state table, counting quarter steps and, at each return to the detent
-/// state (A=B=Low), a click clockwise (+4) or counter-clockwise (-4). Sequence gaps are counted as lost edges.
+/// state, a click clockwise (+4) or counter-clockwise (-4). Sequence gaps are counted as lost edges.
+/// The detent is where the knob rests: A=B=Low unless <see cref="RestAt"/> says otherwise (a KY-040 on
+/// pull-ups rests with both contacts open, A=B=High).
 /// </summary>
 public sealed class EncoderDriver
 {
@@ -16,6 +18,8 @@ public sealed class EncoderDriver
     private readonly int _lineA;
     private readonly int _lineB;
     private int _state;
+    private int _detent;
+    private long _restNs = long.MinValue;
     private int _sinceDetent;
     private ulong _lastSequence;
 
@@ -45,6 +49,18 @@ public sealed class EncoderDriver
 
     public long Edges { get; private set; }
 
+    /// <summary>
+    /// Where the knob rests: the levels read from the lines at <paramref name="readNs"/> (CLOCK_MONOTONIC, the edges'
+    /// clock) give the state and the detent. Edges stamped before the read are already in those levels: they are
+    /// counted, not decoded again (the knob may turn between the line request and the read).
+    /// </summary>
+    public void RestAt(bool a, bool b, long readNs = long.MinValue)
+    {
+        _state = (a ? 2 : 0) | (b ? 1 : 0);
+        _detent = _state;
+        _restNs = readNs;
+    }
+
     public static bool Isr(Interrupt interrupt, object? context, ref InterruptFrame frame)
     {
         var driver = (EncoderDriver)((DeviceObject)context!).Extension!;
@@ -62,6 +78,11 @@ public sealed class EncoderDriver
 
             _lastSequence = e.Sequence;
             Edges++;
+            if (e.TimestampNs <= _restNs)
+            {
+                continue;
+            }
+
             var next = _state;
             var bit = e.Line == _lineA ? 2 : e.Line == _lineB ? 1 : 0;
             next = e.Rising ? next | bit : next & ~bit;
@@ -74,7 +95,7 @@ public sealed class EncoderDriver
             _state = next;
             Position += step;
             _sinceDetent += step;
-            if (_state == 0)
+            if (_state == _detent)
             {
                 if (_sinceDetent >= 4)
                 {

@@ -64,6 +64,8 @@ public sealed class EncoderLab : ILab
         var both = GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling, GpioBias.PullUp);
         var request = bench.Request(new GpioLineRequestOptions("lab-encoder").Add(lineA, both).Add(lineB, both));
         bench.ConnectGpio(1, request, EncoderDriver.Isr, driver.Device, "encoder A+B");
+        var rest = request.ReadValues(0b11); // A and B in one read; on pull-ups at rest both High
+        driver.RestAt((rest & 1) != 0, (rest & 2) != 0, GpioBench.NowNs);
         run.Progress.WriteLine($"Turn the knob ten clicks clockwise, then five back, in the next {run.Duration.TotalSeconds:0} s (A: {bench.Pins.Describe("enc-a")}, B: {bench.Pins.Describe("enc-b")}; Ctrl+C stops early).");
         bench.Start();
         run.Wait();

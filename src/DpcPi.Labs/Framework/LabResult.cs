@@ -61,6 +61,9 @@ public sealed class LabResult
             return this;
         }
 
+        /// <summary>A line only when there is something to say.</summary>
+        public Builder LineIfAny(string text) => text.Length == 0 ? this : Line(text);
+
         public LabResult Build() => new(lab, _figures.ToArray(), _report.ToString());
     }
 }

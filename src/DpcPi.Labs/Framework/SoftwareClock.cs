@@ -7,6 +7,8 @@ namespace DpcPi.Labs.Framework;
 /// Square waves on output lines, toggled by this thread at absolute CLOCK_MONOTONIC deadlines
 /// (clock_nanosleep). DpcPi has no PWM driver: on a Pi the labs' "PWM" pins are driven this way, so the
 /// waves carry a userspace timer's wake-up jitter (tens of µs on a busy Pi) — what the labs then measure.
+/// A late wake-up never bunches toggles to catch up: the next one comes at least half a step later, so
+/// no two edges reach the input closer than the wave's own half-periods allow.
 /// </summary>
 public sealed class SoftwareClock
 {
@@ -45,15 +47,13 @@ public sealed class SoftwareClock
             var (request, line, period, highNs) = _waves[i];
             high[i] = !high[i];
             request.Write(line, high[i] ? PinValue.High : PinValue.Low);
+            var step = high[i] ? highNs : period - highNs;
             if (high[i])
             {
                 _cycles[i]++;
-                next[i] += highNs;
             }
-            else
-            {
-                next[i] += period - highNs;
-            }
+
+            next[i] = Math.Max(next[i] + step, MonotonicClock.NowNs + (step / 2));
         }
 
         foreach (var (request, line, _, _) in _waves)

@@ -102,22 +102,18 @@ public sealed class LoopbackLab : ILab
             driven++;
         }
 
-        // Until every driven edge is read (or counted lost), for at most two seconds: the ISR thread may lag.
-        for (var wait = 0; wait < 200 && input.TotalStatistics is var st && st.Delivered + st.Lost < driven; wait++)
-        {
-            Thread.Sleep(10);
-        }
-
-        Thread.Sleep(10); // the last edge's DPC
-        bench.Stop();
+        GpioBench.WaitForEdges(input, driven, TimeSpan.FromSeconds(2));
+        bench.Stop(); // runs the last edge's DPC
         var isr = bench.Kernel.Figures.MergeStage(LatencyStage.EdgeToIsr);
         var dpc = bench.Kernel.Figures.MergeStage(LatencyStage.EdgeToDpcStart);
         var stats = input.TotalStatistics;
         var dpcs = Interlocked.Read(ref count[0]);
+        var unreported = GpioBench.Unreported(input, driven);
         return new LabResult.Builder(Name)
             .Line(Title).Line()
             .Line($"{driven} edges driven on {bench.Pins.Describe("stimulus")}, one every {IntervalNs / 1000} µs.")
             .Line($"DPCs run: {dpcs}; GPIO delivered {stats.Delivered}, lost {stats.Lost}, merged {stats.Merged}.")
+            .LineIfAny(GpioBench.UnreportedLine(unreported))
             .Line($"edge→ISR: min {isr.Min} ns, p99 {isr.GetValueAtPercentile(99)} ns, max {isr.Max} ns.")
             .Line($"edge→DPC: min {dpc.Min} ns, p99 {dpc.GetValueAtPercentile(99)} ns, max {dpc.Max} ns.")
             .Line()
@@ -126,6 +122,7 @@ public sealed class LoopbackLab : ILab
             .Figure("dpcs", dpcs)
             .Figure("delivered", stats.Delivered)
             .Figure("lost", stats.Lost)
+            .Figure("unreported edges", unreported)
             .Figure("edge to isr max", isr.Max, "ns")
             .Figure("edge to dpc min", dpc.Min, "ns")
             .Figure("edge to dpc max", dpc.Max, "ns")

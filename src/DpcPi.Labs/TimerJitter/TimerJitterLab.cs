@@ -130,7 +130,8 @@ public sealed class TimerJitterLab : ILab
         var pwm = new PeriodMeter(bench.Kernel, "pwm", PeriodNs);
         var timer = new PeriodMeter(bench.Kernel, "timer", PeriodNs);
         var rising = GpioLineSettings.Input(PinEventTypes.Rising, GpioBias.PullDown);
-        bench.ConnectGpio(1, bench.Request(new GpioLineRequestOptions("lab-pwm").Add(bench.Pins.Line("pwm-in"), rising)), PeriodMeter.Isr, pwm.Device, "pwm loopback");
+        var pwmIn = bench.Request(new GpioLineRequestOptions("lab-pwm").Add(bench.Pins.Line("pwm-in"), rising));
+        bench.ConnectGpio(1, pwmIn, PeriodMeter.Isr, pwm.Device, "pwm loopback");
         var output = bench.Request(new GpioLineRequestOptions("lab-pwm-out").Add(outLine, GpioLineSettings.Output()));
         using var timerfd = new DpcPi.Interrupts.TimerInterruptSource();
         bench.Kernel.ConnectInterrupt(2, static (irq, ctx, ref f) =>
@@ -145,19 +146,27 @@ public sealed class TimerJitterLab : ILab
         bench.Start();
         var start = GpioBench.NowNs + PeriodNs;
         timerfd.Start(start + (PeriodNs / 4), PeriodNs);
-        new SoftwareClock().Add(output, outLine, PeriodNs, PeriodNs / 2).Run(start, start + (long)run.Duration.TotalNanoseconds, run.Cancellation);
+        var wave = new SoftwareClock().Add(output, outLine, PeriodNs, PeriodNs / 2);
+        wave.Run(start, start + (long)run.Duration.TotalNanoseconds, run.Cancellation);
         timerfd.Stop();
-        Thread.Sleep(20);
+        GpioBench.WaitForEdges(pwmIn, wave.Cycles[0], TimeSpan.FromSeconds(2));
         bench.Stop();
+        var stats = pwmIn.TotalStatistics;
+        var unreported = GpioBench.Unreported(pwmIn, wave.Cycles[0]);
         static string Line(string what, PeriodMeter m) => m.Periods.Count == 0
             ? $"{what}: no periods (nothing arrived)."
             : string.Create(CultureInfo.InvariantCulture, $"{what}: {m.Periods.Count} periods, min {m.Periods.Min()} ns, max {m.Periods.Max()} ns, max jitter {m.MaxJitterNs} ns.");
         return new LabResult.Builder(Name).Line(Title).Line()
+            .Line($"PWM loopback: {wave.Cycles[0]} rising edges driven, {stats.Delivered} read, {stats.Lost} lost in the kernel's queue, {unreported} unreported.")
             .Line(Line("PWM loopback", pwm))
             .Line(Line("Timer (ISR entry)", timer))
             .Line()
             .Line("The loop's edges are toggled by a thread woken by a timer, so its jitter is that wake-up's;")
             .Line("the timer's is how late the ISR thread ran. Load the Pi (stress-ng) and run again.")
+            .Figure("pwm edges driven", wave.Cycles[0])
+            .Figure("pwm edges", stats.Delivered)
+            .Figure("pwm lost edges", stats.Lost)
+            .Figure("pwm unreported edges", unreported)
             .Figure("pwm periods", pwm.Periods.Count)
             .Figure("pwm max jitter", pwm.MaxJitterNs, "ns")
             .Figure("timer periods", timer.Periods.Count)
