@@ -3,7 +3,7 @@
 # /usr and running framework-dependent builds with the host's dotnet; on arm64 straight from the
 # initramfs, running self-contained linux-arm64 publishes).
 #   /mnt  = host staging dir (read-only): this script, guest-compare.sh, gpio_reader, gpio_listen,
-#           dpcpi-stimulus, gpio-tests/, vm-tests/, cs-reader/, sdg/, cli/, tier.env
+#           dpcpi-stimulus, dpcpi-labdev, gpio-tests/, vm-tests/, labs-tests/, cs-reader/, sdg/, cli/, tier.env
 #   /out  = host results dir (writable)
 # Every latency step takes its edges from dpcpi-stimulus, a separate process at normal priority.
 # Every step appends "STEP <name> rc=<rc> seconds=<s>" to /out/steps.txt; the host summarises.
@@ -130,6 +130,10 @@ run_xunit() {
 run_xunit vm-tests vm-tests DpcPi.Vm.Tests
 run_xunit gpio-tests gpio-tests DpcPi.Gpio.Tests
 run_xunit sdg-tests sdg-tests DpcPi.SystemDeviceGpio.Tests
+# Each lab's own driver on a sim header (a gpio-sim chip labelled as a Pi 4's), its wiring's jumpers and parts
+# played by dpcpi-labdev; each lab's report lands in /out/labs/.
+export DPCPI_LABDEV=/mnt/dpcpi-labdev DPCPI_LAB_REPORTS=/out/labs
+run_xunit labs-tests labs-tests DpcPi.Labs.Tests
 
 # The stimulus's other target, an output line through the uAPI (a Pi pin wired to the measured input):
 # gpio-sim shows what its consumer drives in sim_gpioN/value. Toggling every 50 ms until stopped, the line

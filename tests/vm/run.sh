@@ -14,9 +14,9 @@ set -euo pipefail
 # Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x2 latency readers +
 # dpcpi latency + dpcpi doctor and its VM finding + 6 comparison contenders and 4 "nothing lost silently"
 # checks for those with seqnos + 5 Iot.Device.Bindings tests on gpio-sim + the stimulus on an output line +
-# dpcpi latency --source sdg + dpcpi run with Source:Kind=sdg), per architecture; a skipped tier reports this many skipped (test.sh reads it
-# for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=52
+# dpcpi latency --source sdg + dpcpi run with Source:Kind=sdg + the 7 labs on a sim header with dpcpi-labdev), per architecture; a skipped
+# tier reports this many skipped (test.sh reads it for DPCPI_SKIP_VM=1).
+EXPECTED_VM_TESTS=59
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=${DPCPI_VM_ARCH:-x86_64}
@@ -181,7 +181,8 @@ dnstage() {
 }
 CC=gcc
 [ "$ARCH" = arm64 ] && CC=aarch64-linux-gnu-gcc
-for c in "gpio_reader:$HERE/c-reader/gpio_reader.c" "gpio_listen:$HERE/c-reader/gpio_listen.c" "dpcpi-stimulus:$REPO/src/DpcPi.Stimulus/dpcpi-stimulus.c"; do
+for c in "gpio_reader:$HERE/c-reader/gpio_reader.c" "gpio_listen:$HERE/c-reader/gpio_listen.c" "dpcpi-stimulus:$REPO/src/DpcPi.Stimulus/dpcpi-stimulus.c" \
+  "dpcpi-labdev:$HERE/lab-devices/dpcpi-labdev.c"; do
   if $CC -O2 -static -Wall -pthread -o "$STAGE/${c%%:*}" "${c#*:}" >>"$BUILD_LOG" 2>&1; then
     NOTES+=("${c%%:*} built static ($CC)")
   elif [ "$ARCH" = x86_64 ] && $CC -O2 -Wall -pthread -o "$STAGE/${c%%:*}" "${c#*:}" >>"$BUILD_LOG" 2>&1; then
@@ -219,6 +220,10 @@ if want sdg-tests; then
   dnstage sdg-tests tests/DpcPi.SystemDeviceGpio.Tests/DpcPi.SystemDeviceGpio.Tests.csproj DpcPi.SystemDeviceGpio.Tests \
     || fail_tier "building tests/DpcPi.SystemDeviceGpio.Tests failed (see $BUILD_LOG)"
   EXPECT+=(sdg-tests)
+fi
+if want labs-tests; then
+  dnstage labs-tests tests/DpcPi.Labs.Tests/DpcPi.Labs.Tests.csproj DpcPi.Labs.Tests || fail_tier "building tests/DpcPi.Labs.Tests failed (see $BUILD_LOG)"
+  EXPECT+=(labs-tests)
 fi
 if want stimulus-chip; then EXPECT+=(stimulus-chip); fi
 if want cli-latency || want doctor; then
