@@ -1,3 +1,4 @@
+using System.Globalization;
 using DpcPi.Kernel.Measurement;
 using DpcPi.Platform;
 using Spectre.Console;
@@ -205,11 +206,17 @@ public static class TerminalReportRenderer
         }
         else
         {
-            var chart = new BarChart().Width(Math.Min(100, console.Profile.Width)).Label(perBar == 1 ? "µs, one bar per second" : $"µs, one bar per {perBar} seconds");
+            // Bars on a log axis, as the SVG's: one spike a thousand times the rest must not press every other
+            // second, and the deadline, into a zero-length bar. Each bar's own value is in its label.
+            // Half the smallest bar as the axis' low end, so the smallest second still shows a bar.
+            var axis = LogAxis.Spanning(bars.Select(b => b / 1000.0).Append(r.DeadlineNs / 1000.0).Append(bars.Where(b => b > 0).DefaultIfEmpty(2_000).Min() / 2000.0));
+            var per = perBar == 1 ? "1 bar/s" : $"1 bar/{perBar} s";
+            var chart = new BarChart().Width(Math.Min(100, console.Profile.Width)).WithMaxValue(1000).HideValues()
+                .Label(string.Create(CultureInfo.InvariantCulture, $"log scale {LogAxis.Label(axis.LowUs)}–{LogAxis.Label(axis.HighUs)}, {per}, deadline {LogAxis.Label(r.DeadlineNs / 1000.0)} at {axis.Fraction(r.DeadlineNs / 1000.0) * 100:0} %"));
             for (var i = 0; i < bars.Length; i++)
             {
                 var us = bars[i] / 1000.0;
-                chart.AddItem($"{i * perBar,6} s", Math.Round(us, 3), bars[i] >= r.DeadlineNs ? Color.Red : Color.Green);
+                chart.AddItem($"{i * perBar,6} s {LogAxis.Label(Math.Round(us, 1)),9}", Math.Max(1, Math.Round(axis.Fraction(us) * 1000)), bars[i] >= r.DeadlineNs ? Color.Red : Color.Green);
             }
 
             console.Write(chart);

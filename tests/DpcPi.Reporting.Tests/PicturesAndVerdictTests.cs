@@ -125,6 +125,22 @@ public sealed class PicturesAndVerdictTests
     }
 
     [Fact]
+    public void Terminal_ThousandTimesOutlier_EverySecondsBarStaysVisibleOnTheLogScale()
+    {
+        using var k = new OutlierKernel();
+        var text = TerminalReportRenderer.ToText(OutlierReport(k), new TerminalStyle(100, Colour: false));
+
+        // The DPC Latency Checker rows: "     0 s    43 µs ████…"; one second holds the 10 ms outlier.
+        var rows = text.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d+ s\s")).ToArray();
+        var lengths = rows.Select(l => l.Count(c => c is >= '\u2580' and <= '\u259f')).ToArray();
+
+        Assert.Equal(OutlierKernel.Seconds, rows.Length);
+        Assert.Contains("log scale", text, StringComparison.Ordinal);
+        Assert.Contains(rows, r => r.Contains("10 ms", StringComparison.Ordinal));
+        Assert.All(lengths, n => Assert.True(n >= lengths.Max() / 10, $"bars {string.Join(", ", lengths)}: a second next to the outlier is pressed to nothing"));
+    }
+
+    [Fact]
     public void Terminal_NoColorSetOnATerminal_HasNoAnsiEscapes()
     {
         using var s = new ReportScenario();
