@@ -119,7 +119,7 @@ public sealed class LabTests
         bench.Gpio.Schedule(FakeBench.Chip, 6, b);
         bench.RunUntil(t + 1_000_000);
 
-        // Without the rest state the driver took Low/Low for the detent: half a click off, one click short.
+        // Without the levels the driver took Low/Low: the first click's two falling edges decode as no step, one click short.
         Assert.Equal(restAt ? (3, 12L) : (2, 10L), (driver.Clockwise, driver.Position));
         Assert.Equal(12, driver.Edges);
     }

@@ -6,10 +6,10 @@ namespace DpcPi.Labs.Encoder;
 /// <summary>
 /// A quadrature encoder: channels A and B in ONE line request, so the kernel numbers their edges in one
 /// sequence (seqno). The ISR copies each edge to the ring; the DPC decodes them strictly in sequence
-/// order with the Gray-code state table, counting quarter steps and, at each return to the detent
-/// state, a click clockwise (+4) or counter-clockwise (-4). Sequence gaps are counted as lost edges.
-/// The detent is where the knob rests: A=B=Low unless <see cref="RestAt"/> says otherwise (a KY-040 on
-/// pull-ups rests with both contacts open, A=B=High).
+/// order with the Gray-code state table, counting quarter steps and a click each time the knob has gone
+/// four quarter steps (one detent) on from the last click, clockwise or back. Sequence gaps are counted as
+/// lost edges. The levels at the start are taken as A=B=Low unless <see cref="RestAt"/> gives them (a KY-040
+/// on pull-ups rests with both contacts open, A=B=High).
 /// </summary>
 public sealed class EncoderDriver
 {
@@ -18,9 +18,8 @@ public sealed class EncoderDriver
     private readonly int _lineA;
     private readonly int _lineB;
     private int _state;
-    private int _detent;
     private long _restNs = long.MinValue;
-    private int _sinceDetent;
+    private long _lastClick;
     private ulong _lastSequence;
 
     public EncoderDriver(DpcKernel kernel, int lineA, int lineB)
@@ -50,14 +49,13 @@ public sealed class EncoderDriver
     public long Edges { get; private set; }
 
     /// <summary>
-    /// Where the knob rests: the levels read from the lines at <paramref name="readNs"/> (CLOCK_MONOTONIC, the edges'
-    /// clock) give the state and the detent. Edges stamped before the read are already in those levels: they are
-    /// counted, not decoded again (the knob may turn between the line request and the read).
+    /// The levels read from the lines at <paramref name="readNs"/> (CLOCK_MONOTONIC, the edges' clock): the state
+    /// decoding starts from. Edges stamped before the read are already in those levels: they are counted, not
+    /// decoded again (the knob may turn between the line request and the read).
     /// </summary>
     public void RestAt(bool a, bool b, long readNs = long.MinValue)
     {
         _state = (a ? 2 : 0) | (b ? 1 : 0);
-        _detent = _state;
         _restNs = readNs;
     }
 
@@ -94,19 +92,18 @@ public sealed class EncoderDriver
 
             _state = next;
             Position += step;
-            _sinceDetent += step;
-            if (_state == _detent)
-            {
-                if (_sinceDetent >= 4)
-                {
-                    Clockwise++;
-                }
-                else if (_sinceDetent <= -4)
-                {
-                    CounterClockwise++;
-                }
 
-                _sinceDetent = 0;
+            // A click per detent gone from the last click: where the knob rests between clicks does not matter,
+            // and a contact bouncing on one step never counts twice.
+            if (Position - _lastClick >= 4)
+            {
+                Clockwise++;
+                _lastClick += 4;
+            }
+            else if (Position - _lastClick <= -4)
+            {
+                CounterClockwise++;
+                _lastClick -= 4;
             }
         }
     }
