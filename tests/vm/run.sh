@@ -27,7 +27,7 @@ case "$ARCH" in
 esac
 if [ "$ARCH" = arm64 ]; then RESULTS=${DPCPI_VM_RESULTS:-$HERE/results-arm64}; else RESULTS=${DPCPI_VM_RESULTS:-$HERE/results}; fi
 ART=${DPCPI_VM_ARTIFACTS:-/tmp/art-vm}
-GUEST_TIMEOUT=${DPCPI_VM_TIMEOUT:-900}     # seconds for the qemu run (TCG is slow while others build)
+GUEST_TIMEOUT=${DPCPI_VM_TIMEOUT:-1500}    # seconds for the qemu run (TCG is slow while others build; arm64 under stress: ~900)
 TOTAL_TIMEOUT=${DPCPI_VM_TOTAL_TIMEOUT:-2400} # seconds for everything (cold: apt + downloads + builds)
 EDGES=${DPCPI_VM_EDGES:-1000}
 INTERVAL_US=${DPCPI_VM_INTERVAL_US:-1000}

@@ -217,6 +217,7 @@ struct wire {
     unsigned head, tail; // written by the trace reader / the wire's thread only
     pthread_mutex_t lock;
     pthread_cond_t more;
+    pthread_t thread;
 };
 static struct wire g_wires[MAX_WIRES];
 static int g_nwires;
@@ -404,6 +405,26 @@ static int64_t trace_time(const char *line, const char *ev) {
     return sec * 1000000000LL + usec * 1000LL;
 }
 
+// Handles the complete lines in buf[0..len); returns how many bytes of a partial last line it kept at the start.
+// trace_pipe lines: "<task>-<pid> [cpu] <flags> <time>: gpio_value: <gpio> set <value>"
+static size_t trace_lines(char *buf, size_t len, long base) {
+    buf[len] = 0;
+    char *line = buf, *nl;
+    while ((nl = strchr(line, '\n'))) {
+        *nl = 0;
+        char *ev = strstr(line, "gpio_value: ");
+        unsigned gpio;
+        char op[4];
+        int value;
+        if (ev && sscanf(ev + 12, "%u %3s %d", &gpio, op, &value) == 3 && !strcmp(op, "set") && gpio >= base && gpio - base < g_nlines)
+            on_set(gpio - (unsigned)base, value != 0, trace_time(line, ev));
+        line = nl + 1;
+    }
+    size_t have = (size_t)(buf + len - line);
+    memmove(buf, line, have);
+    return have == (1 << 16) - 1 ? 0 : have; // a line longer than the buffer: not ours
+}
+
 static unsigned parse_line(const char *flag, const char *s, char **end) {
     errno = 0;
     long v = strtol(s, end, 10);
@@ -519,13 +540,12 @@ int main(int argc, char **argv) {
         if (g_hc.efd < 0 || pthread_create(&t, NULL, echo_thread, NULL)) die("cannot start the HC-SR04", strerror(errno));
     }
     for (int i = 0; i < g_nwires; i++)
-        if (pthread_create(&t, NULL, wire_thread, &g_wires[i])) die("cannot start a wire", NULL);
+        if (pthread_create(&g_wires[i].thread, NULL, wire_thread, &g_wires[i])) die("cannot start a wire", NULL);
     if (g_button.on && pthread_create(&t, NULL, button_thread, NULL)) die("cannot start the button", NULL);
     if (g_encoder.on && pthread_create(&t, NULL, encoder_thread, NULL)) die("cannot start the encoder", NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     printf("LABDEV: ready base=%ld realtime=%d\n", base, realtime);
 
-    // trace_pipe lines: "<task>-<pid> [cpu] <flags> <time>: gpio_value: <gpio> set <value>"
     static char buf[1 << 16];
     size_t have = 0;
     while (!g_stop) {
@@ -534,38 +554,20 @@ int main(int argc, char **argv) {
             if (n < 0 && errno == EINTR) continue;
             break;
         }
-        have += (size_t)n;
-        buf[have] = 0;
-        char *line = buf, *nl;
-        while ((nl = strchr(line, '\n'))) {
-            *nl = 0;
-            char *ev = strstr(line, "gpio_value: ");
-            unsigned gpio;
-            char op[4];
-            int value;
-            if (ev && sscanf(ev + 12, "%u %3s %d", &gpio, op, &value) == 3 && !strcmp(op, "set") && gpio >= base && gpio - base < g_nlines)
-                on_set(gpio - (unsigned)base, value != 0, trace_time(line, ev));
-            line = nl + 1;
-        }
-        have = (size_t)(buf + have - line);
-        memmove(buf, line, have);
-        if (have == sizeof buf - 1) have = 0; // a line longer than the buffer: not ours
+        have = trace_lines(buf, have + (size_t)n, base);
     }
+    // Stopped: the sets already traced but not yet read still belong to the run (the lab's last edges).
+    fcntl(tfd, F_SETFL, fcntl(tfd, F_GETFL) | O_NONBLOCK);
+    for (ssize_t n; (n = read(tfd, buf + have, sizeof buf - 1 - have)) > 0;) have = trace_lines(buf, have + (size_t)n, base);
     trace_close(tfd);
     for (int n = 0; g_hc.on && g_hc.busy && n < 100; n++) sleep_ns(10000000LL); // an echo under way ends first
-    // Let each wire write what it was given (the lab may still be reading), then stop it.
+    // Each wire writes what it was given (the lab may still be reading), then ends: its thread leaves only
+    // with its queue empty and its last write made.
     for (int i = 0; i < g_nwires; i++) {
-        struct wire *w = &g_wires[i];
-        for (int n = 0; n < 500; n++) {
-            pthread_mutex_lock(&w->lock);
-            int empty = w->head == w->tail;
-            pthread_mutex_unlock(&w->lock);
-            if (empty) break;
-            sleep_ns(10000000LL);
-        }
-        pthread_mutex_lock(&w->lock);
-        pthread_cond_broadcast(&w->more);
-        pthread_mutex_unlock(&w->lock);
+        pthread_mutex_lock(&g_wires[i].lock);
+        pthread_cond_broadcast(&g_wires[i].more);
+        pthread_mutex_unlock(&g_wires[i].lock);
+        pthread_join(g_wires[i].thread, NULL);
     }
     for (int i = 0; i < g_nwires; i++)
         printf("LABDEV: wire %u->%u rising=%ld falling=%ld overflow=%ld\n", g_wires[i].out, g_wires[i].in, g_wires[i].rising, g_wires[i].falling, g_wires[i].overflow);
