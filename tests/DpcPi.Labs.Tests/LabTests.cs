@@ -125,6 +125,29 @@ public sealed class LabTests
     }
 
     [Fact]
+    public void Encoder_EdgesReadOutOfSequenceOrder_DecodedInSequenceOrder()
+    {
+        // The kernel numbers edges in its hard IRQ handler but queues them from each line's IRQ thread: B's edge
+        // (seqno 2) can be read before A's (seqno 1). Two clockwise clicks from rest High/High, each click's
+        // first two edges read swapped.
+        using var bench = new FakeBench();
+        var driver = new EncoderDriver(bench.Kernel, 5, 6);
+        driver.RestAt(true, true);
+        var t = bench.StartNs;
+        EdgeRecord E(ulong seq, int line, bool rising) => new(t + ((long)seq * 1000), seq, line, rising ? 1 : 2);
+        var read = new[] { E(2, 6, false), E(1, 5, false), E(3, 5, true), E(4, 6, true), E(6, 6, false), E(5, 5, false), E(7, 5, true), E(8, 6, true) };
+        foreach (var e in read)
+        {
+            Assert.True(driver.Ring.TryWrite(e));
+        }
+
+        _ = driver.Device.RequestDpc();
+        bench.Kernel.RunDpcs(FakeBench.Cpu);
+
+        Assert.Equal((2, 0, 8L, 0, 0L), (driver.Clockwise, driver.CounterClockwise, driver.Position, driver.InvalidTransitions, driver.LostEdges));
+    }
+
+    [Fact]
     public void Ultrasonic_SimulatedTargets_DistanceWithinOnePercent()
     {
         var lab = new UltrasonicLab();

@@ -10,6 +10,10 @@ namespace DpcPi.Labs.Encoder;
 /// four quarter steps (one detent) on from the last click, clockwise or back. Sequence gaps are counted as
 /// lost edges. The levels at the start are taken as A=B=Low unless <see cref="RestAt"/> gives them (a KY-040
 /// on pull-ups rests with both contacts open, A=B=High).
+/// The kernel numbers the two lines' edges in its hard interrupt handler, in the order they happened, but
+/// queues each edge from that line's interrupt thread: when the two threads run late and out of turn, B's edge
+/// can be read before A's (seen under a loaded emulated kernel; two CPUs can do it on a Pi). So the DPC
+/// decodes by sequence number, holding an edge that comes early until the one before it arrives.
 /// </summary>
 public sealed class EncoderDriver
 {
@@ -20,6 +24,11 @@ public sealed class EncoderDriver
     private int _state;
     private long _restNs = long.MinValue;
     private long _lastClick;
+
+    // Edges read ahead of a missing sequence number, kept in sequence order (few: the out-of-turn window).
+    private const int Window = 8;
+    private readonly EdgeRecord[] _held = new EdgeRecord[Window];
+    private int _heldCount;
     private ulong _lastSequence;
 
     public EncoderDriver(DpcKernel kernel, int lineA, int lineB)
@@ -69,42 +78,88 @@ public sealed class EncoderDriver
     {
         while (Ring.TryRead(out var e))
         {
-            if (_lastSequence != 0 && e.Sequence != _lastSequence + 1)
-            {
-                LostEdges += (long)(e.Sequence - _lastSequence - 1);
-            }
+            Hold(e);
+            Release(flush: false);
+        }
+    }
 
-            _lastSequence = e.Sequence;
+    /// <summary>Decodes every edge still held, counting a sequence gap that never filled as lost (the run has ended).</summary>
+    public void Flush() => Release(flush: true);
+
+    private void Hold(in EdgeRecord e)
+    {
+        if (_heldCount == Window)
+        {
+            Decode(_held[0]); // a gap this old is a loss, not an edge out of turn
+            Array.Copy(_held, 1, _held, 0, --_heldCount);
+        }
+
+        var i = _heldCount++;
+        for (; i > 0 && _held[i - 1].Sequence > e.Sequence; i--)
+        {
+            _held[i] = _held[i - 1];
+        }
+
+        _held[i] = e;
+    }
+
+    private void Release(bool flush)
+    {
+        var n = 0;
+        while (n < _heldCount && (flush || _held[n].Sequence <= _lastSequence + 1))
+        {
+            Decode(_held[n++]);
+        }
+
+        Array.Copy(_held, n, _held, 0, _heldCount - n);
+        _heldCount -= n;
+    }
+
+    private void Decode(in EdgeRecord e)
+    {
+        if (_lastSequence != 0 && e.Sequence <= _lastSequence)
+        {
+            // Later than the window: it was counted lost when decoding went past it; it is an edge after all.
+            LostEdges--;
             Edges++;
-            if (e.TimestampNs <= _restNs)
-            {
-                continue;
-            }
+            return;
+        }
 
-            var next = _state;
-            var bit = e.Line == _lineA ? 2 : e.Line == _lineB ? 1 : 0;
-            next = e.Rising ? next | bit : next & ~bit;
-            var step = Transition[(_state << 2) | next];
-            if (step == 0 && next != _state)
-            {
-                InvalidTransitions++;
-            }
+        if (_lastSequence != 0 && e.Sequence != _lastSequence + 1)
+        {
+            LostEdges += (long)(e.Sequence - _lastSequence - 1);
+        }
 
-            _state = next;
-            Position += step;
+        _lastSequence = e.Sequence;
+        Edges++;
+        if (e.TimestampNs <= _restNs)
+        {
+            return;
+        }
 
-            // A click per detent gone from the last click: where the knob rests between clicks does not matter,
-            // and a contact bouncing on one step never counts twice.
-            if (Position - _lastClick >= 4)
-            {
-                Clockwise++;
-                _lastClick += 4;
-            }
-            else if (Position - _lastClick <= -4)
-            {
-                CounterClockwise++;
-                _lastClick -= 4;
-            }
+        var next = _state;
+        var bit = e.Line == _lineA ? 2 : e.Line == _lineB ? 1 : 0;
+        next = e.Rising ? next | bit : next & ~bit;
+        var step = Transition[(_state << 2) | next];
+        if (step == 0 && next != _state)
+        {
+            InvalidTransitions++;
+        }
+
+        _state = next;
+        Position += step;
+
+        // A click per detent gone from the last click: where the knob rests between clicks does not matter,
+        // and a contact bouncing on one step never counts twice.
+        if (Position - _lastClick >= 4)
+        {
+            Clockwise++;
+            _lastClick += 4;
+        }
+        else if (Position - _lastClick <= -4)
+        {
+            CounterClockwise++;
+            _lastClick -= 4;
         }
     }
 }

@@ -48,6 +48,7 @@ public sealed class EncoderLab : ILab
         bench.Gpio.Schedule(FakeBench.Chip, LineA, a1.Concat(a2));
         bench.Gpio.Schedule(FakeBench.Chip, LineB, b1.Concat(b2));
         bench.RunUntil(t1 + ((4L * ClicksCounterClockwise) + 10) * StepNs);
+        driver.Flush();
         return driver;
     }
 
@@ -70,6 +71,7 @@ public sealed class EncoderLab : ILab
         bench.Start();
         run.Wait();
         bench.Stop();
+        driver.Flush();
         return new LabResult.Builder(Name)
             .Line(Title).Line()
             .Decoded(driver)
