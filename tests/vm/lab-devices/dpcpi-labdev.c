@@ -303,7 +303,7 @@ static void *wire_thread(void *arg) {
 }
 
 // One bouncing transition to `level`: the contact makes, bounces `bounces` times, settles.
-static void bounce(unsigned line, int level, int bounces, int64_t *last_after) {
+static void bounce(unsigned line, int level, int bounces) {
     int64_t before, after;
     set_pull(line, level, &before, &after);
     g_button.edges++;
@@ -315,17 +315,15 @@ static void bounce(unsigned line, int level, int bounces, int64_t *last_after) {
         // the widest this gap between two edges can have been
         if (after - prev_before > g_button.max_gap_ns) g_button.max_gap_ns = after - prev_before;
     }
-    *last_after = after;
 }
 
 static void *button_thread(void *arg) {
     (void)arg;
     if (!wait_used((int)g_button.line, -1)) return NULL;
-    int64_t last;
     for (long i = 0; i < g_button.presses && !g_stop; i++) {
-        bounce(g_button.line, 0, 4, &last); // press: to ground
+        bounce(g_button.line, 0, 4); // press: to ground
         sleep_ns(80000000LL);
-        bounce(g_button.line, 1, 3, &last); // release: the pull-up
+        bounce(g_button.line, 1, 3); // release: the pull-up
         g_button.done_presses++;
         sleep_ns(120000000LL);
     }
