@@ -71,6 +71,10 @@ else
     get() { echo "$counters" | grep -oE " $1=\"[0-9]+\"" | grep -oE '[0-9]+'; }
     p=$(get passed); f=$(get failed); e=$(get error); ne=$(get notExecuted); to=$(get timeout)
     add "${p:-0}" "$(( ${f:-0} + ${e:-0} + ${to:-0} ))" "${ne:-0}"
+    # The names of failed tests, kept for the end of the log: the tail of dotnet test's output above is cut at
+    # 40 lines, and a CI log is read from its end.
+    grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout)"' "$trx" \
+      | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/  unit: \1/' >>"$results/failed-tests.txt"
   done
   [ "$trx_found" = 1 ] || { echo "test.sh: no TRX results were written"; broken=1; }
 fi
@@ -126,6 +130,10 @@ c=$(count_line "$results/shellcheck.log")
 # shellcheck disable=SC2086
 if [ -n "$c" ]; then add $c; else echo "test.sh: shellcheck printed no result line"; add 0 1 0; fi
 
+if [ -s "$results/failed-tests.txt" ]; then
+  echo "failed tests (their messages are in $results/dotnet*/*.trx):"
+  head -30 "$results/failed-tests.txt"
+fi
 [ "$broken" = 0 ] || failed=$((failed + 1))
 summary="$passed passed, $failed failed"
 [ "$skipped" = 0 ] || summary="$summary, $skipped skipped"

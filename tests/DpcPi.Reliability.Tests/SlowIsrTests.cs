@@ -35,13 +35,9 @@ public sealed class SlowIsrTests
 
             return true;
         }, null, slowSource, name: "slow");
-        var fastRuns = 0L;
-        var fast = kernel.ConnectInterrupt(2, (_, _, ref _) =>
-        {
-            Interlocked.Increment(ref fastRuns);
-            return true;
-        }, null, fastSource, name: "fast");
-        bool FastRan(long n) => Dpcpi.SpinUntil(() => Interlocked.Read(ref fastRuns) >= n, TimeSpan.FromSeconds(5));
+        var fast = kernel.ConnectInterrupt(2, (_, _, ref _) => true, null, fastSource, name: "fast");
+        // The interrupt's count, not the routine's: it is published after the ISR's figures are recorded.
+        bool FastRan(long n) => Dpcpi.SpinUntil(() => fast.Count >= n, TimeSpan.FromSeconds(5));
         kernel.Start(controller);
 
         for (var i = 0; i < 50; i++)

@@ -34,8 +34,9 @@ internal sealed class KernelEventLog(KernelOptions options, IKernelClock clock)
 
     public void ReportWatchdog(WatchdogEvent e)
     {
-        Interlocked.Increment(ref _watchdogEvents);
+        // The event before its count: a host that sees the count sees the event when it drains.
         _events.Enqueue(new KernelEvent(e.DetectedAtNs, "watchdog", e.Cpu, e.Routine, e.ToString()));
+        Interlocked.Increment(ref _watchdogEvents);
         if (options.WatchdogPolicy == WatchdogPolicy.FailFast)
         {
             _fault.TrySetResult(new KernelFault("DPC_WATCHDOG_VIOLATION", e.ToString(), e.Cpu, e.Routine, e.DurationNs));

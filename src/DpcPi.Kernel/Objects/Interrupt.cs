@@ -45,6 +45,7 @@ public sealed class Interrupt
     /// <summary>Event timestamp → start of the DPC this vector's ISR queued (any core).</summary>
     public LatencyHistogram EdgeToDpcStart { get; } = new();
 
+    /// <summary>Interrupts serviced; written after each one's other figures (see <see cref="Dispatch"/>).</summary>
     public long Count => Volatile.Read(ref _count);
 
     /// <summary>Interrupts whose ISR returned false (not its device's).</summary>
@@ -88,7 +89,6 @@ public sealed class Interrupt
 
         var exit = clock.NowNs;
         var duration = exit - entry;
-        _count++;
         if (!handled)
         {
             _unhandled++;
@@ -108,6 +108,10 @@ public sealed class Interrupt
         IsrDuration.Record(duration);
         _kernel.RecordIsr(this, entry - frame.TimestampNs, duration);
         _kernel.Flight?.RecordIsr(this, frame.TimestampNs, (long)frame.Sequence, entry, exit, KernelThread.Cpu);
+
+        // Published last: a thread that reads Count as N sees every figure of those N interrupts (a DPC the ISR
+        // queued can run on another core, and its waiter read the count, before the lines above had run).
+        Volatile.Write(ref _count, _count + 1);
         return handled;
     }
 
