@@ -16,13 +16,20 @@ public static class AttributionRenderer
 
     public static void Render(IAnsiConsole console, LatencyReport report)
     {
-        ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(report);
-        if (report.Attribution is not { } a)
+        if (report.Attribution is { } a)
         {
-            return;
+            Render(console, a);
         }
+    }
 
+    /// <summary>The section as plain text (for runs that print no full report, such as `dpcpi soak`).</summary>
+    public static string ToText(AttributionSummary attribution, int width = 100) => PlainTextConsole.Render(width, console => Render(console, attribution));
+
+    public static void Render(IAnsiConsole console, AttributionSummary a)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(a);
         console.WriteLine();
         console.Write(new Rule($"[bold]{Markup.Escape($"Why was it late: interrupts at or over {Units.Us(a.ThresholdNs)} µs edge→DPC-start")}[/]") { Justification = Justify.Left });
         console.WriteLine(Invariant($"analysed {a.Analysed}{(a.Missed > 0 ? $", not analysed {a.Missed} (late while the recorder held another)" : string.Empty)}"));

@@ -42,4 +42,21 @@ public sealed class SoakCommandTests(ITestOutputHelper output)
         Assert.Equal(verdict != "verdict: STABLE", v.GetProperty("drift").GetBoolean());
         Assert.True(root.GetProperty("interrupts").GetInt64() > 1000);
     }
+
+    [Fact]
+    public async Task Soak_Analyze_PrintsWhyTheInterruptsOverTheThresholdWereLate()
+    {
+        // At 1 µs every interrupt is over the threshold: the flight recorder takes one apart each time it is polled.
+        var (code, stdout, err) = await Dpcpi.RunAsync("soak", "--duration", "2s", "--window", "1s", "--source", "timer", "--no-realtime", "--analyze", "1");
+
+        output.WriteLine(stdout);
+        Assert.Equal(string.Empty, err);
+        Assert.True(code is ExitCodes.Ok or ExitCodes.Failed, $"exit {code}");
+        var lines = stdout.Split('\n', StringSplitOptions.TrimEntries);
+        var verdict = Array.FindIndex(lines, l => l.StartsWith("verdict: ", StringComparison.Ordinal));
+        var why = Array.FindIndex(lines, l => l.Contains("Why was it late: interrupts at or over 1 µs", StringComparison.Ordinal));
+        Assert.True(why > verdict && verdict > 0, $"verdict at line {verdict}, attribution at {why}");
+        var analysed = lines[why + 1];
+        Assert.Matches(@"^analysed [1-9]\d*", analysed);
+    }
 }

@@ -28,6 +28,8 @@ internal sealed class SoakCommand : ICommand
           -D, --duration TIME        how long to run (default 1h; e.g. 10m, 6s; 0 = until Ctrl-C)
           -w, --window TIME          sampling window (default 60s; at least 1s, and the duration at least two windows)
               --json FILE            write the samples and the verdict as JSON
+              --analyze US           take apart every interrupt whose edge→DPC-start reaches US µs, as 'dpcpi latency
+                                     --analyze', and print why they were late after the verdict
           --source timer|fake|gpio, --chip, --input-line, --output-line, --wiring,
           -i/--interval US, -a/--affinity CPUS, -p/--priority N, -m/--mlockall, --no-realtime, --warmup TIME/--no-warmup,
           --wait-strategy            as for 'dpcpi latency'
@@ -111,6 +113,10 @@ internal sealed class SoakCommand : ICommand
         }
 
         output.WriteLine(verdict.Drift ? "verdict: DRIFT" : "verdict: STABLE");
+        if (session.Attribution is { } attribution)
+        {
+            output.Write(AttributionRenderer.ToText(attribution));
+        }
         if (jsonPath is not null)
         {
             WriteJson(jsonPath, session, options, window, samples, verdict);
@@ -140,6 +146,11 @@ internal sealed class SoakCommand : ICommand
 
         var window = r.Duration("w", "window") ?? TimeSpan.FromSeconds(60);
         var json = r.String(null, "json");
+        if (r.Integer(null, "analyze", 1, 10_000_000) is { } analyzeUs)
+        {
+            options.FlightRecorder = new FlightRecorderSettings { AnalyzeThresholdNs = analyzeUs * 1000 };
+        }
+
         r.EnsureEmpty();
         SessionArgs.Validate(r, options);
 

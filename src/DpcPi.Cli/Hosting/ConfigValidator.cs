@@ -21,7 +21,7 @@ internal sealed class ConfigValidator
     private static readonly string[] s_watchdogKeys = ["DpcLimitUs", "CumulativeLimitUs", "Policy"];
     private static readonly string[] s_sourceKeys = ["Kind", "IntervalUs", "Chip", "InputLine", "OutputLine", "DriveSysfs", "Stimulus", "Wiring", "SdgDriver", "FakeLatencyUs"];
     private static readonly string[] s_runKeys = ["DurationSeconds", "WarmupMs"];
-    private static readonly string[] s_reportKeys = ["Json", "DeadlineUs"];
+    private static readonly string[] s_reportKeys = ["Json", "DeadlineUs", "AnalyzeUs"];
     private static readonly string[] s_sections = ["Kernel", "Source", "Run", "Report", "Metrics", "Dashboard", "Serilog"];
 
     /// <summary>The configuration's top-level sections; any other is refused.</summary>
@@ -102,6 +102,13 @@ internal sealed class ConfigValidator
             SdgSource.Configure(session, Choice("Source:SdgDriver", SdgDriver.Libgpiod, ("libgpiod", SdgDriver.Libgpiod), ("sysfs", SdgDriver.Sysfs), ("dpcpi", SdgDriver.Dpcpi)));
         }
         session.FakeLatencyNs = Int("Source:FakeLatencyUs", 0, 0, LatencySessionOptions.MaximumFakeLatencyUs) * 1000;
+        // As `latency --analyze US`: the flight recorder takes each interrupt at or over it apart, for the report and the dashboard.
+        var analyzeUs = Int("Report:AnalyzeUs", 0, 0, 10_000_000, " (0 = off)");
+        if (analyzeUs > 0)
+        {
+            session.FlightRecorder = new FlightRecorderSettings { AnalyzeThresholdNs = analyzeUs * 1000 };
+        }
+
         try
         {
             session.Validate();

@@ -59,7 +59,19 @@ internal sealed record MetricsView
     public required double AbsoluteMaxUs { get; init; }
 
     public required IReadOnlyList<StageView> Stages { get; init; }
+
+    /// <summary>"Why was it late" so far (Report:AnalyzeUs), or null when the flight recorder is off.</summary>
+    public AttributionView? Attribution { get; init; }
 }
+
+/// <summary>The analysed interrupts' edge→DPC start summed by cause, as the report's "why was it late" section.</summary>
+internal sealed record AttributionView(double ThresholdUs, long Analysed, long Missed, double TotalUs, IReadOnlyList<CauseView> Causes, IReadOnlyList<CulpritView> Culprits, string Cause);
+
+/// <summary>One part of the late interrupts' time: its key, what it means, its time (µs), share and who caused it.</summary>
+internal sealed record CauseView(string Key, string Part, double Us, double Percent, string Who);
+
+/// <summary>A DPC or vector that ran ahead of the late interrupts (as LatencyMon names drivers), with its time (µs).</summary>
+internal sealed record CulpritView(string Name, double Us);
 
 internal sealed record VectorView(int Vector, string Name, long Count);
 

@@ -156,8 +156,23 @@ internal sealed class SnapshotProvider
             LastSecondMaxUs = LastSecondMax(snapshot) / 1000.0,
             AbsoluteMaxUs = stages[(int)LatencyStage.EdgeToDpcStart].MaxUs,
             Stages = stages,
+            Attribution = Attribution(session.AttributionSoFar()),
         };
     }
+
+    private static AttributionView? Attribution(AttributionSummary? a) => a is null ? null : new AttributionView(
+        a.ThresholdNs / 1000.0,
+        a.Analysed,
+        a.Missed,
+        a.TotalNs / 1000.0,
+        [.. a.Totals.Where(p => p.Ns > 0).Select(p => new CauseView(
+            AttributionSummary.Key(p.Cause),
+            AttributionSummary.Describe(p.Cause),
+            p.Ns / 1000.0,
+            Math.Round(AttributionSummary.Percent(p.Ns, a.TotalNs), 1),
+            string.Join(", ", p.Culprits.Select(n => n.Name))))],
+        [.. a.TopCulprits.Select(n => new CulpritView(n.Name, n.Ns / 1000.0))],
+        a.Cause);
 
     /// <summary>The last <see cref="TimelineSeconds"/> of the snapshot's per-second maxima, in µs.</summary>
     private static TimelineView Timeline(KernelSnapshot snapshot)

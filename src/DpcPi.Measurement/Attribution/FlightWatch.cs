@@ -4,8 +4,8 @@ using DpcPi.Platform;
 namespace DpcPi.Measurement;
 
 /// <summary>
-/// The measured run's side of the flight recorder, polled by the thread that waits for the run (never an ISR or
-/// DPC thread): it samples the kernel threads' scheduler and fault counters and the CPUs' steal every
+/// The measured run's side of the flight recorder, polled by the rig's flight-watch thread (never an ISR or DPC
+/// thread; <see cref="Summary"/> may also be read from others while the run goes on): it samples the kernel threads' scheduler and fault counters and the CPUs' steal every
 /// <see cref="SampleIntervalNs"/>, and when the recorder froze on a late interrupt it copies the window, takes
 /// the interrupt apart (<see cref="LatencyAttributor"/>), keeps the window for the trace when it is a break, and
 /// either lets the recorder go on or asks the run to stop.
@@ -28,12 +28,14 @@ internal sealed class FlightWatch
     private readonly long[] _totals = new long[Enum.GetValues<LatencyCause>().Length];
     private readonly Dictionary<string, long> _culprits = new(StringComparer.Ordinal);
     private readonly List<FlightWindow> _windows = [];
+    private readonly Lock _totalsLock = new(); // the totals against a live Summary() from another thread
     private IReadOnlyList<KernelThreadInfo> _threads = [];
     private Sample _baseline;
     private Sample _runStart;
     private Sample? _runEnd;
     private long _analysed;
     private long _breaks;
+    private volatile bool _breakRequested;
 
     public FlightWatch(DpcKernel kernel, FlightRecorderSettings settings)
     {
@@ -45,10 +47,10 @@ internal sealed class FlightWatch
     }
 
     /// <summary>Set when a late interrupt reached the break threshold without --break-continue: the run should stop.</summary>
-    public bool BreakRequested { get; private set; }
+    public bool BreakRequested => _breakRequested;
 
     /// <summary>Late interrupts that reached the break threshold.</summary>
-    public long Breaks => _breaks;
+    public long Breaks => Volatile.Read(ref _breaks);
 
     public IReadOnlyList<FlightWindow> Windows => _windows;
 
@@ -57,10 +59,13 @@ internal sealed class FlightWatch
     {
         _threads = _kernel.Figures.Threads;
         _baseline = Take();
-        _runStart = _baseline;
+        lock (_totalsLock)
+        {
+            _runStart = _baseline;
+        }
     }
 
-    /// <summary>Called every few ms by the waiting thread: samples, and handles a trigger if the recorder froze.</summary>
+    /// <summary>Called every few ms by the flight-watch thread: samples, and handles a trigger if the recorder froze.</summary>
     public void Poll()
     {
         if (BreakRequested)
@@ -100,7 +105,7 @@ internal sealed class FlightWatch
         _baseline = now;
         if (_settings.BreakThresholdNs is { } brk && culprit is { } b && b.StartNs - b.EventNs >= brk)
         {
-            _breaks++;
+            Volatile.Write(ref _breaks, _breaks + 1);
             if (_windows.Count < MaxWindows)
             {
                 _windows.Add(window);
@@ -108,7 +113,7 @@ internal sealed class FlightWatch
 
             if (!_settings.BreakContinue)
             {
-                BreakRequested = true; // the recorder stays frozen: the run stops on this window
+                _breakRequested = true; // the recorder stays frozen: the run stops on this window
                 return;
             }
         }
@@ -120,10 +125,14 @@ internal sealed class FlightWatch
     public void Finish()
     {
         Poll(); // a late interrupt among the last ones is still taken apart
-        _runEnd ??= Take();
+        var last = Take();
+        lock (_totalsLock)
+        {
+            _runEnd ??= last;
+        }
     }
 
-    /// <summary>After the run: the attribution (null without --analyze).</summary>
+    /// <summary>The attribution so far, or after the run the whole run's (null without --analyze). Any thread.</summary>
     public AttributionSummary? Summary()
     {
         if (_settings.AnalyzeThresholdNs is not { } threshold)
@@ -131,11 +140,18 @@ internal sealed class FlightWatch
             return null;
         }
 
-        var end = _runEnd ?? Take();
+        Sample? runEnd;
+        Sample runStart;
+        lock (_totalsLock)
+        {
+            (runEnd, runStart) = (_runEnd, _runStart);
+        }
+
+        var end = runEnd ?? Take(); // while the run goes on: so far
         var run = new ThreadTimes(0, 0, 0, 0);
         foreach (var (tid, t) in end.Threads)
         {
-            if (_runStart.Threads.TryGetValue(tid, out var s))
+            if (runStart.Threads.TryGetValue(tid, out var s))
             {
                 var d = t.Since(s);
                 run = new ThreadTimes(run.RunNs + d.RunNs, run.RunnableWaitNs + d.RunnableWaitNs, run.MinorFaults + d.MinorFaults, run.MajorFaults + d.MajorFaults);
@@ -144,11 +160,15 @@ internal sealed class FlightWatch
 
         // Interrupts over the threshold while the recorder was frozen on another (or on a break) were not analysed.
         var missed = _recorder.Missed;
-        return LatencyAttributor.Summarize(threshold, _analysed, missed, _detailed, _totals, _culprits, run);
+        lock (_totalsLock)
+        {
+            return LatencyAttributor.Summarize(threshold, _analysed, missed, _detailed, _totals, _culprits, run);
+        }
     }
 
     private void Add(OutlierAttribution a)
     {
+        using var _ = _totalsLock.EnterScope();
         _analysed++;
         if (_detailed.Count < DetailedOutliers)
         {

@@ -16,6 +16,8 @@ internal sealed class LatencyRig : IDisposable
     private readonly EpollInterruptController _controller = new();
     private readonly ManualResetEventSlim _done = new(false, 0);
     private readonly TimerInterruptSource _clock = new();
+    private readonly ManualResetEventSlim _watcherStop = new(false, 0);
+    private Thread? _watcher;
     private long _completed;
     private long _interrupts;
     private long _startedNs;
@@ -70,7 +72,15 @@ internal sealed class LatencyRig : IDisposable
         _controller.Register(_clock.Handle, ClockVector);
         Kernel.ConnectClockInterrupt(ClockVector, _clock, "clock");
         Kernel.Start(_controller);
-        Watch?.Start();
+        if (Watch is not null)
+        {
+            Watch.Start();
+            // Its own thread rather than whoever waits for the run: `run` and `soak` never wait on the rig, and the
+            // dashboard reads the attribution while the run goes on.
+            _watcher = new Thread(WatchLoop) { IsBackground = true, Name = "flight-watch" };
+            _watcher.Start();
+        }
+
         _cpuAtStart = CpuTimes.Read(MeasuredCpus());
         var started = MonotonicClock.NowNs;
         _clock.Start(started + Kernel.Timers.TickIntervalNs, Kernel.Timers.TickIntervalNs);
@@ -90,7 +100,7 @@ internal sealed class LatencyRig : IDisposable
             if (_options.Loops <= 0 || _options.Source == LatencySource.Timer)
             {
                 // In steps of at most a day: a wait takes no more than int.MaxValue ms.
-                while (!WaitPolling(TimeSpan.FromMilliseconds(Math.Clamp((deadline - MonotonicClock.NowNs) / 1_000_000.0, 0, 86_400_000)), cancellationToken))
+                while (!_done.Wait(TimeSpan.FromMilliseconds(Math.Clamp((deadline - MonotonicClock.NowNs) / 1_000_000.0, 0, 86_400_000)), cancellationToken))
                 {
                     if (MonotonicClock.NowNs >= deadline)
                     {
@@ -106,7 +116,7 @@ internal sealed class LatencyRig : IDisposable
             // after the stimulus finished (the loss is then in the report, never waited for forever).
             var lastSeen = -1L;
             var quietSince = 0L;
-            while (!WaitPolling(TimeSpan.FromMilliseconds(100), cancellationToken))
+            while (!_done.Wait(TimeSpan.FromMilliseconds(100), cancellationToken))
             {
                 var now = MonotonicClock.NowNs;
                 if (now >= deadline)
@@ -139,42 +149,22 @@ internal sealed class LatencyRig : IDisposable
         }
     }
 
-    /// <summary>
-    /// Waits for the run's end for at most <paramref name="timeout"/>; with the flight recorder on, in steps of
-    /// <see cref="PollMs"/> that poll its watcher (a break ends the run as its end would). True when the run ended.
-    /// </summary>
-    private bool WaitPolling(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (Watch is null)
-        {
-            return _done.Wait(timeout, cancellationToken);
-        }
+    /// <summary>How often the flight-watch thread polls the flight recorder: a late interrupt freezes it for about this long.</summary>
+    private const int PollMs = 10;
 
-        var until = MonotonicClock.NowNs + (long)(timeout.TotalMilliseconds * 1_000_000);
-        while (true)
+    /// <summary>The flight-watch thread (SCHED_OTHER, unpinned; never an ISR or DPC thread): polls the watcher until the rig stops or a break ends the run.</summary>
+    private void WatchLoop()
+    {
+        while (!_watcherStop.Wait(PollMs))
         {
-            Watch.Poll();
+            Watch!.Poll();
             if (Watch.BreakRequested)
             {
-                _done.Set();
-                return true;
-            }
-
-            var left = (until - MonotonicClock.NowNs) / 1_000_000.0;
-            if (left <= 0)
-            {
-                return _done.IsSet;
-            }
-
-            if (_done.Wait(TimeSpan.FromMilliseconds(Math.Min(left, PollMs)), cancellationToken))
-            {
-                return true;
+                _done.Set(); // a break ends the run as its end would
+                return;
             }
         }
     }
-
-    /// <summary>How often the waiting thread polls the flight recorder: a late interrupt freezes it for about this long.</summary>
-    private const int PollMs = 10;
 
     /// <summary>
     /// A warm-up's end: <paramref name="warm"/> after the first DPC run and at least <paramref name="runs"/> DPC runs
@@ -216,7 +206,9 @@ internal sealed class LatencyRig : IDisposable
         Kernel.StopInterrupts();
         _clock.Stop();
         Kernel.FlushQueuedDpcs();
-        Watch?.Finish(); // before the kernel's threads exit: their /proc entries go with them
+        _watcherStop.Set();
+        _watcher?.Join();
+        Watch?.Finish(); // after its thread (the watcher is single-threaded), before the kernel's threads exit: their /proc entries go with them
         _stoppedNs = MonotonicClock.NowNs;
         CpuTime = CpuTimes.Between(_cpuAtStart, CpuTimes.Read(MeasuredCpus()));
         Kernel.Stop();
@@ -230,6 +222,7 @@ internal sealed class LatencyRig : IDisposable
         Source.Dispose();
         _controller.Dispose();
         _done.Dispose();
+        _watcherStop.Dispose();
     }
 
     /// <summary>The CPUs the kernel's threads run on: the ISR core and the DPC cores.</summary>

@@ -136,6 +136,12 @@ public sealed class LatencySession : IDisposable
     /// <summary>After <see cref="Stop"/>: the attribution of the late interrupts (--analyze), or null.</summary>
     public AttributionSummary? Attribution { get; private set; }
 
+    /// <summary>
+    /// The attribution so far while the run goes on (the whole run's after <see cref="Stop"/>), for live views such as
+    /// the dashboard; null without --analyze or before the measured run started. Any thread; off the hot path.
+    /// </summary>
+    public AttributionSummary? AttributionSoFar() => Attribution ?? (_rig.Started ? _rig.Watch?.Summary() : null);
+
     /// <summary>After <see cref="Stop"/>: the garbage collections (each stops every managed thread, the ISR's and the DPCs' too) during the measured run.</summary>
     public GcCounts? GcDuringRun => _gcDuringRun;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DpcPi.Measurement;
 using DpcPi.Reporting;
 using DpcPi.TestSupport;
 using Microsoft.Playwright;
@@ -83,6 +84,42 @@ public sealed class PicturesBrowserTests
         Assert.Contains("deadline", await page.Locator(".panel.wide .legend").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("#stages-legend").CountAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir(), "dashboard-outlier.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Dashboard_AnalyzeUsWithLateEdges_WhyWasItLatePanelNamesTheCauseWithItsShare()
+    {
+        // Every fake edge is stamped 300 µs before it is delivered: each interrupt is over the 100 µs threshold, and
+        // the time before its ISR ran is what made it late.
+        await using var host = await DashboardHost.StartAsync("--Source:FakeLatencyUs=300", "--Report:AnalyzeUs=100");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1000 } });
+        await page.GotoAsync(host.Url.ToString());
+
+        var why = page.Locator("#why");
+        await Assertions.Expect(why).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#why-sub")).ToContainTextAsync("at or over 100 µs", new() { Timeout = 30_000 });
+        var wake = page.Locator("#why-causes tbody tr", new() { HasText = AttributionSummary.Describe(LatencyCause.IsrWake) });
+        await Assertions.Expect(wake).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        var share = double.Parse((await wake.Locator("td").Nth(2).InnerTextAsync()).Replace("%", string.Empty, StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
+        Assert.InRange(share, 50, 100); // 300 µs of each interrupt's edge→DPC start, most of it
+        Assert.NotEmpty((await page.Locator("#why-cause").InnerTextAsync()).Trim());
+        await why.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ArtifactsDir(), "dashboard-why.png") });
+    }
+
+    [Fact]
+    public async Task Dashboard_AnalyzeOff_NoWhyPanel()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        Assert.Null(JsonNode.Parse(await host.GetAsync("api/snapshot"))!["attribution"]);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(host.Url.ToString());
+
+        await Assertions.Expect(page.Locator("#interrupts")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"\d"), new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#why")).ToBeHiddenAsync();
     }
 
     private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)

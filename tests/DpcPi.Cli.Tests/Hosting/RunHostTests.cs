@@ -61,6 +61,28 @@ public sealed class RunHostTests
     }
 
     [Fact]
+    public async Task RunCommand_AnalyzeUsWithLateEdges_ReportSaysWhyTheyWereLate()
+    {
+        var dir = HostTestSupport.TempDir();
+        var json = Path.Combine(dir, "report.json");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        // Every fake edge is stamped 300 µs before it is delivered: each interrupt is over the 100 µs threshold.
+        var code = await CliApp.RunAsync(["run", "--Source:Kind=fake", "--Source:FakeLatencyUs=300", "--Report:AnalyzeUs=100", "--Kernel:Realtime=false", "--Run:DurationSeconds=1", $"--Report:Json={json}", "--Serilog:MinimumLevel:Default=Warning", "--Serilog:WriteTo:0:Name=Console"], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var attribution = doc.RootElement.GetProperty("attribution");
+        Assert.Equal(100_000, attribution.GetProperty("threshold_ns").GetInt64());
+        Assert.True(attribution.GetProperty("analysed").GetInt64() > 0, attribution.ToString());
+        // The service's flight-watch thread polled the recorder while the run went on: not only the last late
+        // interrupt (analysed at the stop) but many.
+        Assert.True(attribution.GetProperty("analysed").GetInt64() > 10, attribution.ToString());
+        Assert.Contains(attribution.GetProperty("parts").EnumerateArray(), p => p.GetProperty("cause").GetString() == "isr_wake" && p.GetProperty("percent").GetDouble() > 50);
+    }
+
+    [Fact]
     public async Task RunCommand_TokenCancelled_StopsWithinTwoSecondsExitZero()
     {
         using var cts = new CancellationTokenSource();

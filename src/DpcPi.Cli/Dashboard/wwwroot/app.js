@@ -66,6 +66,7 @@
     renderStages(s.stages, s.deadlineUs || 1000);
     renderCpus(s.cpus);
     renderVectors(s.vectors);
+    renderWhy(s.attribution);
     text("updated", "· updated " + new Date(s.takenAtUnixMs).toLocaleTimeString());
     last = s;
   }
@@ -206,6 +207,21 @@
   function renderVectors(vectors) {
     $("vectors").querySelector("tbody").innerHTML = vectors.map((v) =>
       "<tr><td>" + v.vector + "</td><td>" + escapeHtml(v.name) + "</td><td>" + nf.format(v.count) + "</td></tr>").join("");
+  }
+
+  // Report:AnalyzeUs: each interrupt at or over the threshold taken apart by the flight recorder (hidden when off).
+  function renderWhy(a) {
+    $("why").hidden = !a;
+    if (!a) return;
+    text("why-sub", "interrupts at or over " + us(a.thresholdUs) + ": " + nf.format(a.analysed) + " analysed" +
+      (a.missed > 0 ? ", " + nf.format(a.missed) + " not (late while the recorder held another)" : ""));
+    const rows = a.causes.map((c) =>
+      '<tr><td>' + escapeHtml(c.part) + "</td><td>" + us(c.us) + '</td><td><span class="bar" style="width:' + Math.round(c.percent * 0.6) + 'px"></span>' +
+      c.percent.toFixed(1) + " %</td><td>" + escapeHtml(c.who) + "</td></tr>").join("");
+    const body = $("why-causes").querySelector("tbody");
+    const html = rows || '<tr><td colspan="4">none yet</td></tr>';
+    if (body.innerHTML !== html) body.innerHTML = html;
+    text("why-cause", a.cause);
   }
 
   function escapeHtml(s) {
