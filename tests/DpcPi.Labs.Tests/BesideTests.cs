@@ -52,6 +52,7 @@ public sealed class BesideTests
     public void EncoderBeside_FakeSignal_DpcPiCountsEveryDetentAndTheBindingIsReported()
     {
         var result = new EncoderBeside().RunFake(realtime: false, TestContext.Current.CancellationToken);
+        TestContext.Current.TestOutputHelper?.WriteLine(result.Report); // what the student would see, for a failure's log
 
         var turned = EncoderBeside.Phases.Sum(p => p.Detents);
         Assert.Equal(turned, result.Figure("detents turned"));
@@ -66,6 +67,7 @@ public sealed class BesideTests
     public void ButtonBeside_FakeSignal_DpcPiCountsEveryPressAndTheBindingIsReported()
     {
         var result = new ButtonBeside().RunFake(realtime: false, TestContext.Current.CancellationToken);
+        TestContext.Current.TestOutputHelper?.WriteLine(result.Report); // what the student would see, for a failure's log
 
         // Exact when the signal's thread kept every bounce gap under the debounce time; a stalled one makes a
         // stable gap inside a burst, where a debouncer rightly sees one more press.
@@ -87,6 +89,7 @@ public sealed class BesideTests
     public void UltrasonicBeside_FakeSensor_DpcPiTimesEveryEchoWithinTheWidthTheSensorMade()
     {
         var result = new UltrasonicBeside().RunFake(realtime: false, TestContext.Current.CancellationToken);
+        TestContext.Current.TestOutputHelper?.WriteLine(result.Report); // what the student would see, for a failure's log
 
         // Every trigger (the binding's tries included) made an echo, DpcPi timed each, and each reading's echo
         // lies within the clock reads around the sensor's two writes.
