@@ -210,6 +210,36 @@ public sealed class PicturesAndVerdictTests
         File.WriteAllBytes(Path.Combine(dir, "latency-outlier.png"), png); // for a person to look at
     }
 
+    [Theory]
+    [InlineData("sans-serif")]
+    [InlineData("NoSuchFamilyOnAnyMachine")]
+    public void Png_Text_DrawnWithTheEmbeddedFontWhateverTheFamily(string family)
+    {
+        // No fontconfig behind the native library: were the machine's fonts asked for, a minimal image would draw no text.
+        const string Frame = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"60\">{0}</svg>";
+        var empty = DarkPixels(PngPlotWriter.Render(string.Format(CultureInfo.InvariantCulture, Frame, string.Empty)));
+        var text = DarkPixels(PngPlotWriter.Render(string.Format(CultureInfo.InvariantCulture, Frame, $"<text x=\"10\" y=\"45\" font-family=\"{family}\" font-size=\"36\">Hg 1 ms</text>")));
+
+        Assert.Equal(0, empty);
+        Assert.True(text > 300, $"{text} dark pixels: the text was not drawn");
+    }
+
+    private static int DarkPixels(byte[] png)
+    {
+        using var bitmap = SkiaSharp.SKBitmap.Decode(png);
+        var dark = 0;
+        for (var y = 0; y < bitmap.Height; y++)
+        {
+            for (var x = 0; x < bitmap.Width; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                dark += c.Red + c.Green + c.Blue < 300 ? 1 : 0;
+            }
+        }
+
+        return dark;
+    }
+
     [Fact]
     public void WriteAll_Directory_WritesThePngBesideTheSvg()
     {

@@ -100,7 +100,8 @@ if has_net cli dpcpi && want doctor; then
 fi
 if has_net cli dpcpi && want cli-latency; then
   step cli-latency cli-latency.txt net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" \
-    --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" --json "$OUT/cli-latency.json"
+    --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" --json "$OUT/cli-latency.json" \
+    --png "$OUT/cli-latency.png"
   # Informational, not counted: the same chain with each core's worker running the DPCs (--worker-dpcs), where the
   # default has the ISR thread run those it queued on its own core (Windows' DPC at IRQL drop). (busy-spin workers
   # were tried too: on 2 vCPUs two spinning SCHED_FIFO workers starve the normal-priority stimulus.)

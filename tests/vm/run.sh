@@ -16,7 +16,7 @@ set -euo pipefail
 # checks for those with seqnos + 5 Iot.Device.Bindings tests on gpio-sim + the stimulus on an output line +
 # dpcpi latency --source sdg + dpcpi run with Source:Kind=sdg + the 7 labs on a sim header with dpcpi-labdev), per architecture; a skipped
 # tier reports this many skipped (test.sh reads it for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=59
+EXPECTED_VM_TESTS=60
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=${DPCPI_VM_ARCH:-x86_64}

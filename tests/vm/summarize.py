@@ -134,6 +134,17 @@ else:
                 add(step, "passed", f"{secs:.1f}s")
             else:
                 add(step, "failed", f"rc={rc}, json {'present' if doc else 'missing'}; see {step}.txt")
+            if step == "cli-latency":
+                # The PNG report drawn in the guest: SkiaSharp's natives for this architecture load in an image with no
+                # fontconfig and no fonts (the arm64 guest is busybox and a few libraries, like a minimal Pi image).
+                try:
+                    with open(os.path.join(R, "cli-latency.png"), "rb") as f:
+                        png = f.read()
+                except OSError:
+                    png = b""
+                ok = png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+                add("cli-latency: --png drawn on this architecture", "passed" if ok else "failed",
+                    f"{len(png)} bytes" if ok else f"{len(png)} bytes, not a PNG report; see cli-latency.txt")
     if a.status == "unfinished":
         add(a.fail_name, "failed", a.reason or "the guest did not finish")
 for s in a.skip:
