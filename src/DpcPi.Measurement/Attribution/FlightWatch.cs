@@ -5,10 +5,10 @@ namespace DpcPi.Measurement;
 
 /// <summary>
 /// The measured run's side of the flight recorder, polled by the rig's flight-watch thread (never an ISR or DPC
-/// thread; <see cref="Summary"/> may also be read from others while the run goes on): it samples the kernel threads' scheduler and fault counters and the CPUs' steal every
-/// <see cref="SampleIntervalNs"/>, and when the recorder froze on a late interrupt it copies the window, takes
-/// the interrupt apart (<see cref="LatencyAttributor"/>), keeps the window for the trace when it is a break, and
-/// either lets the recorder go on or asks the run to stop.
+/// thread; <see cref="Summary"/> may also be read from others while the run goes on): it samples the kernel
+/// threads' scheduler and fault counters and the CPUs' steal every <see cref="SampleIntervalNs"/>, and when the
+/// recorder froze on a late interrupt it copies the window, takes the interrupt apart (<see cref="LatencyAttributor"/>),
+/// keeps the window for the trace when it is a break, and either lets the recorder go on or asks the run to stop.
 /// </summary>
 internal sealed class FlightWatch
 {

@@ -47,32 +47,22 @@ public sealed class RunHostTests
     [Fact]
     public async Task RunCommand_DurationElapses_ExitsZeroWithReport()
     {
-        var dir = HostTestSupport.TempDir();
-        var json = Path.Combine(dir, "report.json");
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await CliApp.RunAsync(["run", "--Source:Kind=fake", "--Kernel:Realtime=false", "--Run:DurationSeconds=1", $"--Report:Json={json}", "--Serilog:MinimumLevel:Default=Warning", "--Serilog:WriteTo:0:Name=Console"], stdout, stderr, TestContext.Current.CancellationToken);
+        var (code, stderr, doc) = await RunOneSecondAsync();
+        using var _ = doc;
 
         Assert.Equal(ExitCodes.Ok, code);
-        Assert.Equal(string.Empty, stderr.ToString());
-        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(string.Empty, stderr);
         Assert.True(doc.RootElement.GetProperty("service").GetProperty("interrupts").GetInt64() > 0);
     }
 
     [Fact]
     public async Task RunCommand_AnalyzeUsWithLateEdges_ReportSaysWhyTheyWereLate()
     {
-        var dir = HostTestSupport.TempDir();
-        var json = Path.Combine(dir, "report.json");
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
         // Every fake edge is stamped 300 µs before it is delivered: each interrupt is over the 100 µs threshold.
-        var code = await CliApp.RunAsync(["run", "--Source:Kind=fake", "--Source:FakeLatencyUs=300", "--Report:AnalyzeUs=100", "--Kernel:Realtime=false", "--Run:DurationSeconds=1", $"--Report:Json={json}", "--Serilog:MinimumLevel:Default=Warning", "--Serilog:WriteTo:0:Name=Console"], stdout, stderr, TestContext.Current.CancellationToken);
+        var (code, _, doc) = await RunOneSecondAsync("--Source:FakeLatencyUs=300", "--Report:AnalyzeUs=100");
+        using var _ = doc;
 
         Assert.Equal(ExitCodes.Ok, code);
-        using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var attribution = doc.RootElement.GetProperty("attribution");
         Assert.Equal(100_000, attribution.GetProperty("threshold_ns").GetInt64());
         Assert.True(attribution.GetProperty("analysed").GetInt64() > 0, attribution.ToString());
@@ -100,6 +90,16 @@ public sealed class RunHostTests
     }
 
     /// <summary>The 2 s stop goal, asserted while the host has a CPU to spare; on a saturated host it is reported as inconclusive.</summary>
+    /// <summary>`dpcpi run` for one second on the fake source with <paramref name="settings"/> added: its exit code, stderr and JSON report.</summary>
+    private static async Task<(int Code, string Stderr, JsonDocument Report)> RunOneSecondAsync(params string[] settings)
+    {
+        var json = Path.Combine(HostTestSupport.TempDir(), "report.json");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(["run", "--Source:Kind=fake", .. settings, "--Kernel:Realtime=false", "--Run:DurationSeconds=1", $"--Report:Json={json}", "--Serilog:MinimumLevel:Default=Warning", "--Serilog:WriteTo:0:Name=Console"], stdout, stderr, TestContext.Current.CancellationToken);
+        return (code, stderr.ToString(), JsonDocument.Parse(File.ReadAllText(json)));
+    }
+
     private static void AssertStoppedWithinTwoSeconds(TimeSpan elapsed)
     {
         if (!HostLoad.IsBusy(out var load))
