@@ -27,6 +27,8 @@ public static class SvgPlotWriter
     private const int BarsTop = 810;
     private const int BarsBottom = 1050;
     private const int MaxBars = 600;
+    private const int LegendRow = 15;
+    private const int LegendInset = 6;
     private const int BinsPerDecade = 20;
     private const string DeadlineColor = "#d62728";
     private const string BelowColor = "#2ca02c";
@@ -202,11 +204,16 @@ public static class SvgPlotWriter
     private static void Bars(StringBuilder sb, LatencyReport report, LogAxis axis)
     {
         var timeline = Downsample(report.Timeline, MaxBars, out var secondsPerBar);
-        double Y(double us) => BarsBottom - ((BarsBottom - BarsTop) * axis.Fraction(us));
+        (string Kind, string Color, string Label)[] legend = [("box", BelowColor, "below the deadline"), ("box", DeadlineColor, "at or above the deadline"), ("dash", DeadlineColor, $"deadline {LogAxis.Label(report.DeadlineNs / 1000.0)}")];
+
+        // The worst second's bar reaches the axis' top, and with few seconds the bars are wide: the data starts below
+        // a strip that holds the legend, so no bar can hide under it.
+        var dataTop = BarsTop + LegendInset + LegendHeight(legend.Length) + LegendInset;
+        double Y(double us) => BarsBottom - ((BarsBottom - dataTop) * axis.Fraction(us));
         sb.Append("<g id=\"timeline\">\n");
         var title = secondsPerBar == 1 ? "Maximum latency per second" : $"Maximum latency per {secondsPerBar} seconds";
         Text(sb, (Left + Right) / 2, BarsTop - 12, title, "middle", 13, "timeline-title");
-        LatencyTicksOnY(sb, axis, BarsTop, BarsBottom, "timeline-tick");
+        LatencyTicksOnY(sb, axis, dataTop, BarsBottom, "timeline-tick");
         Axes(sb, BarsTop, BarsBottom);
 
         var n = Math.Max(1, timeline.Length);
@@ -240,7 +247,7 @@ public static class SvgPlotWriter
             Text(sb, (Left + Right) / 2, (BarsTop + BarsBottom) / 2, "no data", "middle", 14, null);
         }
 
-        Legend(sb, "timeline-legend", BarsTop, [("box", BelowColor, "below the deadline"), ("box", DeadlineColor, "at or above the deadline"), ("dash", DeadlineColor, $"deadline {LogAxis.Label(report.DeadlineNs / 1000.0)}")]);
+        Legend(sb, "timeline-legend", BarsTop, legend);
         sb.Append("</g>\n");
     }
 
@@ -267,11 +274,11 @@ public static class SvgPlotWriter
     /// <summary>A boxed legend in the panel's top corner (right by default): a swatch, line or dashed line per entry.</summary>
     private static void Legend(StringBuilder sb, string id, int top, IReadOnlyList<(string Kind, string Color, string Label)> entries, bool left = false)
     {
-        const int row = 15;
+        const int row = LegendRow;
         var width = 34 + (int)Math.Ceiling(entries.Max(e => e.Label.Length) * 6.2);
-        var height = 8 + (entries.Count * row);
-        var x0 = left ? Left + 8 : Right - 8 - width;
-        var y0 = top + 6;
+        var height = LegendHeight(entries.Count);
+        var x0 = left ? Left + LegendInset + 2 : Right - LegendInset - 2 - width;
+        var y0 = top + LegendInset;
         sb.Append(Inv($"<g id=\"{id}\" class=\"legend\">\n<rect x=\"{x0}\" y=\"{y0}\" width=\"{width}\" height=\"{height}\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999999\"/>\n"));
         for (var i = 0; i < entries.Count; i++)
         {
@@ -295,6 +302,8 @@ public static class SvgPlotWriter
 
         sb.Append("</g>\n");
     }
+
+    private static int LegendHeight(int entries) => 8 + (entries * LegendRow);
 
     internal static long[] Downsample(IReadOnlyList<long> timeline, int maxBars, out int secondsPerBar)
     {

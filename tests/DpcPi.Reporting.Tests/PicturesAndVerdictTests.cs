@@ -195,6 +195,32 @@ public sealed class PicturesAndVerdictTests
         Assert.Contains("10 ms", ticks);
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(5, 4)]
+    public void Svg_FewSecondsWorstLast_NoPerSecondBarUnderTheLegend(int seconds, int outlierSecond)
+    {
+        // Few seconds make wide bars, and the worst one reaches the axis' top: in the top-right corner it hid under the legend.
+        using var k = new OutlierKernel(seconds, outlierSecond);
+        var svg = XDocument.Parse(SvgPlotWriter.Render(OutlierReport(k)));
+
+        var legend = svg.Descendants(Svg + "g").Single(e => (string?)e.Attribute("id") == "timeline-legend").Elements(Svg + "rect").First();
+        var bars = svg.Descendants(Svg + "rect").Where(e => (string?)e.Attribute("class") == "bar").ToArray();
+        Assert.Equal(seconds, bars.Length);
+        Assert.All(bars, bar => Assert.False(
+            Attr(bar, "x") < Attr(legend, "x") + Attr(legend, "width") && Attr(legend, "x") < Attr(bar, "x") + Attr(bar, "width")
+            && Attr(bar, "y") < Attr(legend, "y") + Attr(legend, "height") && Attr(legend, "y") < Attr(bar, "y") + Attr(bar, "height"),
+            $"bar {bar.Element(Svg + "title")?.Value} at y={Attr(bar, "y")} overlaps the legend (y {Attr(legend, "y")}+{Attr(legend, "height")})"));
+        var worst = bars.Max(b => Attr(b, "height"));
+        Assert.True(worst > 100, $"the 10 ms bar is only {worst} px high"); // the strip costs the bars little height
+
+        var dir = Path.Combine(Path.GetTempPath(), "dpcpi-pictures");
+        Directory.CreateDirectory(dir);
+        File.WriteAllBytes(Path.Combine(dir, $"latency-{seconds}s.png"), PngPlotWriter.Render(svg.ToString())); // for a person to look at
+    }
+
     [Fact]
     public void Png_OutlierReport_IsAPngOfTheSvgsSize()
     {
@@ -262,7 +288,7 @@ public sealed class PicturesAndVerdictTests
     {
         Source = "timer",
         DeadlineNs = 1_000_000,
-        Duration = TimeSpan.FromSeconds(OutlierKernel.Seconds),
+        Duration = TimeSpan.FromSeconds(k.RunSeconds),
     });
 
     private static double X1(XDocument svg, string id) => Attr(svg.Descendants(Svg + "line").Single(e => (string?)e.Attribute("id") == id), "x1");

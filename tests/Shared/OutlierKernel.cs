@@ -17,8 +17,12 @@ public sealed class OutlierKernel : IDisposable
 
     private readonly TestInterruptController _controller = new();
 
-    public OutlierKernel()
+    /// <param name="seconds">Seconds of data; <see cref="Seconds"/> unless a test needs another shape.</param>
+    /// <param name="outlierSecond">The second that holds the one 10 ms sample; the middle one by default.</param>
+    public OutlierKernel(int seconds = Seconds, int? outlierSecond = null)
     {
+        RunSeconds = seconds;
+        var outlierAt = outlierSecond ?? (seconds / 2);
         Clock = new VirtualClock();
         Kernel = new DpcKernel(new KernelOptions
         {
@@ -43,12 +47,12 @@ public sealed class OutlierKernel : IDisposable
             return true;
         }, null, controller, name: "timer");
 
-        for (var s = 0; s < Seconds; s++)
+        for (var s = 0; s < seconds; s++)
         {
             Clock.Set(Kernel.Figures.EpochNs + (s * 1_000_000_000L) + 1_000);
             for (var i = 0; i < PerSecond; i++)
             {
-                var latency = s == Seconds / 2 && i == PerSecond / 2 ? OutlierNs : i % 50 == 0 ? SlowNs : MedianNs;
+                var latency = s == outlierAt && i == PerSecond / 2 ? OutlierNs : i % 50 == 0 ? SlowNs : MedianNs;
                 var edge = Clock.NowNs;
                 Clock.Advance(2_000); // edge → ISR
                 controller.Raise(1, edge);
@@ -58,6 +62,8 @@ public sealed class OutlierKernel : IDisposable
             }
         }
     }
+
+    public int RunSeconds { get; }
 
     public VirtualClock Clock { get; }
 
