@@ -71,12 +71,19 @@ echo "TEST: guest $(uname -r) $(uname -m), $(nproc) cpus, chip=$DPCPI_GPIOSIM_CH
 } >"$OUT/guest.txt"
 
 # 1. latency: the C floor and the C# direct reader (same chip, line, interval and edge count),
-#    in READER_ROUNDS rounds of alternating order (C first in odd rounds) so order effects cancel.
+#    in READER_ROUNDS rounds of alternating order (C first in odd rounds) so order effects cancel; each round
+#    also runs the C reader at SCHED_FIFO, dpcpi's floor.
 #    Each reader starts the stimulus itself once its line request is open; the first
 #    max(WARMUP edges, WARMUP_MS) of edges are a warm-up, made on top of EDGES and not recorded.
 c_reader() {
   want c-reader && step "c-reader-$1" "c-reader-$1.txt" /mnt/gpio_reader "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" \
     "$EDGES" "$INTERVAL_US" "$OUT/c-reader-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS"
+}
+# The floor for dpcpi's rows: the same C reader at SCHED_FIFO 49, the priority of dpcpi's ISR thread
+# (KernelOptions.IsrPriority). At SCHED_OTHER it is the C# direct reader's peer, not dpcpi's.
+c_reader_rt() {
+  want c-reader && step "c-reader-rt-$1" "c-reader-rt-$1.txt" /mnt/gpio_reader "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" \
+    "$EDGES" "$INTERVAL_US" "$OUT/c-reader-rt-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS" 49
 }
 cs_reader() {
   want cs-reader && step "cs-reader-$1" "cs-reader-$1.txt" net cs-reader dpcpi-vm-reader \
@@ -87,7 +94,9 @@ while [ "$r" -le "$READER_ROUNDS" ]; do
   if [ $((r % 2)) = 1 ]; then
     c_reader "$r"
     cs_reader "$r"
+    c_reader_rt "$r"
   else
+    c_reader_rt "$r"
     cs_reader "$r"
     c_reader "$r"
   fi

@@ -11,12 +11,12 @@
 # Last stdout line: "vm: N passed, N failed[, N skipped]" ("vm-arm64: ..." for arm64).
 set -euo pipefail
 
-# Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x2 latency readers +
+# Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x3 latency readers +
 # dpcpi latency + dpcpi doctor and its VM finding + 6 comparison contenders and 4 "nothing lost silently"
 # checks for those with seqnos + 5 Iot.Device.Bindings tests on gpio-sim + the stimulus on an output line +
 # dpcpi latency --source sdg + dpcpi run with Source:Kind=sdg + the 7 labs on a sim header with dpcpi-labdev), per architecture; a skipped
 # tier reports this many skipped (test.sh reads it for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=60
+EXPECTED_VM_TESTS=62
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=${DPCPI_VM_ARCH:-x86_64}
@@ -196,7 +196,7 @@ EXPECT=()
 [ -z "$XUNIT_ARGS" ] || NOTES+=("xunit args: $XUNIT_ARGS")
 want() { [ "$STEPS" = all ] || [[ " $STEPS " == *" $1 "* ]]; }
 for ((r = 1; r <= READER_ROUNDS; r++)); do
-  if want c-reader; then EXPECT+=("c-reader-$r"); fi
+  if want c-reader; then EXPECT+=("c-reader-$r" "c-reader-rt-$r"); fi
   if want cs-reader; then EXPECT+=("cs-reader-$r"); fi
 done
 if want cs-reader; then

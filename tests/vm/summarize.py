@@ -255,30 +255,39 @@ def stage(doc, key):
 
 
 cst, c_docs = pooled("c-reader")
+rtst, rt_docs = pooled("c-reader-rt")
 csst, cs_docs = pooled("cs-reader")
 rows = []
 if cst:
     lat["c"] = cst
     rows.append(("C reader (floor) edge->handler", cst))
+if rtst:
+    lat["c_fifo"] = rtst
+    rows.append(("C reader SCHED_FIFO 49 (dpcpi's)", rtst))
+# dpcpi's ISR thread runs SCHED_FIFO 49: its floor is the C reader at that priority, when the tier ran it.
+dp_floor, dp_floor_steps = (rtst, "c-reader-rt") if rtst else (cst, "c-reader")
 worker_run = load_json("cli-latency-worker.json")  # informational: --worker-dpcs (each core's worker runs its DPCs)
-for name, label, st, step in [("csharp", "C# direct reader edge->handler", csst, "cs-reader"),
-                              ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency"),
-                              ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), "cli-latency"),
-                              ("cli_worker_edge_to_isr", "  --worker-dpcs edge_to_isr (info)", stage(worker_run, "edge_to_isr"), "cli-latency-worker"),
-                              ("cli_worker_edge_to_dpc_start", "  --worker-dpcs edge_to_dpc_start", stage(worker_run, "edge_to_dpc_start"), "cli-latency-worker")]:
+for name, label, st, step, floor, floor_steps in [
+        ("csharp", "C# direct reader edge->handler", csst, "cs-reader", cst, "c-reader"),
+        ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency", dp_floor, dp_floor_steps),
+        ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), "cli-latency", dp_floor, dp_floor_steps),
+        ("cli_worker_edge_to_isr", "  --worker-dpcs edge_to_isr (info)", stage(worker_run, "edge_to_isr"), "cli-latency-worker", dp_floor, dp_floor_steps),
+        ("cli_worker_edge_to_dpc_start", "  --worker-dpcs edge_to_dpc_start", stage(worker_run, "edge_to_dpc_start"), "cli-latency-worker", dp_floor, dp_floor_steps)]:
     if st:
         entry = dict(st)
-        if cst and cst.get("p50_ns") and cst.get("p99_ns"):
-            busy = busy_steps(["c-reader", step])
+        if floor and floor.get("p50_ns") and floor.get("p99_ns"):
+            entry["floor"] = floor_steps
+            # exact names: "c-reader" would also take in "c-reader-rt-N"
+            busy = [n for n in busy_steps([floor_steps, step]) if not (floor_steps == "c-reader" and n.startswith("c-reader-rt"))]
             if busy:
                 entry["ratio_inconclusive"] = "host busy during " + host_text(busy)
             else:
-                entry["ratio_p50_vs_c"] = round(st["p50_ns"] / cst["p50_ns"], 2)
-                entry["ratio_p99_vs_c"] = round(st["p99_ns"] / cst["p99_ns"], 2)
+                entry["ratio_p50_vs_c"] = round(st["p50_ns"] / floor["p50_ns"], 2)
+                entry["ratio_p99_vs_c"] = round(st["p99_ns"] / floor["p99_ns"], 2)
         lat[name] = entry
         rows.append((label, entry))
 per_round = []
-for name, docs in (("C", c_docs), ("C#", cs_docs)):
+for name, docs in (("C", c_docs), ("C SCHED_FIFO", rt_docs), ("C#", cs_docs)):
     for i, d in enumerate(docs, 1):
         e = d.get("edge_to_handler", {})
         per_round.append(f"  {name} round {i}: p50={e.get('p50_ns')} p99={e.get('p99_ns')} max={e.get('max_ns')} "
@@ -327,7 +336,8 @@ for t in tests:
 if rows:
     out.append("-" * 72)
     out.append("edge->handler latency (ns). EMULATED (qemu TCG): NOT Raspberry Pi figures -- only the C#/C ratios count.")
-    out.append("(pooled over all rounds; C and C# alternate order each round)")
+    out.append("(pooled over all rounds; C and C# alternate order each round. p50/C, p99/C: the C# reader against the C reader,")
+    out.append(" both SCHED_OTHER; dpcpi, whose ISR thread is SCHED_FIFO 49, against the C reader at SCHED_FIFO 49)")
     out.append(f"  {'':34} {'count':>6} {'p50':>10} {'p99':>10} {'max':>11}  {'p50/C':>6} {'p99/C':>6}")
     for label, st in rows:
         r50 = f"{st['ratio_p50_vs_c']:.2f}" if "ratio_p50_vs_c" in st else ("incon." if "ratio_inconclusive" in st else "-")
@@ -337,7 +347,8 @@ if rows:
         out.append(f"RATIO C#/C edge->handler: p50 {lat['csharp']['ratio_p50_vs_c']:.2f}x, p99 {lat['csharp']['ratio_p99_vs_c']:.2f}x (emulated; ratios only)")
     for k in ("cli_edge_to_isr", "cli_edge_to_dpc_start"):
         if k in lat and "ratio_p50_vs_c" in lat[k]:
-            out.append(f"RATIO dpcpi {k[4:]}/C: p50 {lat[k]['ratio_p50_vs_c']:.2f}x, p99 {lat[k]['ratio_p99_vs_c']:.2f}x")
+            at = " (C at SCHED_FIFO 49)" if lat[k].get("floor") == "c-reader-rt" else ""
+            out.append(f"RATIO dpcpi {k[4:]}/C{at}: p50 {lat[k]['ratio_p50_vs_c']:.2f}x, p99 {lat[k]['ratio_p99_vs_c']:.2f}x")
     for k, label in (("csharp", "C#/C edge->handler"), ("cli_edge_to_isr", "dpcpi edge_to_isr/C"), ("cli_edge_to_dpc_start", "dpcpi edge_to_dpc_start/C")):
         if k in lat and "ratio_inconclusive" in lat[k]:
             out.append(f"RATIO {label}: INCONCLUSIVE ({lat[k]['ratio_inconclusive']}; "

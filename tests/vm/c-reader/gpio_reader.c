@@ -12,12 +12,17 @@
 // The first edges are a warm-up, not recorded: max(warmup edges, warmup ms / interval) of them, so
 // the warm-up covers both a count and a time; the stimulus makes them on top of <edges>.
 //
-// usage: gpio_reader <chip> <line> <pull-file> <edges> <interval_us> <json-out> <warmup-edges> <warmup-ms> <stimulus>
+// With a <fifo-priority> above 0 the reader runs SCHED_FIFO at that priority, as dpcpi's ISR thread does,
+// so that its figures are the floor for dpcpi at equal priority (at SCHED_OTHER a real-time reader would
+// beat the "floor"). It is set after the stimulus is spawned: the stimulus stays at normal priority.
+//
+// usage: gpio_reader <chip> <line> <pull-file> <edges> <interval_us> <json-out> <warmup-edges> <warmup-ms> <stimulus> [fifo-priority]
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/gpio.h>
 #include <poll.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,7 +76,7 @@ static int64_t pct(const int64_t *sorted, int n, double p) {
 
 int main(int argc, char **argv) {
     if (argc < 10) {
-        fprintf(stderr, "usage: %s <chip> <line> <pull-file> <edges> <interval_us> <json-out> <warmup-edges> <warmup-ms> <stimulus>\n", argv[0]);
+        fprintf(stderr, "usage: %s <chip> <line> <pull-file> <edges> <interval_us> <json-out> <warmup-edges> <warmup-ms> <stimulus> [fifo-priority]\n", argv[0]);
         return 2;
     }
     const char *chip = argv[1];
@@ -82,6 +87,7 @@ int main(int argc, char **argv) {
     const char *json = argv[6];
     long warmup_edges = atol(argv[7]), warmup_ms = atol(argv[8]);
     const char *stimulus = argv[9];
+    int fifo = argc > 10 ? atoi(argv[10]) : 0;
     long by_time = (warmup_ms * 1000 + interval_us - 1) / interval_us;
     int warmup = (int)(warmup_edges > by_time ? warmup_edges : by_time);
     int generated = edges + warmup;
@@ -122,6 +128,14 @@ int main(int argc, char **argv) {
     pid_t child = start_stimulus(stimulus, pull, generated, interval_us);
     if (child < 0)
         return 1;
+    char sched[32] = "other";
+    if (fifo > 0) {
+        struct sched_param sp = {.sched_priority = fifo};
+        if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0)
+            snprintf(sched, sizeof sched, "fifo:%d", fifo);
+        else
+            fprintf(stderr, "gpio_reader: SCHED_FIFO %d refused (%s); measuring at SCHED_OTHER\n", fifo, strerror(errno));
+    }
     int child_done = 0, child_status = 0;
 
     struct gpio_v2_line_event ev[16];
@@ -167,16 +181,16 @@ int main(int argc, char **argv) {
     qsort(lat, (size_t)nlat, sizeof *lat, cmp_i64);
     int64_t p50 = pct(lat, nlat, 50), p99 = pct(lat, nlat, 99), mx = nlat ? lat[nlat - 1] : 0;
     int64_t mn = nlat ? lat[0] : 0;
-    printf("C_READER: count=%d p50_ns=%lld p99_ns=%lld max_ns=%lld min_ns=%lld generated=%d delivered=%d lost=%ld merged=%ld\n",
-           nlat, (long long)p50, (long long)p99, (long long)mx, (long long)mn, generated, delivered, lost, merged);
+    printf("C_READER: count=%d p50_ns=%lld p99_ns=%lld max_ns=%lld min_ns=%lld generated=%d delivered=%d lost=%ld merged=%ld sched=%s\n",
+           nlat, (long long)p50, (long long)p99, (long long)mx, (long long)mn, generated, delivered, lost, merged, sched);
     FILE *f = fopen(json, "w");
     if (f) {
         fprintf(f,
-                "{\"reader\": \"c\", \"chip\": \"%s\", \"line\": %u, \"interval_us\": %ld, \"warmup\": %d, \"warmup_ms\": %ld, "
+                "{\"reader\": \"c\", \"sched\": \"%s\", \"chip\": \"%s\", \"line\": %u, \"interval_us\": %ld, \"warmup\": %d, \"warmup_ms\": %ld, "
                 "\"generated\": %d, \"delivered\": %d, \"lost\": %ld, \"merged\": %ld, "
                 "\"edge_to_handler\": {\"count\": %d, \"min_ns\": %lld, \"p50_ns\": %lld, \"p99_ns\": %lld, \"max_ns\": %lld}, "
                 "\"samples_ns\": [",
-                chip, line, interval_us, warmup, warmup_ms, generated, delivered, lost, merged, nlat, (long long)mn,
+                sched, chip, line, interval_us, warmup, warmup_ms, generated, delivered, lost, merged, nlat, (long long)mn,
                 (long long)p50, (long long)p99, (long long)mx);
         for (int i = 0; i < nlat; i++)
             fprintf(f, i ? ",%lld" : "%lld", (long long)lat[i]);
