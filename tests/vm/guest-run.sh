@@ -72,7 +72,7 @@ echo "TEST: guest $(uname -r) $(uname -m), $(nproc) cpus, chip=$DPCPI_GPIOSIM_CH
 
 # 1. latency: the C floor and the C# direct reader (same chip, line, interval and edge count),
 #    in READER_ROUNDS rounds of alternating order (C first in odd rounds) so order effects cancel; each round
-#    also runs the C reader at SCHED_FIFO, dpcpi's floor.
+#    also runs the C reader at SCHED_FIFO, dpcpi's floor, and dpcpi next to it (informational).
 #    Each reader starts the stimulus itself once its line request is open; the first
 #    max(WARMUP edges, WARMUP_MS) of edges are a warm-up, made on top of EDGES and not recorded.
 c_reader() {
@@ -85,6 +85,16 @@ c_reader_rt() {
   want c-reader && step "c-reader-rt-$1" "c-reader-rt-$1.txt" /mnt/gpio_reader "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" \
     "$EDGES" "$INTERVAL_US" "$OUT/c-reader-rt-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS" 49
 }
+# Informational, not a test: dpcpi latency in the same round as its floor, so that each round gives a ratio taken
+# under the same host conditions (a single run against pooled rounds swung 0.7-1.5x at p50 on arm64).
+dpcpi_round() {
+  if has_net cli dpcpi && want cli-latency; then
+    echo "STEP-START cli-round-$1"
+    net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" \
+      -l "$EDGES" --warmup "${WARMUP_MS}ms" -q --json "$OUT/cli-round-$1.json" >"$OUT/cli-round-$1.txt" 2>&1 || true
+    echo "STEP-END cli-round-$1"
+  fi
+}
 cs_reader() {
   want cs-reader && step "cs-reader-$1" "cs-reader-$1.txt" net cs-reader dpcpi-vm-reader \
     "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" "$EDGES" "$INTERVAL_US" "$OUT/cs-reader-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS"
@@ -95,7 +105,9 @@ while [ "$r" -le "$READER_ROUNDS" ]; do
     c_reader "$r"
     cs_reader "$r"
     c_reader_rt "$r"
+    dpcpi_round "$r"
   else
+    dpcpi_round "$r"
     c_reader_rt "$r"
     cs_reader "$r"
     c_reader "$r"

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import sys
 import xml.etree.ElementTree as ET
 
@@ -292,6 +293,25 @@ for name, docs in (("C", c_docs), ("C SCHED_FIFO", rt_docs), ("C#", cs_docs)):
         e = d.get("edge_to_handler", {})
         per_round.append(f"  {name} round {i}: p50={e.get('p50_ns')} p99={e.get('p99_ns')} max={e.get('max_ns')} "
                          f"generated={d.get('generated')} delivered={d.get('delivered')} lost={d.get('lost')} merged={d.get('merged')}")
+# dpcpi and its floor in the same round: one ratio per round, each under the same host conditions.
+round_ratios = {}
+for i, d in enumerate(rt_docs, 1):
+    rd = load_json(f"cli-round-{i}.json")
+    fs = sorted(d.get("samples_ns", []))
+    if not rd or not fs:
+        continue
+    for key in ("edge_to_isr", "edge_to_dpc_start"):
+        st = stage(rd, key)
+        if st and st.get("p99_ns"):
+            round_ratios.setdefault(key, []).append((i, round(st["p50_ns"] / pct(fs, 50), 2), round(st["p99_ns"] / pct(fs, 99), 2)))
+if round_ratios:
+    busy = busy_steps(["c-reader-rt", "cli-round"])
+    lat["per_round_vs_c_fifo"] = {k: [{"round": i, "p50": a, "p99": b} for i, a, b in v] for k, v in round_ratios.items()}
+    for key, v in round_ratios.items():
+        by_round = ", ".join(f"r{i} {a:.2f}/{b:.2f}" for i, a, b in v)
+        med50, med99 = statistics.median(a for _, a, _ in v), statistics.median(b for _, _, b in v)
+        verdict = f"INCONCLUSIVE (host busy during {host_text(busy)})" if busy else f"median p50 {med50:.2f}x, p99 {med99:.2f}x"
+        per_round.append(f"  dpcpi {key}/C SCHED_FIFO, same round (info; p50/p99): {by_round}; {verdict}")
 if cli:
     run = cli.get("run_info") or {}
     per_round.append(f"  dpcpi latency: generated={run.get('edges_generated', '-')} interrupts={run.get('interrupts', '-')} "
