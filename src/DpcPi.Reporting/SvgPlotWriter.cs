@@ -274,7 +274,6 @@ public static class SvgPlotWriter
     /// <summary>A boxed legend in the panel's top corner (right by default): a swatch, line or dashed line per entry.</summary>
     private static void Legend(StringBuilder sb, string id, int top, IReadOnlyList<(string Kind, string Color, string Label)> entries, bool left = false)
     {
-        const int row = LegendRow;
         var width = 34 + (int)Math.Ceiling(entries.Max(e => e.Label.Length) * 6.2);
         var height = LegendHeight(entries.Count);
         var x0 = left ? Left + LegendInset + 2 : Right - LegendInset - 2 - width;
@@ -283,7 +282,7 @@ public static class SvgPlotWriter
         for (var i = 0; i < entries.Count; i++)
         {
             var (kind, color, label) = entries[i];
-            var cy = y0 + 4 + (i * row) + (row / 2);
+            var cy = y0 + 4 + (i * LegendRow) + (LegendRow / 2);
             switch (kind)
             {
                 case "box":

@@ -81,9 +81,9 @@ c_reader() {
 }
 # The floor for dpcpi's rows: the same C reader at SCHED_FIFO 49, the priority of dpcpi's ISR thread
 # (KernelOptions.IsrPriority). At SCHED_OTHER it is the C# direct reader's peer, not dpcpi's.
-c_reader_rt() {
-  want c-reader && step "c-reader-rt-$1" "c-reader-rt-$1.txt" /mnt/gpio_reader "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" \
-    "$EDGES" "$INTERVAL_US" "$OUT/c-reader-rt-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS" 49
+c_fifo_reader() {
+  want c-reader && step "c-fifo-$1" "c-fifo-$1.txt" /mnt/gpio_reader "$DPCPI_GPIOSIM_CHIP" 0 "$PULL0" \
+    "$EDGES" "$INTERVAL_US" "$OUT/c-fifo-$1.json" "$WARMUP" "$WARMUP_MS" "$STIMULUS" 49
 }
 # Informational, not a test: dpcpi latency in the same round as its floor, so that each round gives a ratio taken
 # under the same host conditions (a single run against pooled rounds swung 0.7-1.5x at p50 on arm64).
@@ -104,11 +104,11 @@ while [ "$r" -le "$READER_ROUNDS" ]; do
   if [ $((r % 2)) = 1 ]; then
     c_reader "$r"
     cs_reader "$r"
-    c_reader_rt "$r"
+    c_fifo_reader "$r"
     dpcpi_round "$r"
   else
     dpcpi_round "$r"
-    c_reader_rt "$r"
+    c_fifo_reader "$r"
     cs_reader "$r"
     c_reader "$r"
   fi

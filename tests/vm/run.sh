@@ -196,7 +196,7 @@ EXPECT=()
 [ -z "$XUNIT_ARGS" ] || NOTES+=("xunit args: $XUNIT_ARGS")
 want() { [ "$STEPS" = all ] || [[ " $STEPS " == *" $1 "* ]]; }
 for ((r = 1; r <= READER_ROUNDS; r++)); do
-  if want c-reader; then EXPECT+=("c-reader-$r" "c-reader-rt-$r"); fi
+  if want c-reader; then EXPECT+=("c-reader-$r" "c-fifo-$r"); fi
   if want cs-reader; then EXPECT+=("cs-reader-$r"); fi
 done
 if want cs-reader; then

@@ -256,7 +256,7 @@ def stage(doc, key):
 
 
 cst, c_docs = pooled("c-reader")
-rtst, rt_docs = pooled("c-reader-rt")
+rtst, rt_docs = pooled("c-fifo")
 csst, cs_docs = pooled("cs-reader")
 rows = []
 if cst:
@@ -266,7 +266,7 @@ if rtst:
     lat["c_fifo"] = rtst
     rows.append(("C reader SCHED_FIFO 49 (dpcpi's)", rtst))
 # dpcpi's ISR thread runs SCHED_FIFO 49: its floor is the C reader at that priority, when the tier ran it.
-dp_floor, dp_floor_steps = (rtst, "c-reader-rt") if rtst else (cst, "c-reader")
+dp_floor, dp_floor_steps = (rtst, "c-fifo") if rtst else (cst, "c-reader")
 worker_run = load_json("cli-latency-worker.json")  # informational: --worker-dpcs (each core's worker runs its DPCs)
 for name, label, st, step, floor, floor_steps in [
         ("csharp", "C# direct reader edge->handler", csst, "cs-reader", cst, "c-reader"),
@@ -278,8 +278,7 @@ for name, label, st, step, floor, floor_steps in [
         entry = dict(st)
         if floor and floor.get("p50_ns") and floor.get("p99_ns"):
             entry["floor"] = floor_steps
-            # exact names: "c-reader" would also take in "c-reader-rt-N"
-            busy = [n for n in busy_steps([floor_steps, step]) if not (floor_steps == "c-reader" and n.startswith("c-reader-rt"))]
+            busy = busy_steps([floor_steps, step])
             if busy:
                 entry["ratio_inconclusive"] = "host busy during " + host_text(busy)
             else:
@@ -305,7 +304,7 @@ for i, d in enumerate(rt_docs, 1):
         if st and st.get("p99_ns"):
             round_ratios.setdefault(key, []).append((i, round(st["p50_ns"] / pct(fs, 50), 2), round(st["p99_ns"] / pct(fs, 99), 2)))
 if round_ratios:
-    busy = busy_steps(["c-reader-rt", "cli-round"])
+    busy = busy_steps(["c-fifo", "cli-round"])
     lat["per_round_vs_c_fifo"] = {k: [{"round": i, "p50": a, "p99": b} for i, a, b in v] for k, v in round_ratios.items()}
     for key, v in round_ratios.items():
         by_round = ", ".join(f"r{i} {a:.2f}/{b:.2f}" for i, a, b in v)
@@ -367,7 +366,7 @@ if rows:
         out.append(f"RATIO C#/C edge->handler: p50 {lat['csharp']['ratio_p50_vs_c']:.2f}x, p99 {lat['csharp']['ratio_p99_vs_c']:.2f}x (emulated; ratios only)")
     for k in ("cli_edge_to_isr", "cli_edge_to_dpc_start"):
         if k in lat and "ratio_p50_vs_c" in lat[k]:
-            at = " (C at SCHED_FIFO 49)" if lat[k].get("floor") == "c-reader-rt" else ""
+            at = " (C at SCHED_FIFO 49)" if lat[k].get("floor") == "c-fifo" else ""
             out.append(f"RATIO dpcpi {k[4:]}/C{at}: p50 {lat[k]['ratio_p50_vs_c']:.2f}x, p99 {lat[k]['ratio_p99_vs_c']:.2f}x")
     for k, label in (("csharp", "C#/C edge->handler"), ("cli_edge_to_isr", "dpcpi edge_to_isr/C"), ("cli_edge_to_dpc_start", "dpcpi edge_to_dpc_start/C")):
         if k in lat and "ratio_inconclusive" in lat[k]:
