@@ -6,6 +6,7 @@ public sealed record CoreReport(
     long DpcsRun,
     long ThreadedDpcsRun,
     long CoalescedInserts,
+    long CoalescedPendingTogether,
     long Exceptions,
     long TimeInDpcNs,
     long MaxDpcExecutionNs,

@@ -20,6 +20,11 @@ public static class CsvReportWriter
             Row(writer, "stage", s.Name, s.Name, s.Statistics);
         }
 
+        if (report.EdgeToServingDpc is { } serving)
+        {
+            Row(writer, "stage", "edge_to_serving_dpc", "edge_to_serving_dpc", serving);
+        }
+
         foreach (var c in report.Cores)
         {
             var name = "cpu" + c.Cpu.ToString(CultureInfo.InvariantCulture);

@@ -33,10 +33,11 @@ public static class LatencyJsonWriter
             report.DeadlineNs,
             report.CoreCount,
             new GuaranteesDocument(g.Realtime, g.Pinned, g.MemoryLocked, g.Notes),
-            report.Stages.ToDictionary(s => s.Name, s => Stats(s.Statistics)),
+            Stages(report),
             report.Lost,
             report.Merged,
             report.Coalesced,
+            report.CoalescedPendingTogether,
             report.Watchdog,
             report.StealPercent is { } steal ? Math.Round(steal, 2) : null,
             report.CpuDmaLatency is { } dma ? new CpuDmaLatencyDocument(dma.Held, dma.Detail) : null,
@@ -46,12 +47,12 @@ public static class LatencyJsonWriter
             report.TimeInIsrNs,
             report.TimeInDpcNs,
             [.. report.Cores.Select(c => new CoreDocument(
-                c.Cpu, c.DpcsRun, c.ThreadedDpcsRun, c.CoalescedInserts, c.Exceptions, c.TimeInDpcNs, c.MaxDpcExecutionNs, c.MaxDpcRoutine,
+                c.Cpu, c.DpcsRun, c.ThreadedDpcsRun, c.CoalescedInserts, c.CoalescedPendingTogether, c.Exceptions, c.TimeInDpcNs, c.MaxDpcExecutionNs, c.MaxDpcRoutine,
                 c.QueueDepthHighWater, c.WatchdogViolations, Stats(c.EdgeToDpcStart), Stats(c.QueueWait), Stats(c.DpcDuration)))],
             [.. report.Vectors.Select(v => new VectorDocument(
                 v.Vector, v.Name, v.Count, v.Unhandled, v.SlowIsrs, v.MaxIsrNs, Stats(v.EdgeToIsr), Stats(v.IsrDuration), Stats(v.EdgeToDpcStart)))],
             [.. report.Dpcs.Select(d => new DpcDocument(
-                d.Name, d.Threaded, d.Runs, d.Coalesced, d.Exceptions, d.MaxExecutionNs, Math.Round(d.AvgExecutionNs, 3), Stats(d.ExecutionTime)))],
+                d.Name, d.Threaded, d.Runs, d.Coalesced, d.CoalescedPendingTogether, d.Exceptions, d.MaxExecutionNs, Math.Round(d.AvgExecutionNs, 3), Stats(d.ExecutionTime)))],
             [.. report.Timeline.Select((max, second) => new TimelineSecondDocument(second, max))],
             report.OutlierThresholdNs,
             report.OutlierCount,
@@ -63,6 +64,17 @@ public static class LatencyJsonWriter
                 ? new ServiceDocument(s.Interrupts, s.IsrInterrupts, s.ClockTicks, s.DpcsRun, s.Coalesced, s.QueuedAfterStop, s.Fault, s.ExitCode)
                 : null,
             report.Attribution is { } a ? Attribution(a) : null);
+    }
+
+    private static Dictionary<string, StatisticsDocument> Stages(LatencyReport report)
+    {
+        var stages = report.Stages.ToDictionary(s => s.Name, s => Stats(s.Statistics));
+        if (report.EdgeToServingDpc is { } serving)
+        {
+            stages["edge_to_serving_dpc"] = Stats(serving);
+        }
+
+        return stages;
     }
 
     /// <summary>Outliers the JSON lists one by one (all of them are in the totals).</summary>

@@ -66,6 +66,13 @@ public sealed class LatencyReport
 
     public required long Coalesced { get; init; }
 
+    /// <summary>
+    /// Of <see cref="Coalesced"/>, the inserts from interrupts pending together with the one that queued the DPC: the ISR
+    /// thread dispatched them in one pass (it came back late to several events), so the DPC could not run between them.
+    /// The rest found a DPC queued by an earlier pass that had not started yet.
+    /// </summary>
+    public long CoalescedPendingTogether { get; init; }
+
     public required long Watchdog { get; init; }
 
     public required long TimeInIsrNs { get; init; }
@@ -96,6 +103,13 @@ public sealed class LatencyReport
     public ServiceReport? Service { get; private set; }
 
     public StageReport this[LatencyStage stage] => Stages[(int)stage];
+
+    /// <summary>
+    /// Edge → the DPC run that served it, for every interrupt (the JSON's stages.edge_to_serving_dpc): unlike
+    /// <see cref="EdgeToDpcStart"/>, which has one sample per DPC run, it keeps the interrupts a DpcForIsr coalesced,
+    /// so it compares with a reader that times every edge. Null where the run had no measuring device.
+    /// </summary>
+    public StageStatistics? EdgeToServingDpc { get; private set; }
 
     /// <summary>The headline: event timestamp → DPC routine start.</summary>
     public StageReport EdgeToDpcStart => this[LatencyStage.EdgeToDpcStart];
@@ -216,6 +230,7 @@ public sealed class LatencyReport
         });
         report.Service = service;
         report.Attribution = run.Attribution;
+        report.EdgeToServingDpc = run.EdgeToServingDpc is { } serving ? StageStatistics.From(serving) : null;
         return report;
     }
 
@@ -243,6 +258,7 @@ public sealed class LatencyReport
                     ps.DpcsRun,
                     ps.ThreadedDpcsRun,
                     ps.CoalescedInserts,
+                    ps.CoalescedPendingTogether,
                     ps.Exceptions,
                     ps.TimeInDpcNs,
                     ps.MaxDpcExecutionNs,
@@ -266,7 +282,7 @@ public sealed class LatencyReport
             .Select(d =>
             {
                 var st = d.Statistics;
-                return new DpcRoutineReport(st.Name, d.Threaded, st.RunCount, st.CoalescedInserts, st.Exceptions, st.MaxExecutionNs,
+                return new DpcRoutineReport(st.Name, d.Threaded, st.RunCount, st.CoalescedInserts, st.CoalescedPendingTogether, st.Exceptions, st.MaxExecutionNs,
                     st.RunCount == 0 ? 0 : (double)st.TotalExecutionNs / st.RunCount, StageStatistics.From(d.ExecutionTime), d.ExecutionTime);
             })
             .ToArray();
@@ -302,6 +318,7 @@ public sealed class LatencyReport
             Lost = context.LostEdges,
             Merged = context.MergedEdges,
             Coalesced = snapshot.CoalescedInserts,
+            CoalescedPendingTogether = snapshot.CoalescedPendingTogether,
             Watchdog = snapshot.WatchdogViolations,
             TimeInIsrNs = snapshot.TimeInIsrNs,
             TimeInDpcNs = snapshot.TimeInDpcNs,

@@ -216,4 +216,93 @@ public sealed class IsrThreadDrainTests
         hold.Dispose();
         Assert.True(ran.Wait(TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public void DpcForIsr_InterruptsPendingTogether_CoalescedAsPendingTogether()
+    {
+        // The first ISR waits while three more edges arrive: the ISR thread then dispatches those three in one
+        // pass, so the first of them queues the DPC and the other two find it queued (Windows coalesces them too).
+        // On the ISR thread the DPC cannot run inside a pass; a worker on another core could, so this runs inline.
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(controller: controller, configure: o => o.RunLocalDpcsOnIsrThread = true);
+        using var entered = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        var runs = 0;
+        var device = kernel.CreateDevice("button", (_, _, _, _) => Interlocked.Increment(ref runs));
+        var first = true;
+        var interrupt = kernel.ConnectInterrupt(3, (_, ctx, ref _) =>
+        {
+            if (first)
+            {
+                first = false;
+                entered.Set();
+                gate.Wait(TimeSpan.FromSeconds(10));
+            }
+
+            return ((DeviceObject)ctx!).RequestDpc();
+        }, device, controller);
+
+        controller.Raise(3, kernel.Clock.NowNs);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        for (var i = 1; i <= 3; i++)
+        {
+            controller.Raise(3, kernel.Clock.NowNs + i);
+        }
+
+        gate.Set();
+        SpinWait.SpinUntil(() => interrupt.Count == 4 && Volatile.Read(ref runs) == 2, TimeSpan.FromSeconds(10));
+        kernel.FlushQueuedDpcs();
+
+        var dpc = device.DpcForIsr.GetStatistics();
+        Assert.Equal(2, Volatile.Read(ref runs));
+        Assert.Equal(2, dpc.CoalescedInserts);
+        Assert.Equal(2, dpc.CoalescedPendingTogether);
+        var core = kernel.GetProcessorStatistics(kernel.IsrProcessor);
+        Assert.Equal(2, core.CoalescedInserts);
+        Assert.Equal(2, core.CoalescedPendingTogether);
+    }
+
+    [Fact]
+    public void DpcForIsr_InterruptInALaterPassWhileItsDpcWaits_CoalescedButNotPendingTogether()
+    {
+        // The core is held, so the DPC the first interrupt queued cannot start; the second interrupt comes in a later
+        // pass of the ISR thread and finds it queued: the DPC side fell behind, which is not the interrupts' doing.
+        using var controller = new TestInterruptController();
+        using var kernel = KernelFactory.Threaded(controller: controller, configure: o => o.RunLocalDpcsOnIsrThread = true);
+        var runs = 0;
+        var device = kernel.CreateDevice("button", (_, _, _, _) => Interlocked.Increment(ref runs));
+        var interrupt = kernel.ConnectInterrupt(3, (_, ctx, ref _) => ((DeviceObject)ctx!).RequestDpc(), device, controller);
+        var hold = kernel.HoldAtDispatch(kernel.IsrProcessor);
+
+        controller.Raise(3, kernel.Clock.NowNs);
+        SpinWait.SpinUntil(() => interrupt.Count == 1, TimeSpan.FromSeconds(10));
+        controller.Raise(3, kernel.Clock.NowNs + 1);
+        SpinWait.SpinUntil(() => interrupt.Count == 2, TimeSpan.FromSeconds(10));
+        var dpc = device.DpcForIsr.GetStatistics();
+        hold.Dispose();
+        SpinWait.SpinUntil(() => Volatile.Read(ref runs) == 1, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, interrupt.Count);
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.Equal(1, dpc.CoalescedInserts);
+        Assert.Equal(0, dpc.CoalescedPendingTogether);
+    }
+
+    [Fact]
+    public void InsertQueueDpc_OutsideAnIsr_NeverCountedAsPendingTogether()
+    {
+        // Passes belong to the ISR thread: two inserts from an ordinary thread coalesce, but not "pending together".
+        using var kernel = KernelFactory.Threaded();
+        var dpc = kernel.InitializeDpc((_, _, _, _) => { }, name: "plain");
+        var hold = kernel.HoldAtDispatch(kernel.Processors[0]);
+        dpc.SetTargetProcessor(kernel.Processors[0]);
+
+        Assert.True(kernel.InsertQueueDpc(dpc));
+        Assert.False(kernel.InsertQueueDpc(dpc));
+        var stats = dpc.GetStatistics();
+        hold.Dispose();
+
+        Assert.Equal(1, stats.CoalescedInserts);
+        Assert.Equal(0, stats.CoalescedPendingTogether);
+    }
 }

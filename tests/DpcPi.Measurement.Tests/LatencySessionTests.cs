@@ -144,6 +144,36 @@ public sealed class LatencySessionTests
     }
 
     [Fact]
+    public void Session_CoalescedInterrupts_EveryInterruptTimedToTheDpcThatServedIt()
+    {
+        // The hold keeps the DpcForIsr queued while interrupts come: edge→DPC start gets one sample per DPC run,
+        // edge→serving DPC one per interrupt, and the coalesced ones waited at least until the hold was released.
+        using var session = Session(LatencySource.Timer, 200_000, o =>
+        {
+            o.Loops = 40;
+            o.Warmup = TimeSpan.Zero;
+        });
+        session.Start(TestContext.Current.CancellationToken);
+        using (session.Kernel.HoldAtDispatch(session.Kernel.IsrProcessor))
+        {
+            Assert.True(SpinWait.SpinUntil(() => session.Interrupts >= 10, TimeSpan.FromSeconds(30)));
+            Thread.Sleep(20);
+        }
+
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        var run = session.Result();
+        Assert.NotNull(run.EdgeToServingDpc);
+        var serving = run.EdgeToServingDpc;
+        var perRun = session.Kernel.MergeStage(LatencyStage.EdgeToDpcStart);
+        Assert.Equal(0, run.ServingUnmeasured);
+        Assert.Equal(session.Interrupts, serving.TotalCount);
+        Assert.True(serving.TotalCount > perRun.TotalCount, $"{serving.TotalCount} interrupts timed, {perRun.TotalCount} DPC runs: the coalesced ones are missing");
+        Assert.True(serving.CountBetween(20_000_000, long.MaxValue) >= 10, "the 10 interrupts held for 20 ms and more must show that wait");
+    }
+
+    [Fact]
     public void Session_WarmupShorterThanItsRunCount_LastsUntilTheCount()
     {
         // 10 ms of warm-up at 20 ms intervals would be one interrupt: the count keeps it going for 15.

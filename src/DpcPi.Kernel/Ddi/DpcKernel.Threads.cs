@@ -235,6 +235,7 @@ public sealed partial class DpcKernel
     private int ServiceInterrupts(IInterruptController controller, Span<int> vectors, int timeoutMs)
     {
         var n = controller.WaitForInterrupts(vectors, timeoutMs);
+        KernelThread.BeginIsrPass(); // what this wait returned is pending together: its ISRs run back to back
         for (var i = 0; i < n; i++)
         {
             var v = vectors[i];

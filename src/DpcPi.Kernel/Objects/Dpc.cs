@@ -86,6 +86,7 @@ public sealed class Dpc
         Name,
         ExecutionTime.TotalCount,
         Volatile.Read(ref Queue.CoalescedCount),
+        Volatile.Read(ref Queue.CoalescedPendingTogether),
         Volatile.Read(ref ExceptionCount),
         ExecutionTime.Sum,
         ExecutionTime.Max,

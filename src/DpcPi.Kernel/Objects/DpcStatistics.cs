@@ -5,6 +5,7 @@ public readonly record struct DpcStatistics(
     string Name,
     long RunCount,
     long CoalescedInserts,
+    long CoalescedPendingTogether,
     long Exceptions,
     long TotalExecutionNs,
     long MaxExecutionNs,

@@ -24,6 +24,12 @@ internal static class KernelThread
     [ThreadStatic]
     private static DpcDrain? t_drain;
 
+    [ThreadStatic]
+    private static long t_isrPass;
+
+    [ThreadStatic]
+    private static long t_interruptPass;
+
     /// <summary>True on the kernel's ISR thread (set once when it starts).</summary>
     public static bool IsIsrThread
     {
@@ -57,12 +63,26 @@ internal static class KernelThread
 
     public static long Cycle => t_cycle;
 
+    /// <summary>
+    /// Inside an ISR on the ISR thread: the number of the ISR thread's current pass (its interrupts dispatched
+    /// back to back, before the IRQL drops and its DPCs can run); 0 anywhere else.
+    /// </summary>
+    public static long InterruptPass => t_interruptPass;
+
+    /// <summary>The ISR thread, about to dispatch what is pending: a new pass (see <see cref="InterruptPass"/>).</summary>
+    public static void BeginIsrPass() => t_isrPass++;
+
     public static void EnterInterrupt(Interrupt interrupt, long eventNs, long cycle)
     {
         t_interrupt = interrupt;
         t_eventNs = eventNs;
         t_cycle = cycle;
+        t_interruptPass = t_isrPass; // 0 on threads that never begin a pass
     }
 
-    public static void LeaveInterrupt() => t_interrupt = null;
+    public static void LeaveInterrupt()
+    {
+        t_interrupt = null;
+        t_interruptPass = 0;
+    }
 }

@@ -28,7 +28,17 @@ internal sealed partial class DpcLane
     /// <summary>Inserts that found the DPC already queued.</summary>
     public long Coalesced => Volatile.Read(ref _producer.Coalesced);
 
-    public void CountCoalesced() => Interlocked.Increment(ref _producer.Coalesced);
+    /// <summary>Of <see cref="Coalesced"/>, those pending together with the insert that queued the DPC (<see cref="DpcQueueState.CoalescedPendingTogether"/>).</summary>
+    public long CoalescedPendingTogether => Volatile.Read(ref _producer.CoalescedPendingTogether);
+
+    public void CountCoalesced(bool pendingTogether)
+    {
+        Interlocked.Increment(ref _producer.Coalesced);
+        if (pendingTogether)
+        {
+            Interlocked.Increment(ref _producer.CoalescedPendingTogether);
+        }
+    }
 
     /// <summary>
     /// Publishes a claimed DPC with its insert's record (lock-free; the DPC is in no list). A High DPC also
@@ -210,7 +220,7 @@ internal sealed partial class DpcLane
     }
 
     /// <summary>What inserting threads write, alone in a cache line.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = CacheLine.Before + 40 + CacheLine.After)]
+    [StructLayout(LayoutKind.Explicit, Size = CacheLine.Before + 48 + CacheLine.After)]
     private struct ProducerLine
     {
         [FieldOffset(CacheLine.Before)]
@@ -228,5 +238,8 @@ internal sealed partial class DpcLane
 
         [FieldOffset(CacheLine.Before + 32)]
         public long Coalesced;
+
+        [FieldOffset(CacheLine.Before + 40)]
+        public long CoalescedPendingTogether;
     }
 }

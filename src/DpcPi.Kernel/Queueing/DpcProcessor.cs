@@ -76,12 +76,23 @@ internal sealed class DpcProcessor : IDisposable
     public bool Insert(Dpc dpc, nint systemArgument1, nint systemArgument2, bool stamped, long eventNs, long cycle, Interrupt? source, bool local)
     {
         var lane = LaneOf(dpc);
-        if (Interlocked.CompareExchange(ref dpc.Queue.QueuedOn, Dpc.Inserting, null) is not null)
+        var pass = KernelThread.InterruptPass;
+        if (Interlocked.CompareExchange(ref dpc.Queue.QueuedOn, Dpc.Inserting, null) is { } queuedOn)
         {
             Interlocked.Increment(ref dpc.Queue.CoalescedCount);
-            lane.CountCoalesced();
+            // InsertPass is written before QueuedOn names the core, so it is current unless another thread is
+            // inserting right now (Inserting) — and such an insert is not from this ISR pass.
+            var pendingTogether = pass != 0 && !ReferenceEquals(queuedOn, Dpc.Inserting) && Volatile.Read(ref dpc.Queue.InsertPass) == pass;
+            if (pendingTogether)
+            {
+                Interlocked.Increment(ref dpc.Queue.CoalescedPendingTogether);
+            }
+
+            lane.CountCoalesced(pendingTogether);
             return false;
         }
+
+        dpc.Queue.InsertPass = pass;
 
         var now = _clock.NowNs;
         var importance = dpc.Importance;
@@ -239,6 +250,7 @@ internal sealed class DpcProcessor : IDisposable
                 _threadedDrain.Runs,
                 _policy.DpcCount,
                 Normal.Coalesced + Threaded.Coalesced,
+                Normal.CoalescedPendingTogether + Threaded.CoalescedPendingTogether,
                 _normalDrain.Exceptions + _threadedDrain.Exceptions,
                 Normal.List.Count,
                 Threaded.List.Count,

@@ -14,7 +14,7 @@ namespace DpcPi.Kernel;
 /// overflow; a DPC waiting in a ring slot carries it in the slot.
 /// </para>
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = CacheLine.Before + 96 + CacheLine.After)]
+[StructLayout(LayoutKind.Explicit, Size = CacheLine.Before + 112 + CacheLine.After)]
 internal struct DpcQueueState
 {
     [FieldOffset(CacheLine.Before)]
@@ -44,4 +44,15 @@ internal struct DpcQueueState
     /// <summary>Whether the DPC is in its lane's list (not the ring, not the overflow).</summary>
     [FieldOffset(CacheLine.Before + 92)]
     public bool Linked;
+
+    /// <summary>The ISR thread's pass the queuing insert came from (<see cref="KernelThread.InterruptPass"/>; 0: not from an ISR there).</summary>
+    [FieldOffset(CacheLine.Before + 96)]
+    public long InsertPass;
+
+    /// <summary>
+    /// Of <see cref="CoalescedCount"/>, the inserts from an ISR in the same pass as the insert that queued the DPC: the
+    /// interrupts were pending together, so the DPC could not have run between them (Windows coalesces those too).
+    /// </summary>
+    [FieldOffset(CacheLine.Before + 104)]
+    public long CoalescedPendingTogether;
 }

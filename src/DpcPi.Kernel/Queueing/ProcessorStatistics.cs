@@ -7,6 +7,7 @@ public readonly record struct ProcessorStatistics(
     long ThreadedDpcsRun,
     long DpcsQueued,
     long CoalescedInserts,
+    long CoalescedPendingTogether,
     long Exceptions,
     int QueueDepth,
     int ThreadedQueueDepth,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Measurement;
@@ -18,6 +19,16 @@ public sealed record LatencyRun
     public required long Interrupts { get; init; }
 
     public required long DpcRuns { get; init; }
+
+    /// <summary>
+    /// Edge → entry of the DPC routine that served it, for every interrupt: a coalesced interrupt is served by the run
+    /// its DPC was already queued for, which the kernel's edge→DPC start (one sample per DPC run) leaves out. Null for
+    /// runs built without a session.
+    /// </summary>
+    public LatencyHistogram? EdgeToServingDpc { get; init; }
+
+    /// <summary>Interrupts left out of <see cref="EdgeToServingDpc"/> (its hand-off ring was full).</summary>
+    public long ServingUnmeasured { get; init; }
 
     public required long Generated { get; init; }
 
@@ -68,6 +79,7 @@ public sealed record LatencyRun
     {
         ["interrupts"] = Interrupts.ToString(CultureInfo.InvariantCulture),
         ["dpc_runs"] = DpcRuns.ToString(CultureInfo.InvariantCulture),
+        ["serving_dpc_unmeasured"] = ServingUnmeasured.ToString(CultureInfo.InvariantCulture),
         ["edges_generated"] = Generated.ToString(CultureInfo.InvariantCulture),
         ["interval_us"] = (IntervalNs / 1000).ToString(CultureInfo.InvariantCulture),
         ["warmup_ms"] = WarmupElapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture),
@@ -89,6 +101,8 @@ public sealed record LatencyRun
         IntervalNs = session.Options.IntervalNs,
         Interrupts = session.Interrupts,
         DpcRuns = session.Completed,
+        EdgeToServingDpc = session.EdgeToServingDpc.Snapshot(),
+        ServingUnmeasured = session.ServingUnmeasured,
         Generated = session.Generated,
         LostEdges = session.GpioStatistics.Lost,
         MergedEvents = session.MergedEvents,

@@ -1,5 +1,6 @@
 using DpcPi.Gpio;
 using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
 using DpcPi.Platform;
 
 namespace DpcPi.Measurement;
@@ -39,6 +40,12 @@ public sealed class LatencySession : IDisposable
 
     /// <summary>Interrupts the ISR has serviced (cyclictest's loop count).</summary>
     public long Interrupts => _rig.Interrupts;
+
+    /// <summary>Edge → entry of the DPC routine that served it, for every interrupt, coalesced ones included.</summary>
+    public LatencyHistogram EdgeToServingDpc => _rig.EdgeToServingDpc;
+
+    /// <summary>Interrupts left out of <see cref="EdgeToServingDpc"/> (its hand-off ring was full).</summary>
+    public long ServingUnmeasured => _rig.ServingUnmeasured;
 
     /// <summary>Edges the stimulus generated (GPIO and fake sources; for GPIO the stimulus process's own count, final after <see cref="Stop"/>).</summary>
     public long Generated => _rig.Source.Generated;

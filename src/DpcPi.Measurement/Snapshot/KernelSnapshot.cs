@@ -104,6 +104,9 @@ public sealed class KernelSnapshot
 
     public long CoalescedInserts { get; private set; }
 
+    /// <summary>Of <see cref="CoalescedInserts"/>, those from interrupts pending together with the one that queued the DPC (one ISR pass).</summary>
+    public long CoalescedPendingTogether { get; private set; }
+
     public long TimeInDpcNs { get; private set; }
 
     public long DpcExceptions { get; private set; }
@@ -134,13 +137,14 @@ public sealed class KernelSnapshot
             k.Figures.MergeStageInto(stage, _stages[(int)stage]);
         }
 
-        long dpcsRun = 0, coalesced = 0, timeInDpc = 0, exceptions = 0, queued = 0;
+        long dpcsRun = 0, coalesced = 0, pendingTogether = 0, timeInDpc = 0, exceptions = 0, queued = 0;
         foreach (var core in _cores)
         {
             var s = k.Figures.GetProcessorStatistics(core.Cpu);
             core.Statistics = s;
             dpcsRun += s.DpcsRun + s.ThreadedDpcsRun;
             coalesced += s.CoalescedInserts;
+            pendingTogether += s.CoalescedPendingTogether;
             timeInDpc += s.TimeInDpcNs;
             exceptions += s.Exceptions;
             queued += s.QueueDepth + s.ThreadedQueueDepth;
@@ -154,7 +158,7 @@ public sealed class KernelSnapshot
             }
         }
 
-        (DpcsRun, CoalescedInserts, TimeInDpcNs, DpcExceptions, Queued) = (dpcsRun, coalesced, timeInDpc, exceptions, queued);
+        (DpcsRun, CoalescedInserts, CoalescedPendingTogether, TimeInDpcNs, DpcExceptions, Queued) = (dpcsRun, coalesced, pendingTogether, timeInDpc, exceptions, queued);
         RefreshVectors(full);
         foreach (var d in _dpcs)
         {
