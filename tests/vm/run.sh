@@ -11,12 +11,12 @@
 # Last stdout line: "vm: N passed, N failed[, N skipped]" ("vm-arm64: ..." for arm64).
 set -euo pipefail
 
-# Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 2x3 latency readers +
+# Tests the tier runs when complete (8 DpcPi.Vm.Tests + 19 Gpio contract + 4x3 latency readers (4 rounds, the default) +
 # dpcpi latency + dpcpi doctor and its VM finding + 6 comparison contenders and 4 "nothing lost silently"
 # checks for those with seqnos + 5 Iot.Device.Bindings tests on gpio-sim + the stimulus on an output line +
 # dpcpi latency --source sdg + dpcpi run with Source:Kind=sdg + the 7 labs on a sim header with dpcpi-labdev), per architecture; a skipped
 # tier reports this many skipped (test.sh reads it for DPCPI_SKIP_VM=1).
-EXPECTED_VM_TESTS=62
+EXPECTED_VM_TESTS=68
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=${DPCPI_VM_ARCH:-x86_64}
@@ -33,7 +33,7 @@ EDGES=${DPCPI_VM_EDGES:-1000}
 INTERVAL_US=${DPCPI_VM_INTERVAL_US:-1000}
 WARMUP=${DPCPI_VM_WARMUP:-50}
 WARMUP_MS=${DPCPI_VM_WARMUP_MS:-1000}
-READER_ROUNDS=${DPCPI_VM_READER_ROUNDS:-2}
+READER_ROUNDS=${DPCPI_VM_READER_ROUNDS:-4}
 STEPS=${DPCPI_VM_STEPS:-all}
 XUNIT_ARGS=${DPCPI_VM_XUNIT_ARGS:-}
 # The System.Device.Gpio comparison (guest-compare.sh): contenders, loss-test rates (edges/s), edges per

@@ -272,6 +272,9 @@ for name, label, st, step, floor, floor_steps in [
         ("csharp", "C# direct reader edge->handler", csst, "cs-reader", cst, "c-reader"),
         ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency", dp_floor, dp_floor_steps),
         ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), "cli-latency", dp_floor, dp_floor_steps),
+        # every interrupt to the DPC run that served it: unlike edge_to_dpc_start (one sample per DPC run) it keeps
+        # the coalesced interrupts, so it is the one to set beside a reader that times every edge
+        ("cli_edge_to_serving_dpc", "dpcpi latency edge_to_serving_dpc", stage(cli, "edge_to_serving_dpc"), "cli-latency", dp_floor, dp_floor_steps),
         ("cli_worker_edge_to_isr", "  --worker-dpcs edge_to_isr (info)", stage(worker_run, "edge_to_isr"), "cli-latency-worker", dp_floor, dp_floor_steps),
         ("cli_worker_edge_to_dpc_start", "  --worker-dpcs edge_to_dpc_start", stage(worker_run, "edge_to_dpc_start"), "cli-latency-worker", dp_floor, dp_floor_steps)]:
     if st:
@@ -291,15 +294,17 @@ for name, docs in (("C", c_docs), ("C SCHED_FIFO", rt_docs), ("C#", cs_docs)):
     for i, d in enumerate(docs, 1):
         e = d.get("edge_to_handler", {})
         per_round.append(f"  {name} round {i}: p50={e.get('p50_ns')} p99={e.get('p99_ns')} max={e.get('max_ns')} "
-                         f"generated={d.get('generated')} delivered={d.get('delivered')} lost={d.get('lost')} merged={d.get('merged')}")
+                         f"generated={d.get('generated')} delivered={d.get('delivered')} lost={d.get('lost')} merged={d.get('merged')} "
+                         f"pending_together={d.get('pending_together', '-')}")
 # dpcpi and its floor in the same round: one ratio per round, each under the same host conditions.
 round_ratios = {}
+same_round = []  # the headline: dpcpi against the floor it ran beside, round by round, as a median
 for i, d in enumerate(rt_docs, 1):
     rd = load_json(f"cli-round-{i}.json")
     fs = sorted(d.get("samples_ns", []))
     if not rd or not fs:
         continue
-    for key in ("edge_to_isr", "edge_to_dpc_start"):
+    for key in ("edge_to_isr", "edge_to_dpc_start", "edge_to_serving_dpc"):
         st = stage(rd, key)
         if st and st.get("p99_ns"):
             round_ratios.setdefault(key, []).append((i, round(st["p50_ns"] / pct(fs, 50), 2), round(st["p99_ns"] / pct(fs, 99), 2)))
@@ -310,12 +315,39 @@ if round_ratios:
         by_round = ", ".join(f"r{i} {a:.2f}/{b:.2f}" for i, a, b in v)
         med50, med99 = statistics.median(a for _, a, _ in v), statistics.median(b for _, _, b in v)
         verdict = f"INCONCLUSIVE (host busy during {host_text(busy)})" if busy else f"median p50 {med50:.2f}x, p99 {med99:.2f}x"
-        per_round.append(f"  dpcpi {key}/C SCHED_FIFO, same round (info; p50/p99): {by_round}; {verdict}")
+        per_round.append(f"  dpcpi {key}/C SCHED_FIFO, same round (p50/p99): {by_round}; {verdict}")
+        if not busy:
+            lat.setdefault("same_round_median", {})[key] = {"rounds": len(v), "p50": round(med50, 2), "p99": round(med99, 2)}
+        same_round.append(f"RATIO dpcpi {key}/C (C at SCHED_FIFO 49), median of {len(v)} same-round pairs: "
+                          + (f"INCONCLUSIVE (host busy during {host_text(busy)})" if busy else f"p50 {med50:.2f}x, p99 {med99:.2f}x"))
+def dpc_runs_text(d):
+    """DPC runs against interrupts, and why they fell short: a DpcForIsr coalesces the interrupts the ISR thread
+    dispatched in one pass (pending together: it came back late to several), as Windows does; the rest found a
+    DPC queued by an earlier pass that had not started (the DPC side fell behind)."""
+    info = d.get("run_info") or {}
+    try:
+        n, runs = int(info["interrupts"]), int(info["dpc_runs"])
+    except (KeyError, ValueError):
+        return None
+    share = f" ({100 * runs / n:.1f} %)" if n else ""
+    c, t = d.get("coalesced"), d.get("coalesced_pending_together")
+    why = f", coalesced {c}: {t} pending together, {c - t} behind a queued DPC" if c is not None and t is not None else ""
+    return f"{runs}/{n}{share}{why}"
+
+
 if cli:
     run = cli.get("run_info") or {}
     per_round.append(f"  dpcpi latency: generated={run.get('edges_generated', '-')} interrupts={run.get('interrupts', '-')} "
                      f"dpc_runs={run.get('dpc_runs', '-')} lost={cli.get('lost', (cli.get('loss') or {}).get('lost', '-'))} "
                      f"merged={cli.get('merged', (cli.get('loss') or {}).get('merged', '-'))}")
+    runs_by = [("main", cli)] + [(f"r{i}", load_json(f"cli-round-{i}.json")) for i in range(1, len(rt_docs) + 1)]
+    texts = [f"{label} {t}" for label, d in runs_by if d and (t := dpc_runs_text(d))]
+    if texts:
+        per_round.append("  dpcpi DPC runs/interrupts: " + "; ".join(texts))
+    together = [(i, d.get("pending_together"), len(d.get("samples_ns", []))) for i, d in enumerate(rt_docs, 1) if "pending_together" in d]
+    if together:
+        per_round.append("  C SCHED_FIFO reader, edges read behind another (late to both; the floor for 'pending together'): "
+                         + ", ".join(f"r{i} {t}/{n}" for i, t, n in together))
     for label, d in (("dpcpi latency", cli), ("dpcpi latency --worker-dpcs", worker_run)):
         q, e = stage(d, "queue_wait"), stage(d, "edge_to_isr")
         if q and e:
@@ -364,11 +396,13 @@ if rows:
         out.append(f"  {label:34} {st.get('count', 0):>6} {st['p50_ns']:>10} {st['p99_ns']:>10} {st.get('max_ns', 0):>11}  {r50:>6} {r99:>6}")
     if "csharp" in lat and "ratio_p50_vs_c" in lat["csharp"]:
         out.append(f"RATIO C#/C edge->handler: p50 {lat['csharp']['ratio_p50_vs_c']:.2f}x, p99 {lat['csharp']['ratio_p99_vs_c']:.2f}x (emulated; ratios only)")
-    for k in ("cli_edge_to_isr", "cli_edge_to_dpc_start"):
+    for k in ("cli_edge_to_isr", "cli_edge_to_dpc_start", "cli_edge_to_serving_dpc"):
         if k in lat and "ratio_p50_vs_c" in lat[k]:
             at = " (C at SCHED_FIFO 49)" if lat[k].get("floor") == "c-fifo" else ""
-            out.append(f"RATIO dpcpi {k[4:]}/C{at}: p50 {lat[k]['ratio_p50_vs_c']:.2f}x, p99 {lat[k]['ratio_p99_vs_c']:.2f}x")
-    for k, label in (("csharp", "C#/C edge->handler"), ("cli_edge_to_isr", "dpcpi edge_to_isr/C"), ("cli_edge_to_dpc_start", "dpcpi edge_to_dpc_start/C")):
+            out.append(f"RATIO dpcpi {k[4:]}/C{at}, one run against the pooled floor: p50 {lat[k]['ratio_p50_vs_c']:.2f}x, p99 {lat[k]['ratio_p99_vs_c']:.2f}x")
+    out.extend(same_round)
+    for k, label in (("csharp", "C#/C edge->handler"), ("cli_edge_to_isr", "dpcpi edge_to_isr/C"), ("cli_edge_to_dpc_start", "dpcpi edge_to_dpc_start/C"),
+                     ("cli_edge_to_serving_dpc", "dpcpi edge_to_serving_dpc/C")):
         if k in lat and "ratio_inconclusive" in lat[k]:
             out.append(f"RATIO {label}: INCONCLUSIVE ({lat[k]['ratio_inconclusive']}; "
                        f"busy = others > {BUSY_OTHERS_PCT:.0f}% CPU or steal > {BUSY_STEAL_PCT:.0f}%)")

@@ -6,7 +6,8 @@
 // event records
 //     latency = clock_gettime(CLOCK_MONOTONIC) at the moment read() returns - event.timestamp_ns
 // (event timestamps are CLOCK_MONOTONIC by default). Prints one parseable line
-//     C_READER: count=N p50_ns=.. p99_ns=.. max_ns=.. generated=.. delivered=.. lost=.. merged=..
+//     C_READER: count=N p50_ns=.. p99_ns=.. max_ns=.. generated=.. delivered=.. lost=.. merged=.. pending_together=..
+// (pending_together: measured edges that one read() returned behind another, so the reader was late to both)
 // and writes the same as JSON.
 //
 // The first edges are a warm-up, not recorded: max(warmup edges, warmup ms / interval) of them, so
@@ -123,7 +124,7 @@ int main(int argc, char **argv) {
     int64_t *lat = calloc((size_t)edges + 16, sizeof *lat);
     int nlat = 0, delivered = 0;
     uint32_t last_seq = 0;
-    long lost = 0, merged = 0;
+    long lost = 0, merged = 0, together = 0; // together: measured edges read behind another in one read()
     int last_id = GPIO_V2_LINE_EVENT_FALLING_EDGE; // level starts low
     pid_t child = start_stimulus(stimulus, pull, generated, interval_us);
     if (child < 0)
@@ -166,8 +167,11 @@ int main(int argc, char **argv) {
                 merged++; // same direction twice without a seqno gap: an edge merged away
             last_seq = ev[i].line_seqno;
             last_id = (int)ev[i].id;
-            if (delivered >= warmup && nlat < edges + 16)
+            if (delivered >= warmup && nlat < edges + 16) {
                 lat[nlat++] = t - (int64_t)ev[i].timestamp_ns;
+                if (i > 0)
+                    together++; // came in one read behind another: this reader was late to both
+            }
             delivered++;
         }
     }
@@ -181,16 +185,17 @@ int main(int argc, char **argv) {
     qsort(lat, (size_t)nlat, sizeof *lat, cmp_i64);
     int64_t p50 = pct(lat, nlat, 50), p99 = pct(lat, nlat, 99), mx = nlat ? lat[nlat - 1] : 0;
     int64_t mn = nlat ? lat[0] : 0;
-    printf("C_READER: count=%d p50_ns=%lld p99_ns=%lld max_ns=%lld min_ns=%lld generated=%d delivered=%d lost=%ld merged=%ld sched=%s\n",
-           nlat, (long long)p50, (long long)p99, (long long)mx, (long long)mn, generated, delivered, lost, merged, sched);
+    printf("C_READER: count=%d p50_ns=%lld p99_ns=%lld max_ns=%lld min_ns=%lld generated=%d delivered=%d lost=%ld merged=%ld "
+           "pending_together=%ld sched=%s\n",
+           nlat, (long long)p50, (long long)p99, (long long)mx, (long long)mn, generated, delivered, lost, merged, together, sched);
     FILE *f = fopen(json, "w");
     if (f) {
         fprintf(f,
                 "{\"reader\": \"c\", \"sched\": \"%s\", \"chip\": \"%s\", \"line\": %u, \"interval_us\": %ld, \"warmup\": %d, \"warmup_ms\": %ld, "
-                "\"generated\": %d, \"delivered\": %d, \"lost\": %ld, \"merged\": %ld, "
+                "\"generated\": %d, \"delivered\": %d, \"lost\": %ld, \"merged\": %ld, \"pending_together\": %ld, "
                 "\"edge_to_handler\": {\"count\": %d, \"min_ns\": %lld, \"p50_ns\": %lld, \"p99_ns\": %lld, \"max_ns\": %lld}, "
                 "\"samples_ns\": [",
-                sched, chip, line, interval_us, warmup, warmup_ms, generated, delivered, lost, merged, nlat, (long long)mn,
+                sched, chip, line, interval_us, warmup, warmup_ms, generated, delivered, lost, merged, together, nlat, (long long)mn,
                 (long long)p50, (long long)p99, (long long)mx);
         for (int i = 0; i < nlat; i++)
             fprintf(f, i ? ",%lld" : "%lld", (long long)lat[i]);
