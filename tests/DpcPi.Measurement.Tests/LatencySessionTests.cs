@@ -119,24 +119,40 @@ public sealed class LatencySessionTests
         Assert.True(session.WarmupElapsed >= TimeSpan.FromMilliseconds(700), $"warm-up took {session.WarmupElapsed}");
     }
 
+    /// <summary>A 40-interrupt timer run whose ISR core is held from its start until 10 interrupts came, and <paramref name="extra"/> longer.</summary>
+    private static LatencySession RunWithIsrCoreHeld(TimeSpan extra)
+    {
+        var session = Session(LatencySource.Timer, 200_000, o =>
+        {
+            o.Loops = 40;
+            o.Warmup = TimeSpan.Zero;
+        });
+        try
+        {
+            session.Start(TestContext.Current.CancellationToken);
+            using (session.Kernel.HoldAtDispatch(session.Kernel.IsrProcessor))
+            {
+                Assert.True(SpinWait.SpinUntil(() => session.Interrupts >= 10, TimeSpan.FromSeconds(30)));
+                Thread.Sleep(extra);
+            }
+
+            Assert.True(session.Wait(TestContext.Current.CancellationToken));
+            session.Stop();
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
     [Fact]
     public void Session_CoalescedDpcRequests_AreNotCountedAsUnhandled()
     {
         // Holding the ISR's core keeps the DpcForIsr queued, so the next interrupts' requests coalesce: the
         // interrupts were still the device's, and the report's "unhandled" must not count them.
-        using var session = Session(LatencySource.Timer, 200_000, o =>
-        {
-            o.Loops = 40;
-            o.Warmup = TimeSpan.Zero;
-        });
-        session.Start(TestContext.Current.CancellationToken);
-        using (session.Kernel.HoldAtDispatch(session.Kernel.IsrProcessor))
-        {
-            Assert.True(SpinWait.SpinUntil(() => session.Interrupts >= 10, TimeSpan.FromSeconds(30)));
-        }
-
-        Assert.True(session.Wait(TestContext.Current.CancellationToken));
-        session.Stop();
+        using var session = RunWithIsrCoreHeld(TimeSpan.Zero);
 
         var device = session.Kernel.Interrupts.Single(i => i.Irql < Irql.Clock);
         Assert.True(session.Kernel.GetProcessorStatistics().Sum(p => p.CoalescedInserts) > 0, "the hold must coalesce requests");
@@ -148,20 +164,7 @@ public sealed class LatencySessionTests
     {
         // The hold keeps the DpcForIsr queued while interrupts come: edge→DPC start gets one sample per DPC run,
         // edge→serving DPC one per interrupt, and the coalesced ones waited at least until the hold was released.
-        using var session = Session(LatencySource.Timer, 200_000, o =>
-        {
-            o.Loops = 40;
-            o.Warmup = TimeSpan.Zero;
-        });
-        session.Start(TestContext.Current.CancellationToken);
-        using (session.Kernel.HoldAtDispatch(session.Kernel.IsrProcessor))
-        {
-            Assert.True(SpinWait.SpinUntil(() => session.Interrupts >= 10, TimeSpan.FromSeconds(30)));
-            Thread.Sleep(20);
-        }
-
-        Assert.True(session.Wait(TestContext.Current.CancellationToken));
-        session.Stop();
+        using var session = RunWithIsrCoreHeld(TimeSpan.FromMilliseconds(20));
 
         var run = session.Result();
         Assert.NotNull(run.EdgeToServingDpc);
