@@ -22,7 +22,7 @@ public static class CsvReportWriter
 
         if (report.EdgeToServingDpc is { } serving)
         {
-            Row(writer, "stage", "edge_to_serving_dpc", "edge_to_serving_dpc", serving);
+            Row(writer, "stage", StageReport.EdgeToServingDpcName, StageReport.EdgeToServingDpcName, serving);
         }
 
         foreach (var c in report.Cores)

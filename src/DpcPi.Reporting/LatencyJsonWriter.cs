@@ -71,7 +71,7 @@ public static class LatencyJsonWriter
         var stages = report.Stages.ToDictionary(s => s.Name, s => Stats(s.Statistics));
         if (report.EdgeToServingDpc is { } serving)
         {
-            stages["edge_to_serving_dpc"] = Stats(serving);
+            stages[StageReport.EdgeToServingDpcName] = Stats(serving);
         }
 
         return stages;

@@ -302,8 +302,8 @@ for name, docs in (("C", c_docs), ("C SCHED_FIFO", rt_docs), ("C#", cs_docs)):
 # dpcpi and its floor in the same round: one ratio per round, each under the same host conditions.
 round_ratios = {}
 same_round = []  # the headline: dpcpi against the floor it ran beside, round by round, as a median
-for i, d in enumerate(rt_docs, 1):
-    rd = load_json(f"cli-round-{i}.json")
+round_docs = [load_json(f"cli-round-{i}.json") for i in range(1, len(rt_docs) + 1)]
+for i, (d, rd) in enumerate(zip(rt_docs, round_docs), 1):
     fs = sorted(d.get("samples_ns", []))
     if not rd or not fs:
         continue
@@ -317,12 +317,14 @@ if round_ratios:
     for key, v in round_ratios.items():
         by_round = ", ".join(f"r{i} {a:.2f}/{b:.2f}" for i, a, b in v)
         med50, med99 = statistics.median(a for _, a, _ in v), statistics.median(b for _, _, b in v)
-        verdict = f"INCONCLUSIVE (host busy during {host_text(busy)})" if busy else f"median p50 {med50:.2f}x, p99 {med99:.2f}x"
-        per_round.append(f"  dpcpi {key}/C SCHED_FIFO, same round (p50/p99): {by_round}; {verdict}")
+        figures = f"p50 {med50:.2f}x, p99 {med99:.2f}x"
+        inconclusive = f"INCONCLUSIVE (host busy during {host_text(busy)})" if busy else None
+        per_round.append(f"  dpcpi {key}/C SCHED_FIFO, same round (p50/p99): {by_round}; {inconclusive or 'median ' + figures}")
         if not busy:
             lat.setdefault("same_round_median", {})[key] = {"rounds": len(v), "p50": round(med50, 2), "p99": round(med99, 2)}
-        same_round.append(f"RATIO dpcpi {key}/C (C at SCHED_FIFO 49), median of {len(v)} same-round pairs: "
-                          + (f"INCONCLUSIVE (host busy during {host_text(busy)})" if busy else f"p50 {med50:.2f}x, p99 {med99:.2f}x"))
+        same_round.append(f"RATIO dpcpi {key}/C (C at SCHED_FIFO 49), median of {len(v)} same-round pairs: {inconclusive or figures}")
+
+
 def dpc_runs_text(d):
     """DPC runs against interrupts, and why they fell short: a DpcForIsr coalesces the interrupts the ISR thread
     dispatched in one pass (pending together: it came back late to several), as Windows does; the rest found a
@@ -343,7 +345,7 @@ if cli:
     per_round.append(f"  dpcpi latency: generated={run.get('edges_generated', '-')} interrupts={run.get('interrupts', '-')} "
                      f"dpc_runs={run.get('dpc_runs', '-')} lost={cli.get('lost', (cli.get('loss') or {}).get('lost', '-'))} "
                      f"merged={cli.get('merged', (cli.get('loss') or {}).get('merged', '-'))}")
-    runs_by = [("main", cli)] + [(f"r{i}", load_json(f"cli-round-{i}.json")) for i in range(1, len(rt_docs) + 1)]
+    runs_by = [("main", cli)] + [(f"r{i}", d) for i, d in enumerate(round_docs, 1)]
     texts = [f"{label} {t}" for label, d in runs_by if d and (t := dpc_runs_text(d))]
     if texts:
         per_round.append("  dpcpi DPC runs/interrupts: " + "; ".join(texts))
