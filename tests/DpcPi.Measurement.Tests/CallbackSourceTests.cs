@@ -77,14 +77,30 @@ public sealed class CallbackSourceTests(ExternalStimulusTests.CompiledHelper hel
         options.Validate();
     }
 
-    /// <summary>A source that raises its own interrupt every millisecond on a thread of its own, and has "lost" 3.</summary>
+    /// <summary>
+    /// A source that raises its own interrupt about every millisecond on a thread of its own, and has "lost" 3.
+    /// A dedicated thread, not a thread-pool timer: on a busy 2-core CI host, other test classes' blocking waits can
+    /// starve the pool for over a second, which ended a run at 26 interrupts once (the rig's "quiet for 1 s" end).
+    /// </summary>
     private sealed class TickingSource : IPollableInterruptSource
     {
         public const string Text = "ticks from a test thread";
         private readonly SoftwareInterruptSource _inner = new();
-        private readonly Timer _timer;
+        private readonly ManualResetEventSlim _stop = new(false);
+        private readonly Thread _ticker;
 
-        public TickingSource() => _timer = new Timer(_ => _inner.Raise(), null, 1, 1);
+        public TickingSource()
+        {
+            _ticker = new Thread(() =>
+            {
+                while (!_stop.Wait(1))
+                {
+                    _inner.Raise();
+                }
+            })
+            { IsBackground = true, Name = "test ticker" };
+            _ticker.Start();
+        }
 
         public bool Disposed { get; private set; }
 
@@ -98,7 +114,9 @@ public sealed class CallbackSourceTests(ExternalStimulusTests.CompiledHelper hel
 
         public void Dispose()
         {
-            _timer.Dispose();
+            _stop.Set();
+            _ticker.Join();
+            _stop.Dispose();
             _inner.Dispose();
             Disposed = true;
         }
