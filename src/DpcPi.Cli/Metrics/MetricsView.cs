@@ -75,7 +75,7 @@ internal sealed record CulpritView(string Name, double Us);
 
 internal sealed record VectorView(int Vector, string Name, long Count);
 
-internal sealed record CpuView(int Cpu, long DpcsRun, long Coalesced, int QueueDepth, int QueueDepthHighWater, double TimeInDpcMs, long WatchdogPerDpc, long WatchdogCumulative, long Exceptions);
+internal sealed record CpuView(int Cpu, long DpcsRun, long Coalesced, long CoalescedPendingTogether, int QueueDepth, int QueueDepthHighWater, double TimeInDpcMs, long WatchdogPerDpc, long WatchdogCumulative, long Exceptions);
 
 internal sealed record GuaranteesView(bool Realtime, bool Pinned, bool Mlocked, IReadOnlyList<string> Notes);
 

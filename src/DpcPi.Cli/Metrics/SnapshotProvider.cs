@@ -119,6 +119,7 @@ internal sealed class SnapshotProvider
             s.Cpu,
             s.DpcsRun + s.ThreadedDpcsRun,
             s.CoalescedInserts,
+            s.CoalescedPendingTogether,
             s.QueueDepth + s.ThreadedQueueDepth,
             s.QueueDepthHighWater,
             s.TimeInDpcNs / 1e6,

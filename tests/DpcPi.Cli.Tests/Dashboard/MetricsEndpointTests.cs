@@ -12,7 +12,7 @@ public sealed class MetricsEndpointTests
     private static readonly string[] s_families =
     [
         "dpcpi_up", "dpcpi_info", "dpcpi_interrupts_total", "dpcpi_measured_interrupts_total", "dpcpi_dpcs_run_total",
-        "dpcpi_dpc_coalesced_inserts_total", "dpcpi_dpc_queue_depth", "dpcpi_dpc_time_seconds_total", "dpcpi_gpio_edges_lost_total",
+        "dpcpi_dpc_coalesced_inserts_total", "dpcpi_dpc_coalesced_pending_together_total", "dpcpi_dpc_queue_depth", "dpcpi_dpc_time_seconds_total", "dpcpi_gpio_edges_lost_total",
         "dpcpi_gpio_edges_merged_total", "dpcpi_timer_expiries_merged_total", "dpcpi_watchdog_violations_total", "dpcpi_guarantee", "dpcpi_latency_p50_seconds",
         "dpcpi_latency_p99_seconds", "dpcpi_latency_p999_seconds", "dpcpi_latency_max_seconds", "dpcpi_latency_seconds",
         "dpcpi_deadline_misses_total", "dpcpi_deadline_seconds", "dpcpi_latency_second_max_seconds",
@@ -153,7 +153,7 @@ public sealed class MetricsEndpointTests
                 TimeSpan.FromSeconds(30)),
             "the meter reported no interrupts or no latency within 30 s");
 
-        foreach (var name in new[] { "dpcpi.interrupts", "dpcpi.dpcs.run", "dpcpi.dpcs.coalesced", "dpcpi.dpc.queue.depth", "dpcpi.dpc.time", "dpcpi.gpio.edges.lost", "dpcpi.gpio.edges.merged", "dpcpi.timer.expiries.merged", "dpcpi.watchdog.violations", "dpcpi.latency.p50", "dpcpi.latency.p99", "dpcpi.latency.p999", "dpcpi.latency.max" })
+        foreach (var name in new[] { "dpcpi.interrupts", "dpcpi.dpcs.run", "dpcpi.dpcs.coalesced", "dpcpi.dpcs.coalesced.pending_together", "dpcpi.dpc.queue.depth", "dpcpi.dpc.time", "dpcpi.gpio.edges.lost", "dpcpi.gpio.edges.merged", "dpcpi.timer.expiries.merged", "dpcpi.watchdog.violations", "dpcpi.latency.p50", "dpcpi.latency.p99", "dpcpi.latency.p999", "dpcpi.latency.max" })
         {
             Assert.True(seen.ContainsKey(name), $"instrument {name} reported nothing");
         }
