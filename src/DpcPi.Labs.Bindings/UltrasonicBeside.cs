@@ -64,10 +64,12 @@ public sealed class UltrasonicBeside : IBindingBeside
         var within = 0;
         foreach (var (target, reading, tries) in rows)
         {
-            // The echo of the reading's last try, as DpcPi timed it, and the pulse the sensor made for it.
-            var echo = echoes.LastOrDefault(e => e.RiseNs >= reading.StartNs && e.RiseNs <= reading.EndNs);
-            var pulse = made.FirstOrDefault(m => echo.WidthNs > 0 && echo.RiseNs >= m.RiseBeforeNs && echo.RiseNs <= m.RiseAfterNs);
-            if (pulse.RiseBeforeNs == 0)
+            // The pulse the sensor made for the reading's last try (the first it began after that try's trigger),
+            // and that pulse as DpcPi timed it. Not the echo inside the binding's own window: a sensor stalled past
+            // the binding's timeout still made its pulse, and DpcPi still timed it.
+            var pulse = made.FirstOrDefault(m => m.RiseBeforeNs >= reading.StartNs);
+            var echo = echoes.FirstOrDefault(e => pulse.RiseBeforeNs != 0 && e.RiseNs >= pulse.RiseBeforeNs && e.RiseNs <= pulse.RiseAfterNs);
+            if (pulse.RiseBeforeNs == 0 || echo.WidthNs == 0)
             {
                 b.Line(string.Create(CultureInfo.InvariantCulture, $"{target,9:0.000}  no echo was made or timed for this reading"));
                 continue;
