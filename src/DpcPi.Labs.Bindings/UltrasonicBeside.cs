@@ -68,7 +68,7 @@ public sealed class UltrasonicBeside : IBindingBeside
             // and that pulse as DpcPi timed it. Not the echo inside the binding's own window: a sensor stalled past
             // the binding's timeout still made its pulse, and DpcPi still timed it.
             var pulse = made.FirstOrDefault(m => m.RiseBeforeNs >= reading.StartNs);
-            var echo = echoes.FirstOrDefault(e => pulse.RiseBeforeNs != 0 && e.RiseNs >= pulse.RiseBeforeNs && e.RiseNs <= pulse.RiseAfterNs);
+            var echo = echoes.FirstOrDefault(e => e.RiseNs >= pulse.RiseBeforeNs && e.RiseNs <= pulse.RiseAfterNs); // none when no pulse: kernel stamps are > 0
             if (pulse.RiseBeforeNs == 0 || echo.WidthNs == 0)
             {
                 b.Line(string.Create(CultureInfo.InvariantCulture, $"{target,9:0.000}  no echo was made or timed for this reading"));

@@ -43,7 +43,7 @@ internal static class PrometheusFormatter
 
         PerCpu(w, s, "dpcpi_dpcs_run_total", "counter", "DPCs run (normal and threaded), per core.", c => c.DpcsRun);
         PerCpu(w, s, "dpcpi_dpc_coalesced_inserts_total", "counter", "DPC inserts that found the DPC already queued, per core.", c => c.Coalesced);
-        PerCpu(w, s, "dpcpi_dpc_coalesced_pending_together_total", "counter", "Of those, inserts from interrupts dispatched in the same ISR pass as the one that queued the DPC (it could not run between them), per core.", c => c.CoalescedPendingTogether);
+        PerCpu(w, s, "dpcpi_dpc_coalesced_pending_together_total", "counter", "Coalesced DPC inserts from interrupts dispatched in the same ISR pass as the one that queued the DPC (it could not run between them), per core.", c => c.CoalescedPendingTogether);
         PerCpu(w, s, "dpcpi_dpc_queue_depth", "gauge", "DPCs queued now (normal and threaded), per core.", c => c.QueueDepth);
         PerCpu(w, s, "dpcpi_dpc_queue_depth_high_water", "gauge", "The deepest DPC queue seen, per core.", c => c.QueueDepthHighWater);
         PerCpu(w, s, "dpcpi_dpc_time_seconds_total", "counter", "Time spent running DPC routines, per core.", c => c.TimeInDpcMs / 1000.0);
