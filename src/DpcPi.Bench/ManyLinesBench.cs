@@ -77,8 +77,9 @@ public static class ManyLinesBench
         }
 
         long next = 0;
-        controller.Register(request.ReadinessHandle, 1);
-        kernel.ConnectInterrupt(1, (_, _, ref _) => kernel.InsertQueueDpc(ring[next++ % ring.Length]), null, new GpioInterruptSource(request), Irql.Device, "lines");
+        var source = new GpioInterruptSource(request);
+        source.Register(controller, 1);
+        kernel.ConnectInterrupt(1, (_, _, ref _) => kernel.InsertQueueDpc(ring[next++ % ring.Length]), null, source, Irql.Device, "lines");
         kernel.Start(controller);
 
         var total = warmup ? edges * 2 : edges; // the first round also warms the JIT, unmeasured

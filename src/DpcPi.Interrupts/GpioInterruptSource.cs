@@ -8,10 +8,13 @@ namespace DpcPi.Interrupts;
 /// thread reads a batch of edge events and dispatches one interrupt per edge, with the kernel's
 /// timestamp and sequence numbers in the frame. Loss (seqno gaps) and merged edges are counted by
 /// the line request as the events are read. Allocation-free after construction.
+/// Join it to the ISR thread's epoll set through <see cref="Register"/>: a request that fails (its chip removed)
+/// then leaves the set, where its descriptor, readable for ever with an error, would wake the ISR thread in a loop.
 /// </summary>
 public sealed class GpioInterruptSource : IInterruptSource
 {
     private readonly GpioEdgeEvent[] _batch;
+    private EpollInterruptController? _controller;
 
     public GpioInterruptSource(GpioLineRequest request, int batchSize = 64)
     {
@@ -26,6 +29,14 @@ public sealed class GpioInterruptSource : IInterruptSource
 
     /// <summary>Set when the device went away (chip removed, request closed): the vector is dead.</summary>
     public Exception? Failure { get; private set; }
+
+    /// <summary>Adds the request's descriptor to <paramref name="controller"/>'s set as <paramref name="vector"/>, and leaves the set once the request fails.</summary>
+    public void Register(EpollInterruptController controller, int vector)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        controller.Register(Request.ReadinessHandle, vector);
+        _controller = controller;
+    }
 
     /// <summary>The interrupt frame of one kernel edge event: its timestamp, sequence numbers, line and edge type.</summary>
     public static InterruptFrame Frame(in GpioEdgeEvent e) => new()
@@ -53,8 +64,10 @@ public sealed class GpioInterruptSource : IInterruptSource
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
-                // ENODEV after the chip disappeared: remember it, never crash the ISR thread.
+                // ENODEV after the chip disappeared: remember it, never crash the ISR thread, and leave the set
+                // (level-triggered, the dead descriptor stays ready: every wait would return it at once).
                 Failure = ex;
+                _controller?.Unregister(Request.ReadinessHandle);
                 return;
             }
 

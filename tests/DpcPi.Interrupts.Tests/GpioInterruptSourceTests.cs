@@ -2,6 +2,7 @@ using DpcPi.Gpio;
 using DpcPi.Interrupts;
 using DpcPi.Kernel;
 using DpcPi.Kernel.Measurement;
+using DpcPi.Platform;
 
 namespace DpcPi.Interrupts.Tests;
 
@@ -64,5 +65,55 @@ public sealed class GpioInterruptSourceTests
         source.Service(interrupt);
 
         Assert.IsType<ObjectDisposedException>(source.Failure);
+    }
+
+    [Fact]
+    public void Service_RequestFailsWhileReady_LeavesTheEpollSet()
+    {
+        using var controller = new EpollInterruptController();
+        using var request = new RemovedChipRequest();
+        var source = new GpioInterruptSource(request);
+        using var kernel = new DpcKernel(new KernelOptions { Processors = [0], StartThreads = false, Realtime = false, Pin = false });
+        var interrupt = kernel.ConnectInterrupt(3, (_, _, ref _) => true, source: source);
+        source.Register(controller, 3);
+        var pending = new int[4];
+        Assert.Equal(1, controller.WaitForInterrupts(pending, 0));
+
+        source.Service(interrupt);
+
+        Assert.IsType<IOException>(source.Failure);
+        Assert.Equal(0, controller.WaitForInterrupts(pending, 0)); // the ISR thread is no longer woken by it
+    }
+
+    /// <summary>A request whose chip went away: its descriptor stays readable and every read fails, as ENODEV does.</summary>
+    private sealed class RemovedChipRequest : GpioLineRequest
+    {
+        private readonly EventFd _ready = new();
+
+        public RemovedChipRequest()
+            : base(new GpioChipInfo("gpiochip9", "/dev/gpiochip9", "removed", 1), new GpioLineRequestOptions("removed").Add(0, GpioLineSettings.Input(PinEventTypes.Rising)))
+        {
+            _ready.Signal();
+        }
+
+        public override System.Runtime.InteropServices.SafeHandle ReadinessHandle => _ready.Handle;
+
+        protected override int ReadEdgeEventsCore(Span<GpioEdgeEvent> buffer) => throw new IOException("read: the chip was removed (ENODEV)");
+
+        protected override ulong GetValuesCore(ulong mask) => throw new IOException("the chip was removed");
+
+        protected override void SetValuesCore(ulong bits, ulong mask) => throw new IOException("the chip was removed");
+
+        protected override void ReconfigureCore(IReadOnlyList<GpioRequestedLine> lines) => throw new IOException("the chip was removed");
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _ready.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

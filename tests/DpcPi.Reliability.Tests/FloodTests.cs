@@ -39,7 +39,7 @@ public sealed class FloodTests(ITestOutputHelper output)
             var line = i;
             requests[i] = backend.RequestLines(Chip, new GpioLineRequestOptions($"flood{i}") { EventBufferSize = BufferSize }.Add(offsets[i], GpioLineSettings.Input(PinEventTypes.Rising | PinEventTypes.Falling)));
             sources[i] = new GpioInterruptSource(requests[i]);
-            controller.Register(requests[i].ReadinessHandle, 10 + i);
+            sources[i].Register(controller, 10 + i);
             devices[i] = kernel.CreateDevice($"line{offsets[i]}", (_, _, _, _) => Interlocked.Increment(ref runs[line]));
             devices[i].DpcForIsr.SetTargetProcessor(cpus[i % cpus.Length]);
             interrupts[i] = kernel.ConnectInterrupt(10 + i, (_, ctx, ref _) =>

@@ -49,7 +49,7 @@ public abstract class LabBench : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var source = new GpioInterruptSource(request);
         Kernel.ConnectInterrupt(vector, isr, context, source, Irql.Device, name);
-        Controller.Register(request.ReadinessHandle, vector);
+        source.Register(Controller, vector);
         return source;
     }
 

@@ -28,7 +28,7 @@ internal abstract class GpioLineSource : MeasuredSource
         }
 
         _gpio = new GpioInterruptSource(Input);
-        controller.Register(Input.ReadinessHandle, Vector);
+        _gpio.Register(controller, Vector);
         return kernel.ConnectInterrupt(Vector, isr, device, _gpio, Irql.Device, $"gpio {chip}:{inputLine}");
     }
 
