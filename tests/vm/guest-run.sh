@@ -21,6 +21,7 @@ PULL0="$DPCPI_GPIOSIM_SYSFS/sim_gpio0/pull"
 now() { cut -d' ' -f1 /proc/uptime; }
 # net <dir> <name> args...: a self-contained publish (its runtime beside it) runs as its own executable,
 # a framework-dependent build through the dotnet on PATH.
+# shellcheck disable=SC2317 # invoked through step and bounded
 net() {
   d=/mnt/$1
   n=$2
@@ -41,7 +42,58 @@ want() {
   esac
   return 1
 }
-# step <name> <log> <command...>: runs the command, records its rc and duration.
+# Every step runs under a time limit (STEP_LIMIT s, tier.env): a step that hangs is killed and fails alone,
+# where it used to hold the guest until the host's timeout and fail every step after it. Before the kill,
+# every user thread is listed twice, 2 s apart (state, CPU, policy and priority, CPU time, wait channel,
+# syscall, kernel stack), so a spin shows as CPU time that grew and a block as the same wait channel.
+dump_tasks() (
+  set +f # the script runs with globbing off
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
+    [ -n "$cmd" ] || continue # kernel threads (proc files have no size: test the content)
+    echo "== pid ${p#/proc/}: $cmd"
+    for t in "$p"/task/*; do
+      # stat after "pid (comm)": state is its 1st field, utime/stime 12th/13th, last CPU 37th, rt priority 38th, policy 39th
+      echo "-- tid ${t##*/} [$(cat "$t/comm" 2>/dev/null)] $(cut -d')' -f2- "$t/stat" 2>/dev/null)"
+      echo "   schedstat=$(cat "$t/schedstat" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null) syscall=$(cat "$t/syscall" 2>/dev/null)"
+      sed 's/^/   /' "$t/stack" 2>/dev/null
+    done
+  done
+)
+# kill_tree <pid>: the process and every descendant (children first listed, then the process)
+kill_tree() (
+  set +f
+  grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null | while read -r c; do
+    c=${c#/proc/}
+    kill_tree "${c%/status}"
+  done
+  kill -KILL "$1" 2>/dev/null
+)
+# watchdog <pid> <name>: after STEP_LIMIT s, records the threads and kills the step's process tree.
+watchdog() {
+  sleep "$STEP_LIMIT"
+  kill -0 "$1" 2>/dev/null || return 0
+  echo "TEST: step $2 still running after ${STEP_LIMIT}s: killed (its threads: $2.hang.txt)"
+  { echo "step $2 still running after ${STEP_LIMIT}s (uptime $(now)s)"; dump_tasks; sleep 2
+    echo "==== 2 s later (uptime $(now)s)"; dump_tasks; } >"$OUT/$2.hang.txt" 2>&1
+  kill_tree "$1"
+}
+# bounded <name> <log> <command...>: runs the command under the watchdog; returns its rc (137 when killed).
+bounded() {
+  bname=$1
+  blog=$2
+  shift 2
+  "$@" >"$OUT/$blog" 2>&1 &
+  bpid=$!
+  watchdog "$bpid" "$bname" &
+  wpid=$!
+  wait "$bpid"
+  brc=$?
+  kill_tree "$wpid" # the watchdog and its sleep
+  wait "$wpid" 2>/dev/null
+  return "$brc"
+}
+# step <name> <log> <command...>: runs the command (bounded), records its rc and duration.
 step() {
   name=$1
   log=$2
@@ -50,7 +102,7 @@ step() {
   # the host reads this line to tell which of its load samples belong to the step
   echo "STEP-START $name"
   t0=$(cs_now)
-  "$@" >"$OUT/$log" 2>&1
+  bounded "$name" "$log" "$@"
   rc=$?
   d=$(($(cs_now) - t0))
   secs=$((d / 100)).$(((d % 100) / 10))
@@ -90,8 +142,8 @@ c_fifo_reader() {
 dpcpi_round() {
   if has_net cli dpcpi && want cli-latency; then
     echo "STEP-START cli-round-$1"
-    net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" \
-      -l "$EDGES" --warmup "${WARMUP_MS}ms" -q --json "$OUT/cli-round-$1.json" >"$OUT/cli-round-$1.txt" 2>&1 || true
+    bounded "cli-round-$1" "cli-round-$1.txt" net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 \
+      --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" -q --json "$OUT/cli-round-$1.json" || true
     echo "STEP-END cli-round-$1"
   fi
 }
@@ -127,8 +179,9 @@ if has_net cli dpcpi && want cli-latency; then
   # default has the ISR thread run those it queued on its own core (Windows' DPC at IRQL drop). (busy-spin workers
   # were tried too: on 2 vCPUs two spinning SCHED_FIFO workers starve the normal-priority stimulus.)
   echo "STEP-START cli-latency-worker"
-  net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" \
-    -l "$EDGES" --warmup "${WARMUP_MS}ms" --worker-dpcs -q --json "$OUT/cli-latency-worker.json" >"$OUT/cli-latency-worker.txt" 2>&1 || true
+  bounded cli-latency-worker cli-latency-worker.txt net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" \
+    --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" --worker-dpcs -q \
+    --json "$OUT/cli-latency-worker.json" || true
   echo "STEP-END cli-latency-worker"
   # The same wire through System.Device.Gpio's LibGpiodDriver callbacks (latency from the callback's entry).
   step cli-latency-sdg cli-latency-sdg.txt net cli dpcpi latency --source sdg --sdg-driver libgpiod --chip "$DPCPI_GPIOSIM_CHIP" \
@@ -145,7 +198,8 @@ run_xunit() {
   if has_net "$2" "$3" && want "$1"; then
     # XUNIT_ARGS (word-split on purpose) narrows the run, e.g. -method "*Burst*"
     # shellcheck disable=SC2086
-    step "$1" "$1.log" net "$2" "$3" -trait "Category=Kernel" -parallel none -noColor -noAutoReporters \
+    # verbose: each test's start and end in the log, so a step the watchdog kills names the test it was in
+    step "$1" "$1.log" net "$2" "$3" -trait "Category=Kernel" -parallel none -noColor -noAutoReporters -reporter verbose \
       -xml "$OUT/$1.xml" -trx "$OUT/$1.trx" ${XUNIT_ARGS:-}
   fi
 }

@@ -36,6 +36,7 @@ WARMUP_MS=${DPCPI_VM_WARMUP_MS:-1000}
 READER_ROUNDS=${DPCPI_VM_READER_ROUNDS:-4}
 STEPS=${DPCPI_VM_STEPS:-all}
 XUNIT_ARGS=${DPCPI_VM_XUNIT_ARGS:-}
+STEP_LIMIT=${DPCPI_VM_STEP_LIMIT:-300} # seconds per guest step before it is killed (longest under stress: ~90)
 # The System.Device.Gpio comparison (guest-compare.sh): contenders, loss-test rates (edges/s), edges per
 # rate, burst size, the pause between phases and the lines each contender opens for its idle cost.
 # dpcpi-driver-worker: the driver on DpcPi's general kernel defaults (a DPC worker per pinned core), measured
@@ -249,6 +250,7 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "READER_ROUNDS=$(sq "$READER_ROUNDS")"
   echo "STEPS=$(sq "$STEPS")"
   echo "XUNIT_ARGS=$(sq "$XUNIT_ARGS")"
+  echo "STEP_LIMIT=$(sq "$STEP_LIMIT")"
   echo "COMPARE_CONTENDERS=$(sq "$COMPARE_CONTENDERS")"
   echo "COMPARE_RATES=$(sq "$COMPARE_RATES")"
   echo "RATE_EDGES=$(sq "$RATE_EDGES")"

@@ -71,6 +71,23 @@ else:
             continue
         rc, secs = steps[step]
         xml = os.path.join(R, step + ".xml")
+        hang = os.path.join(R, step + ".hang.txt")
+        if os.path.exists(hang):
+            # killed by the guest's step watchdog: name the test it was in (xunit's verbose log) and the thread dump
+            with open(hang, errors="replace") as f:
+                first = f.readline().strip()
+            inside = ""
+            try:
+                with open(os.path.join(R, step + ".log"), errors="replace") as f:
+                    log = f.read()
+                done = set(re.findall(r"^\s*(\S+) \[FINISHED\]", log, re.M))
+                unfinished = [t for t in re.findall(r"^\s*(\S+) \[STARTING\]", log, re.M) if t not in done]
+                if unfinished:
+                    inside = f", inside {unfinished[-1]}"
+            except OSError:
+                pass
+            add(step, "failed", f"{first}{inside}; every thread twice, 2 s apart: {step}.hang.txt")
+            continue
         if step.endswith("-tests"):
             counted = 0
             if os.path.exists(xml):
