@@ -30,4 +30,44 @@ public sealed class ShutdownTests
         Assert.Equal(n, Interlocked.Read(ref runs) + coalesced);
         Assert.Empty(kernel.QueuedDpcs(kernel.IsrProcessor));
     }
+
+    [Fact]
+    public void StopInterrupts_LineThatNeverGoesQuiet_IsrThreadStopsAnyway()
+    {
+        using var controller = new EndlessController();
+        using var kernel = KernelFactory.Threaded(controller: controller);
+        var interrupt = kernel.ConnectInterrupt(1, (_, _, ref _) => true, source: controller);
+        Assert.True(controller.Serviced.Wait(TimeSpan.FromSeconds(30)));
+
+        kernel.StopInterrupts(TimeSpan.FromSeconds(30));
+        var atStop = interrupt.Count;
+        Thread.Sleep(100);
+
+        Assert.Equal(atStop, interrupt.Count); // the ISR thread has left: nothing services the endless line any more
+    }
+
+    /// <summary>A line with edges always pending (a free-running clock on the pin): every wait returns at once.</summary>
+    private sealed class EndlessController : IInterruptController, IInterruptSource, IDisposable
+    {
+        public ManualResetEventSlim Serviced { get; } = new();
+
+        public int WaitForInterrupts(Span<int> pendingVectors, int timeoutMs)
+        {
+            pendingVectors[0] = 1;
+            return 1;
+        }
+
+        public void Service(Interrupt interrupt)
+        {
+            var frame = new InterruptFrame { TimestampNs = MonotonicKernelClock.Instance.NowNs, Line = 1 };
+            interrupt.Dispatch(ref frame);
+            Serviced.Set();
+        }
+
+        public void Wake()
+        {
+        }
+
+        public void Dispose() => Serviced.Dispose();
+    }
 }

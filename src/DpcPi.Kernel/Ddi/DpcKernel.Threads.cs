@@ -226,11 +226,17 @@ public sealed partial class DpcKernel
         }
 
         // One last non-blocking pass: what the devices had pending when the stop came is serviced, not dropped.
-        while (ServiceInterrupts(controller, vectors, 0) > 0)
+        // It repeats while it finds more (what came during the pass), but a bounded number of times: a line that
+        // never goes quiet, such as a free-running clock on the pin, would otherwise keep the ISR thread here
+        // after its stop, spinning at its real-time priority.
+        for (var pass = 0; pass < FinalPasses && ServiceInterrupts(controller, vectors, 0) > 0; pass++)
         {
             drains?.DrainOnIsrThread();
         }
     }
+
+    /// <summary>How many non-blocking passes the ISR thread makes after its stop (each reads every event then pending).</summary>
+    private const int FinalPasses = 16;
 
     private int ServiceInterrupts(IInterruptController controller, Span<int> vectors, int timeoutMs)
     {
