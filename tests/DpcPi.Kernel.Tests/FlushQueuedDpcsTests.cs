@@ -68,4 +68,44 @@ public sealed class FlushQueuedDpcsTests
 
         Assert.All(kernel.GetProcessorStatistics(), s => Assert.Equal(0, s.DpcsRun));
     }
+
+    [Fact]
+    public void FlushQueuedDpcs_DpcThatDoesNotReturnWithinTimeout_ThrowsNamingTheLaneAndTheDpcThenFlushesOnceItReturns()
+    {
+        using var kernel = KernelFactory.Threaded();
+        using var release = new ManualResetEventSlim();
+        using var running = new ManualResetEventSlim();
+        var cpu = kernel.Processors[^1];
+        var stuck = kernel.InitializeDpc((_, _, _, _) =>
+        {
+            running.Set();
+            release.Wait();
+        }, name: "stuck");
+        stuck.SetTargetProcessor(cpu);
+        var behind = 0;
+        var after = kernel.InitializeDpc((_, _, _, _) => Interlocked.Increment(ref behind));
+        after.SetTargetProcessor(cpu);
+        kernel.InsertQueueDpc(stuck);
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
+        kernel.InsertQueueDpc(after);
+
+        var ex = Record.Exception(() => kernel.FlushQueuedDpcs(TimeSpan.FromMilliseconds(200)));
+        release.Set();
+
+        Assert.IsType<TimeoutException>(ex);
+        Assert.Contains($"CPU {cpu}'s normal lane (its drainer has been running DPC 'stuck' for ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"CPU {cpu}'s threaded lane (waiting for the normal lane", ex.Message, StringComparison.Ordinal);
+
+        kernel.FlushQueuedDpcs(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, Volatile.Read(ref behind));
+        Assert.All(kernel.GetProcessorStatistics(), s => Assert.Equal(0, s.Exceptions)); // the timed-out markers never ran against a disposed event
+    }
+
+    [Fact]
+    public void FlushQueuedDpcs_NonPositiveTimeout_ThrowsArgumentOutOfRange()
+    {
+        using var kernel = KernelFactory.Threaded();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernel.FlushQueuedDpcs(TimeSpan.Zero));
+    }
 }

@@ -68,7 +68,21 @@ public sealed partial class DpcKernel
     /// KeFlushQueuedDpcs: returns once every DPC queued before the call, on every core and in both
     /// lists, has finished. PASSIVE_LEVEL only.
     /// </summary>
-    public void FlushQueuedDpcs()
+    public void FlushQueuedDpcs() => Flush(Timeout.InfiniteTimeSpan);
+
+    /// <summary>
+    /// KeFlushQueuedDpcs with a limit, for shutdown paths, which must end: a DPC that never returns, or a worker
+    /// that never gets its core, would otherwise hold them for ever. Throws <see cref="TimeoutException"/>
+    /// naming each lane whose DPCs had not all run after <paramref name="timeout"/>, and what its drainer was
+    /// doing; those DPCs stay queued. PASSIVE_LEVEL only.
+    /// </summary>
+    public void FlushQueuedDpcs(TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        Flush(timeout);
+    }
+
+    private void Flush(TimeSpan timeout)
     {
         if (KernelThread.Irql >= Irql.Dispatch)
         {
@@ -88,21 +102,59 @@ public sealed partial class DpcKernel
         using (_flushLock.EnterScope())
         {
             var lanes = Options.ThreadDpcEnable ? new[] { false, true } : new[] { false }; // no threaded lane in use without it
-            using var done = new CountdownEvent(_processors.Length * lanes.Length);
-            var markers = new List<Dpc>(_processors.Length * lanes.Length);
+            // Not disposed when the wait times out: a marker that starts meanwhile still signals it.
+            var done = new CountdownEvent(_processors.Length * lanes.Length);
+            var markers = new List<(Dpc Dpc, FlushMarker Marker, DpcProcessor Processor, bool Threaded)>(_processors.Length * lanes.Length);
             foreach (var p in _processors)
             {
                 foreach (var threaded in lanes)
                 {
-                    var marker = new Dpc(this, static (_, ctx, _, _) => ((CountdownEvent)ctx!).Signal(), done, threaded, "FlushQueuedDpcs") { IsInternal = true };
-                    marker.SetTargetProcessor(p.Cpu);
-                    marker.SetImportance(DpcImportance.MediumHigh);
-                    markers.Add(marker);
-                    InsertQueueDpc(marker);
+                    var marker = new FlushMarker(done);
+                    var dpc = new Dpc(this, static (_, ctx, _, _) => ((FlushMarker)ctx!).Run(), marker, threaded, "FlushQueuedDpcs") { IsInternal = true };
+                    dpc.SetTargetProcessor(p.Cpu);
+                    dpc.SetImportance(DpcImportance.MediumHigh);
+                    markers.Add((dpc, marker, p, threaded));
+                    InsertQueueDpc(dpc);
                 }
             }
 
-            done.Wait();
+            if (done.Wait(timeout))
+            {
+                done.Dispose();
+                return;
+            }
+
+            var stuck = new List<string>();
+            foreach (var (dpc, marker, p, threaded) in markers)
+            {
+                if (!marker.Ran)
+                {
+                    _ = RemoveQueueDpc(dpc); // not run later, when no one waits for it
+                    stuck.Add($"CPU {p.Cpu}'s {(threaded ? "threaded" : "normal")} lane ({p.DescribeDrain(threaded)})");
+                }
+            }
+
+            if (stuck.Count == 0)
+            {
+                return; // the last ran between the wait's end and the look
+            }
+
+            var isr = _isrStopping && _isrThread is { IsAlive: true } ? $" The ISR thread, asked to stop, is still running (CPU {IsrProcessor})." : string.Empty;
+            throw new TimeoutException($"DPCs queued before the flush had not all run after {timeout.TotalSeconds:0.#} s: {string.Join("; ", stuck)}.{isr}");
+        }
+    }
+
+    /// <summary>One lane's flush marker: the DPC that runs after everything queued on the lane before it.</summary>
+    private sealed class FlushMarker(CountdownEvent done)
+    {
+        private int _ran;
+
+        public bool Ran => Volatile.Read(ref _ran) != 0;
+
+        public void Run()
+        {
+            Volatile.Write(ref _ran, 1);
+            done.Signal();
         }
     }
 

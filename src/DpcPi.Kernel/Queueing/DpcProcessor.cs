@@ -65,6 +65,29 @@ internal sealed class DpcProcessor : IDisposable
 
     public DpcLane LaneOf(Dpc dpc) => dpc.IsThreaded ? Threaded : Normal;
 
+    /// <summary>What one lane's drainer is doing now, for a flush that timed out (a diagnostic: read without the lock).</summary>
+    public string DescribeDrain(bool threaded)
+    {
+        var drain = threaded ? _threadedDrain : _normalDrain;
+        if (IsHeld)
+        {
+            return "the core is held";
+        }
+
+        if (drain.RoutineActive)
+        {
+            var name = drain.CurrentDpc is { } dpc ? $"DPC '{dpc.Name}'" : "a DPC";
+            return $"its drainer has been running {name} for {(_clock.NowNs - drain.RoutineStartNs) / 1e6:0.0} ms";
+        }
+
+        if (threaded && _normalDrain.RoutineActive)
+        {
+            return "waiting for the normal lane: a threaded DPC runs only when no DPC runs at DISPATCH on its core";
+        }
+
+        return $"no DPC running: its worker has not taken them (kept off CPU {Cpu} by a higher-priority thread?)";
+    }
+
     /// <summary>
     /// The insert itself, on this core's lanes. <paramref name="stamped"/>: the event time and cycle are given (an
     /// ISR or a timer expiry); otherwise the insert is its own event (now, and the lane's insert count as cycle).

@@ -11,6 +11,8 @@ namespace DpcPi.Labs.Framework;
 /// </summary>
 public sealed class GpioBench : LabBench
 {
+    /// <summary>How long <see cref="Stop"/> waits for the DPCs queued before it (seconds on a loaded Pi; a stuck lab, for ever).</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private bool _started;
     private bool _stopped;
 
@@ -84,9 +86,15 @@ public sealed class GpioBench : LabBench
         }
 
         _stopped = true;
-        Kernel.StopInterrupts();
-        Kernel.FlushQueuedDpcs();
-        Kernel.Stop();
+        try
+        {
+            Kernel.StopInterrupts();
+            Kernel.FlushQueuedDpcs(StopTimeout); // a lab that ends must not hang on a DPC that does not
+        }
+        finally
+        {
+            Kernel.Stop();
+        }
     }
 
     protected override void Dispose(bool disposing)
