@@ -99,13 +99,18 @@ public sealed class DpcPiBackendTests(ITestOutputHelper output)
         Assert.True(kernelMerged >= 0);
 
         // On a real kernel a both-edges event is labelled by the level its IRQ thread reads later, so
-        // "two equal edges in a row" is either a folded edge or a late label, and three edges folded
-        // into one IRQ leave the labels alternating. DpcPi's Merged is therefore a detection signal
-        // here, not a count (it is exact on the fake backend, where the flood test checks the sum).
-        // What must hold: every event is accounted (above) and folded edges are never invisible.
-        if (kernelMerged > 0)
+        // "two equal edges in a row" is either a folded edge or a late label, and an even number of edges
+        // folded between two events leaves the labels alternating. DpcPi's Merged is therefore a detection
+        // signal here, not a count (it is exact on the fake backend, where the flood test checks the sum).
+        // What must hold: every event is accounted (above), and every fold the labels show is reported.
+        var shown = events.Zip(events.Skip(1)).Count(p => p.First.EventType == p.Second.EventType);
+        Assert.Equal(shown, stats.Merged);
+        if (kernelMerged > 0 && shown == 0)
         {
-            Assert.True(stats.Merged > 0, $"the kernel folded {kernelMerged} of {generated} edges but DpcPi reported no merged edges: the loss would be invisible");
+            // A loaded host: the kernel's IRQ thread ran so late that whole bursts became one event each, with
+            // alternating labels. No reader can see those folds (no event, no seqno, no label): the labs call
+            // them "unreported edges", counted against what the stimulus drove.
+            output.WriteLine($"the kernel folded {kernelMerged} of {generated} edges leaving the labels alternating: invisible to any reader");
         }
     }
 
