@@ -94,7 +94,9 @@ public sealed class LoopbackLab : ILab
         var driven = 0L;
         var high = false;
         var end = GpioBench.NowNs + (long)run.Duration.TotalNanoseconds;
-        for (var next = GpioBench.NowNs + IntervalNs; next < end && !run.Cancellation.IsCancellationRequested; next += IntervalNs)
+        // A late wake-up delays the toggles after it rather than bunching them: edges closer than the interval would
+        // measure the catch-up, not the path (the same rule as SoftwareClock and dpcpi-stimulus).
+        for (var next = GpioBench.NowNs + IntervalNs; next < end && !run.Cancellation.IsCancellationRequested; next = Math.Max(next + IntervalNs, GpioBench.NowNs + (IntervalNs / 2)))
         {
             DpcPi.Platform.MonotonicClock.SleepUntil(next);
             high = !high;

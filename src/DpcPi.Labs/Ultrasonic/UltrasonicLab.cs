@@ -88,7 +88,8 @@ public sealed class UltrasonicLab : ILab
         bench.Start();
         var triggers = 0;
         var end = GpioBench.NowNs + (long)run.Duration.TotalNanoseconds;
-        for (var t = GpioBench.NowNs + 1_000_000; t < end && !run.Cancellation.IsCancellationRequested; t += CycleNs)
+        // Never two triggers closer than half a cycle after a late wake-up: the sensor would ignore the second.
+        for (var t = GpioBench.NowNs + 1_000_000; t < end && !run.Cancellation.IsCancellationRequested; t = Math.Max(t + CycleNs, GpioBench.NowNs + (CycleNs / 2)))
         {
             DpcPi.Platform.MonotonicClock.SleepUntil(t);
             trig.Write(trigLine, PinValue.High);
