@@ -288,6 +288,24 @@ if rtst:
 # dpcpi's ISR thread runs SCHED_FIFO 49: its floor is the C reader at that priority, when the tier ran it.
 dp_floor, dp_floor_steps = (rtst, "c-fifo") if rtst else (cst, "c-reader")
 worker_run = load_json("cli-latency-worker.json")  # informational: --worker-dpcs (each core's worker runs its DPCs)
+# The emulator can slow the whole guest for tens of seconds with the host quiet (arm64 Q9: the ISRs of two runs in
+# a row took 5x their usual time, every stage with them), which the host's load cannot show. An ISR's own work is
+# the same in every run, so its duration against the rounds' is the guest's own speed: a run at more than
+# SLOW_GUEST times it measured the emulator.
+SLOW_GUEST = 2.0
+_round_isr = [st["p50_ns"] for st in (stage(load_json(fn), "isr_duration") for fn in sorted(os.listdir(R))
+                                      if re.fullmatch(r"cli-round-\d+\.json", fn)) if st and st["p50_ns"] > 0]
+round_isr_p50 = statistics.median(_round_isr) if _round_isr else None
+
+
+def slow_guest(doc):
+    st = stage(doc, "isr_duration")
+    if not st or not round_isr_p50 or st["p50_ns"] <= SLOW_GUEST * round_isr_p50:
+        return None
+    return (f"the guest itself ran slow: its ISRs took {st['p50_ns'] / 1000:.0f} us at p50 against {round_isr_p50 / 1000:.0f} us "
+            f"in the rounds ({st['p50_ns'] / round_isr_p50:.1f}x), the emulator's doing on a host that was not busy")
+
+
 for name, label, st, step, floor, floor_steps in [
         ("csharp", "C# direct reader edge->handler", csst, "cs-reader", cst, "c-reader"),
         ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency", dp_floor, dp_floor_steps),
@@ -302,8 +320,11 @@ for name, label, st, step, floor, floor_steps in [
         if floor and floor.get("p50_ns") and floor.get("p99_ns"):
             entry["floor"] = floor_steps
             busy = busy_steps([floor_steps, step])
+            slow = slow_guest(cli if step == "cli-latency" else worker_run if step == "cli-latency-worker" else None)
             if busy:
                 entry["ratio_inconclusive"] = "host busy during " + host_text(busy)
+            elif slow:
+                entry["ratio_inconclusive"] = slow
             else:
                 entry["ratio_p50_vs_c"] = round(st["p50_ns"] / floor["p50_ns"], 2)
                 entry["ratio_p99_vs_c"] = round(st["p99_ns"] / floor["p99_ns"], 2)
@@ -426,8 +447,9 @@ if rows:
     for k, label in (("csharp", "C#/C edge->handler"), ("cli_edge_to_isr", "dpcpi edge_to_isr/C"), ("cli_edge_to_dpc_start", "dpcpi edge_to_dpc_start/C"),
                      ("cli_edge_to_serving_dpc", "dpcpi edge_to_serving_dpc/C")):
         if k in lat and "ratio_inconclusive" in lat[k]:
-            out.append(f"RATIO {label}: INCONCLUSIVE ({lat[k]['ratio_inconclusive']}; "
-                       f"busy = others > {BUSY_OTHERS_PCT:.0f}% CPU or steal > {BUSY_STEAL_PCT:.0f}%)")
+            why = lat[k]["ratio_inconclusive"]
+            rule = f"; busy = others > {BUSY_OTHERS_PCT:.0f}% CPU or steal > {BUSY_STEAL_PCT:.0f}%" if why.startswith("host busy") else ""
+            out.append(f"RATIO {label}: INCONCLUSIVE ({why}{rule})")
     out.extend(per_round)
 if cmp:
     out.append("-" * 72)
