@@ -104,17 +104,16 @@ public sealed partial class DpcKernel
             var lanes = Options.ThreadDpcEnable ? new[] { false, true } : new[] { false }; // no threaded lane in use without it
             // Not disposed when the wait times out: a marker that starts meanwhile still signals it.
             var done = new CountdownEvent(_processors.Length * lanes.Length);
-            var markers = new List<(Dpc Dpc, FlushMarker Marker, DpcProcessor Processor, bool Threaded)>(_processors.Length * lanes.Length);
+            var markers = new List<(Dpc Marker, DpcProcessor Processor, bool Threaded)>(_processors.Length * lanes.Length);
             foreach (var p in _processors)
             {
                 foreach (var threaded in lanes)
                 {
-                    var marker = new FlushMarker(done);
-                    var dpc = new Dpc(this, static (_, ctx, _, _) => ((FlushMarker)ctx!).Run(), marker, threaded, "FlushQueuedDpcs") { IsInternal = true };
-                    dpc.SetTargetProcessor(p.Cpu);
-                    dpc.SetImportance(DpcImportance.MediumHigh);
-                    markers.Add((dpc, marker, p, threaded));
-                    InsertQueueDpc(dpc);
+                    var marker = new Dpc(this, static (_, ctx, _, _) => ((CountdownEvent)ctx!).Signal(), done, threaded, "FlushQueuedDpcs") { IsInternal = true };
+                    marker.SetTargetProcessor(p.Cpu);
+                    marker.SetImportance(DpcImportance.MediumHigh);
+                    markers.Add((marker, p, threaded));
+                    InsertQueueDpc(marker);
                 }
             }
 
@@ -124,12 +123,13 @@ public sealed partial class DpcKernel
                 return;
             }
 
+            // A marker still queued has not run: removed, it never runs later, when no one waits for it. One that is
+            // running or has run is not stuck.
             var stuck = new List<string>();
-            foreach (var (dpc, marker, p, threaded) in markers)
+            foreach (var (marker, p, threaded) in markers)
             {
-                if (!marker.Ran)
+                if (RemoveQueueDpc(marker))
                 {
-                    _ = RemoveQueueDpc(dpc); // not run later, when no one waits for it
                     stuck.Add($"CPU {p.Cpu}'s {(threaded ? "threaded" : "normal")} lane ({p.DescribeDrain(threaded)})");
                 }
             }
@@ -141,20 +141,6 @@ public sealed partial class DpcKernel
 
             var isr = _isrStopping && _isrThread is { IsAlive: true } ? $" The ISR thread, asked to stop, is still running (CPU {IsrProcessor})." : string.Empty;
             throw new TimeoutException($"DPCs queued before the flush had not all run after {timeout.TotalSeconds:0.#} s: {string.Join("; ", stuck)}.{isr}");
-        }
-    }
-
-    /// <summary>One lane's flush marker: the DPC that runs after everything queued on the lane before it.</summary>
-    private sealed class FlushMarker(CountdownEvent done)
-    {
-        private int _ran;
-
-        public bool Ran => Volatile.Read(ref _ran) != 0;
-
-        public void Run()
-        {
-            Volatile.Write(ref _ran, 1);
-            done.Signal();
         }
     }
 
