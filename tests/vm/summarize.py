@@ -293,9 +293,9 @@ worker_run = load_json("cli-latency-worker.json")  # informational: --worker-dpc
 # the same in every run, so its duration against the rounds' is the guest's own speed: a run at more than
 # SLOW_GUEST times it measured the emulator.
 SLOW_GUEST = 2.0
-_round_isr = [st["p50_ns"] for st in (stage(load_json(fn), "isr_duration") for fn in sorted(os.listdir(R))
-                                      if re.fullmatch(r"cli-round-\d+\.json", fn)) if st and st["p50_ns"] > 0]
-round_isr_p50 = statistics.median(_round_isr) if _round_isr else None
+round_docs = [load_json(f"cli-round-{i}.json") for i in range(1, len(rt_docs) + 1)]
+round_isr = [st["p50_ns"] for st in (stage(d, "isr_duration") for d in round_docs) if st and st["p50_ns"] > 0]
+round_isr_p50 = statistics.median(round_isr) if round_isr else None
 
 
 def slow_guest(doc):
@@ -306,21 +306,21 @@ def slow_guest(doc):
             f"in the rounds ({st['p50_ns'] / round_isr_p50:.1f}x), the emulator's doing on a host that was not busy")
 
 
-for name, label, st, step, floor, floor_steps in [
-        ("csharp", "C# direct reader edge->handler", csst, "cs-reader", cst, "c-reader"),
-        ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), "cli-latency", dp_floor, dp_floor_steps),
-        ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), "cli-latency", dp_floor, dp_floor_steps),
+for name, label, st, run_doc, step, floor, floor_steps in [
+        ("csharp", "C# direct reader edge->handler", csst, None, "cs-reader", cst, "c-reader"),
+        ("cli_edge_to_isr", "dpcpi latency edge_to_isr", stage(cli, "edge_to_isr"), cli, "cli-latency", dp_floor, dp_floor_steps),
+        ("cli_edge_to_dpc_start", "dpcpi latency edge_to_dpc_start", stage(cli, "edge_to_dpc_start"), cli, "cli-latency", dp_floor, dp_floor_steps),
         # every interrupt to the DPC run that served it: unlike edge_to_dpc_start (one sample per DPC run) it keeps
         # the coalesced interrupts, so it is the one to set beside a reader that times every edge
-        ("cli_edge_to_serving_dpc", "dpcpi latency edge_to_serving_dpc", stage(cli, "edge_to_serving_dpc"), "cli-latency", dp_floor, dp_floor_steps),
-        ("cli_worker_edge_to_isr", "  --worker-dpcs edge_to_isr (info)", stage(worker_run, "edge_to_isr"), "cli-latency-worker", dp_floor, dp_floor_steps),
-        ("cli_worker_edge_to_dpc_start", "  --worker-dpcs edge_to_dpc_start", stage(worker_run, "edge_to_dpc_start"), "cli-latency-worker", dp_floor, dp_floor_steps)]:
+        ("cli_edge_to_serving_dpc", "dpcpi latency edge_to_serving_dpc", stage(cli, "edge_to_serving_dpc"), cli, "cli-latency", dp_floor, dp_floor_steps),
+        ("cli_worker_edge_to_isr", "  --worker-dpcs edge_to_isr (info)", stage(worker_run, "edge_to_isr"), worker_run, "cli-latency-worker", dp_floor, dp_floor_steps),
+        ("cli_worker_edge_to_dpc_start", "  --worker-dpcs edge_to_dpc_start", stage(worker_run, "edge_to_dpc_start"), worker_run, "cli-latency-worker", dp_floor, dp_floor_steps)]:
     if st:
         entry = dict(st)
         if floor and floor.get("p50_ns") and floor.get("p99_ns"):
             entry["floor"] = floor_steps
             busy = busy_steps([floor_steps, step])
-            slow = slow_guest(cli if step == "cli-latency" else worker_run if step == "cli-latency-worker" else None)
+            slow = slow_guest(run_doc)
             if busy:
                 entry["ratio_inconclusive"] = "host busy during " + host_text(busy)
             elif slow:
@@ -340,7 +340,6 @@ for name, docs in (("C", c_docs), ("C SCHED_FIFO", rt_docs), ("C#", cs_docs)):
 # dpcpi and its floor in the same round: one ratio per round, each under the same host conditions.
 round_ratios = {}
 same_round = []  # the headline: dpcpi against the floor it ran beside, round by round, as a median
-round_docs = [load_json(f"cli-round-{i}.json") for i in range(1, len(rt_docs) + 1)]
 for i, (d, rd) in enumerate(zip(rt_docs, round_docs), 1):
     fs = sorted(d.get("samples_ns", []))
     if not rd or not fs:

@@ -28,6 +28,13 @@ public sealed class SoftwareClock
 
     private readonly List<long> _cycles = [];
 
+    /// <summary>
+    /// The deadline <paramref name="stepNs"/> after <paramref name="deadlineNs"/>, or half a step from now when
+    /// the wake-up for it came late: what was missed is skipped, never made up in a burst. Every paced loop of
+    /// the labs takes its next deadline here.
+    /// </summary>
+    public static long NextDeadline(long deadlineNs, long stepNs) => Math.Max(deadlineNs + stepNs, MonotonicClock.NowNs + (stepNs / 2));
+
     /// <summary>Toggles every wave from <paramref name="startNs"/> until <paramref name="endNs"/> or cancellation; leaves every line low.</summary>
     public void Run(long startNs, long endNs, CancellationToken cancellation)
     {
@@ -53,7 +60,7 @@ public sealed class SoftwareClock
                 _cycles[i]++;
             }
 
-            next[i] = Math.Max(next[i] + step, MonotonicClock.NowNs + (step / 2));
+            next[i] = NextDeadline(next[i], step);
         }
 
         foreach (var (request, line, _, _) in _waves)

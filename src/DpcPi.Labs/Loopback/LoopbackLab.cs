@@ -95,8 +95,8 @@ public sealed class LoopbackLab : ILab
         var high = false;
         var end = GpioBench.NowNs + (long)run.Duration.TotalNanoseconds;
         // A late wake-up delays the toggles after it rather than bunching them: edges closer than the interval would
-        // measure the catch-up, not the path (the same rule as SoftwareClock and dpcpi-stimulus).
-        for (var next = GpioBench.NowNs + IntervalNs; next < end && !run.Cancellation.IsCancellationRequested; next = Math.Max(next + IntervalNs, GpioBench.NowNs + (IntervalNs / 2)))
+        // measure the catch-up, not the path.
+        for (var next = GpioBench.NowNs + IntervalNs; next < end && !run.Cancellation.IsCancellationRequested; next = SoftwareClock.NextDeadline(next, IntervalNs))
         {
             DpcPi.Platform.MonotonicClock.SleepUntil(next);
             high = !high;

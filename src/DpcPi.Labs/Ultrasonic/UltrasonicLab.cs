@@ -89,7 +89,7 @@ public sealed class UltrasonicLab : ILab
         var triggers = 0;
         var end = GpioBench.NowNs + (long)run.Duration.TotalNanoseconds;
         // Never two triggers closer than half a cycle after a late wake-up: the sensor would ignore the second.
-        for (var t = GpioBench.NowNs + 1_000_000; t < end && !run.Cancellation.IsCancellationRequested; t = Math.Max(t + CycleNs, GpioBench.NowNs + (CycleNs / 2)))
+        for (var t = GpioBench.NowNs + 1_000_000; t < end && !run.Cancellation.IsCancellationRequested; t = SoftwareClock.NextDeadline(t, CycleNs))
         {
             DpcPi.Platform.MonotonicClock.SleepUntil(t);
             trig.Write(trigLine, PinValue.High);
