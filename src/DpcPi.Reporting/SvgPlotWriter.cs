@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DpcPi.Kernel.Measurement;
 
 namespace DpcPi.Reporting;
 
@@ -56,7 +57,9 @@ public static class SvgPlotWriter
         sb.Append(Inv($"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
         sb.Append(Inv($"<rect x=\"0\" y=\"0\" width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n"));
         var stats = report.EdgeToDpcStart.Statistics;
-        Text(sb, Width / 2, 28, $"DpcPi: edge→DPC-start latency ({report.Source}), {Units.Int(stats.Count)} interrupts, max {LogAxis.Label(stats.MaxNs / 1000.0)}", "middle", 16, "title");
+        // One sample per DPC run, not per interrupt: a DpcForIsr queued again before it ran serves several interrupts.
+        var interrupts = report[LatencyStage.EdgeToIsr].Statistics.Count;
+        Text(sb, Width / 2, 28, $"DpcPi: edge→DPC-start latency ({report.Source}), {Units.Int(stats.Count)} DPC runs for {Units.Int(interrupts)} interrupts, max {LogAxis.Label(stats.MaxNs / 1000.0)}", "middle", 16, "title");
         var dma = report.CpuDmaLatency is { } d ? $" cpu_dma_latency={(d.Held ? "held at 0" : "not held")}" : "";
         Text(sb, Width / 2, 48, $"realtime={Yes(report.Guarantees.Realtime)} pinned={Yes(report.Guarantees.Pinned)} mlocked={Yes(report.Guarantees.MemoryLocked)}{dma}  deadline {LogAxis.Label(report.DeadlineNs / 1000.0)}", "middle", 11, "subtitle");
         Text(sb, Width / 2, 68, report.ShortVerdict, "middle", 12, "verdict");

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
+using DpcPi.Kernel;
+using DpcPi.Kernel.Measurement;
 using DpcPi.Platform;
 using DpcPi.TestSupport;
 
@@ -164,6 +166,37 @@ public sealed class PicturesAndVerdictTests
     public void TerminalStyle_Decide_WidthFromColumnsThenTerminalAndColourOnlyOnATerminal(bool isTerminal, string? noColor, string? term, string? columns, int windowWidth, int width, bool colour)
     {
         Assert.Equal(new TerminalStyle(width, colour), TerminalStyle.Decide(isTerminal, noColor, term, columns, windowWidth));
+    }
+
+    [Fact]
+    public void Svg_DpcForIsrServingTwoInterrupts_TitleCountsRunsAndInterruptsApart()
+    {
+        var clock = new VirtualClock();
+        using var kernel = new DpcKernel(new KernelOptions { Processors = [0], IsrProcessor = 0, StartThreads = false, Realtime = false, Pin = false, MinimumDpcRate = 0, Clock = clock });
+        kernel.Start();
+        using var controller = new TestInterruptController();
+        var dpc = kernel.InitializeDpc((_, _, _, _) => clock.Advance(5_000), name: "Dpc");
+        kernel.ConnectInterrupt(1, (_, _, ref _) =>
+        {
+            kernel.InsertQueueDpc(dpc);
+            return true;
+        }, null, controller, name: "gpio17");
+        foreach (var pending in new[] { 2, 1 })
+        {
+            for (var i = 0; i < pending; i++)
+            {
+                controller.Raise(1, clock.NowNs); // pending together: the second ISR finds the DPC still queued
+            }
+
+            clock.Advance(2_000);
+            kernel.PollInterrupts(controller);
+            kernel.RunDpcs(0);
+        }
+
+        var report = LatencyReport.FromKernel(kernel, new ReportContext { Source = "fake", Duration = TimeSpan.FromSeconds(1) });
+        var title = XDocument.Parse(SvgPlotWriter.Render(report)).Descendants(Svg + "text").Single(e => (string?)e.Attribute("id") == "title").Value;
+
+        Assert.Contains("2 DPC runs for 3 interrupts", title, StringComparison.Ordinal);
     }
 
     [Fact]
