@@ -247,4 +247,41 @@ public sealed class LatencySessionTests
         var ex = Assert.Throws<Gpio.GpioException>(() => session.Start());
         Assert.Contains("gpiochip9", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Stop_QueuedDpcsNeverRun_GivesUpAtTheLimitNamesTheCoresAndKeepsTheFigures()
+    {
+        using var session = Session(LatencySource.Fake, 200_000, o =>
+        {
+            o.Loops = 50;
+            o.Warmup = TimeSpan.Zero;
+            o.StopFlushLimit = TimeSpan.FromMilliseconds(300);
+        });
+        session.Start(TestContext.Current.CancellationToken);
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        var k = session.Kernel;
+        var holds = k.Processors.Select(k.HoldAtDispatch).ToList(); // no worker starts a DPC: the stop's flush cannot finish
+        var stop = Task.Run(session.Stop, TestContext.Current.CancellationToken);
+        var gaveUp = SpinWait.SpinUntil(() => session.ShutdownProblem is not null, TimeSpan.FromSeconds(20));
+        holds.ForEach(h => h.Dispose()); // the workers may now stop
+        stop.Wait(TestContext.Current.CancellationToken);
+
+        Assert.True(gaveUp, "Stop waited for DPCs that could not run");
+        Assert.Contains($"CPU {k.Processors[0]}'s normal lane", session.ShutdownProblem, StringComparison.Ordinal);
+        var info = session.Result().RunInfo();
+        Assert.Equal(session.ShutdownProblem, info["shutdown_problem"]);
+        Assert.True(long.Parse(info["interrupts"], System.Globalization.CultureInfo.InvariantCulture) >= 50); // what was measured is still reported
+    }
+
+    [Fact]
+    public void Stop_EveryQueuedDpcRuns_NoShutdownProblem()
+    {
+        using var session = Session(LatencySource.Fake, 200_000, o => o.Loops = 50);
+        session.Start(TestContext.Current.CancellationToken);
+        Assert.True(session.Wait(TestContext.Current.CancellationToken));
+        session.Stop();
+
+        Assert.Null(session.ShutdownProblem);
+        Assert.Equal(string.Empty, session.Result().RunInfo()["shutdown_problem"]);
+    }
 }

@@ -122,7 +122,14 @@ internal sealed class LatencyCommand : ICommand
             output.WriteLine($"source failed while running: {failure.Message}");
         }
 
-        return Task.FromResult(session.SourceFailure is not null ? ExitCodes.Device : run.Breaks > 0 ? ExitCodes.BreakThreshold : ExitCodes.Ok);
+        if (session.ShutdownProblem is { } stuck)
+        {
+            output.WriteLine($"stop: queued DPCs never ran, so their figures are missing: {stuck}");
+        }
+
+        return Task.FromResult(session.SourceFailure is not null ? ExitCodes.Device
+            : session.ShutdownProblem is not null ? ExitCodes.Failed
+            : run.Breaks > 0 ? ExitCodes.BreakThreshold : ExitCodes.Ok);
     }
 
     internal static (LatencySessionOptions Options, bool Quiet, long HistogramUs, long DeadlineUs, ReportPaths Paths, string? TracePath) Parse(IReadOnlyList<string> args)

@@ -123,13 +123,18 @@ internal sealed class SoakCommand : ICommand
             output.WriteLine($"json report: {jsonPath}");
         }
 
+        if (session.ShutdownProblem is { } stuck)
+        {
+            output.WriteLine($"stop: queued DPCs never ran, so their figures are missing: {stuck}");
+        }
+
         if (session.SourceFailure is { } failure)
         {
             output.WriteLine($"source failed while running: {failure.Message}");
             return Task.FromResult(ExitCodes.Device);
         }
 
-        return Task.FromResult(verdict.Drift ? ExitCodes.Failed : ExitCodes.Ok);
+        return Task.FromResult(verdict.Drift || session.ShutdownProblem is not null ? ExitCodes.Failed : ExitCodes.Ok);
     }
 
     private static readonly TimeSpan UntilStopped = TimeSpan.FromDays(36_500);

@@ -132,6 +132,10 @@ internal sealed class LatencyService : IHostedService, IDisposable
         {
             _log.LogWarning("stopping the session took longer than {Budget} ms; reporting what was measured so far", s_stopBudget.TotalMilliseconds);
         }
+        else if (session.ShutdownProblem is { } problem)
+        {
+            _log.LogWarning("queued DPCs never ran, so their figures are missing: {Problem}", problem);
+        }
 
         LogEvents(session.Kernel);
         WriteReport(session);

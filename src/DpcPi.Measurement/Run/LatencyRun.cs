@@ -54,6 +54,9 @@ public sealed record LatencyRun
     /// <summary>Garbage collections during the measured run (they pause the ISR and DPC threads too), or null.</summary>
     public GcCounts? GcDuringRun { get; init; }
 
+    /// <summary>Why DPCs still queued when the run stopped never ran (stopping gave up waiting), or null: their figures are missing.</summary>
+    public string? ShutdownProblem { get; init; }
+
     /// <summary>What the source's figures cannot show, or null.</summary>
     public string? SourceCaveat { get; init; }
 
@@ -88,6 +91,7 @@ public sealed record LatencyRun
         ["source_failure"] = SourceFailure?.Message ?? string.Empty,
         ["stimulus"] = Stimulus ?? string.Empty,
         ["source_caveat"] = SourceCaveat ?? string.Empty,
+        ["shutdown_problem"] = ShutdownProblem ?? string.Empty,
         // gen0,gen1,gen2 counts and the total pause: a GC stops the ISR and DPC threads like any other
         ["gc_collections"] = GcDuringRun is { } gc ? string.Create(CultureInfo.InvariantCulture, $"{gc.Gen0},{gc.Gen1},{gc.Gen2}") : string.Empty,
         ["gc_pause_ms"] = GcDuringRun is { } p ? p.Pause.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) : string.Empty,
@@ -114,6 +118,7 @@ public sealed record LatencyRun
         SourceFailure = session.SourceFailure,
         Stimulus = session.StimulusSummary,
         SourceCaveat = session.SourceCaveat,
+        ShutdownProblem = session.ShutdownProblem,
         GcDuringRun = session.GcDuringRun,
         CpuDmaLatency = session.CpuDmaLatency,
         Snapshot = snapshot,

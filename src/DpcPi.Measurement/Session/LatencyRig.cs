@@ -71,6 +71,9 @@ internal sealed class LatencyRig : IDisposable
 
     public CpuTimes? CpuTime { get; private set; }
 
+    /// <summary>After <see cref="Stop"/>: why queued DPCs were left unrun (the flush timed out), or null when every one ran.</summary>
+    public string? ShutdownProblem { get; private set; }
+
     /// <summary>Opens the source (GPIO errors surface here as <see cref="Gpio.GpioException"/>), starts the kernel and the stimulus.</summary>
     public void Start()
     {
@@ -221,7 +224,16 @@ internal sealed class LatencyRig : IDisposable
         Source.Stop();
         Kernel.StopInterrupts();
         _clock.Stop();
-        Kernel.FlushQueuedDpcs();
+        try
+        {
+            Kernel.FlushQueuedDpcs(_options.StopFlushLimit);
+        }
+        catch (TimeoutException e)
+        {
+            // The run must end and its figures still be reported; what never ran is named, not waited for.
+            ShutdownProblem = e.Message;
+        }
+
         _watcherStop.Set();
         _watcher?.Join();
         Watch?.Finish(); // after its thread (the watcher is single-threaded), before the kernel's threads exit: their /proc entries go with them

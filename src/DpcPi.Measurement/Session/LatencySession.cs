@@ -149,6 +149,9 @@ public sealed class LatencySession : IDisposable
     /// </summary>
     public AttributionSummary? AttributionSoFar() => Attribution ?? (_rig.Started ? _rig.Watch?.Summary() : null);
 
+    /// <summary>After <see cref="Stop"/>: why DPCs still queued at the end never ran (stopping gave up waiting for them), or null.</summary>
+    public string? ShutdownProblem => _rig.ShutdownProblem;
+
     /// <summary>After <see cref="Stop"/>: the garbage collections (each stops every managed thread, the ISR's and the DPCs' too) during the measured run.</summary>
     public GcCounts? GcDuringRun => _gcDuringRun;
 

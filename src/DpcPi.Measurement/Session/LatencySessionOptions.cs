@@ -104,6 +104,12 @@ public sealed class LatencySessionOptions
     /// <summary>How long the warm-up may take in all before it gives up waiting for its runs (the measured run then starts colder).</summary>
     public TimeSpan WarmupGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long stopping waits for the DPCs still queued (a worker that never gets its core, a routine that never
+    /// returns); past it the run stops anyway and says which cores were stuck. Tests shorten it.
+    /// </summary>
+    internal TimeSpan StopFlushLimit { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The flight recorder (--analyze, --break); off unless a threshold is set.</summary>
     public FlightRecorderSettings FlightRecorder { get; set; } = new();
 
