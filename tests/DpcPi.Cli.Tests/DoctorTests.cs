@@ -8,8 +8,8 @@ public sealed class DoctorTests
 
     private const string NoSteal = "cpu  150 0 50 800 0 0 0 0 0 0\ncpu0 150 0 50 800 0 0 0 0 0 0\n";
 
-    private static MachineView Machine(Dictionary<string, string> files, int fifo = 0, int gpioOpen = 0, string[]? chips = null, bool root = false, ulong memlock = 64 * 1024) =>
-        new(p => files.GetValueOrDefault(p), _ => chips ?? [], () => fifo, () => gpioOpen, memlock, root);
+    private static MachineView Machine(Dictionary<string, string> files, int fifo = 0, int gpioOpen = 0, string[]? chips = null, bool root = false, ulong memlock = 64 * 1024, double clockNs = 40) =>
+        new(p => files.GetValueOrDefault(p), _ => chips ?? [], () => fifo, () => gpioOpen, memlock, root, () => clockNs);
 
     [Fact]
     public void Examine_TunedPi_AllOk()
@@ -21,6 +21,7 @@ public sealed class DoctorTests
                 ["/sys/devices/system/cpu/isolated"] = "3",
                 ["/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"] = "performance",
                 ["/proc/device-tree/model"] = "Raspberry Pi 4 Model B Rev 1.5",
+                ["/sys/devices/system/clocksource/clocksource0/current_clocksource"] = "arch_sys_counter",
             },
             chips: ["/dev/gpiochip0"],
             memlock: ulong.MaxValue);
@@ -29,6 +30,35 @@ public sealed class DoctorTests
 
         Assert.All(findings, f => Assert.Equal("OK", f.Level));
         Assert.Contains(findings, f => f.Check == "board" && f.Finding.Contains("Raspberry Pi 4", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("hpet", "tsc hpet acpi_pm", 3_200, "clocksource hpet: every timestamp is a system call, 3.2 µs per timestamp", "echo tsc | sudo tee")]
+    [InlineData("acpi_pm", "acpi_pm", 850, "clocksource acpi_pm: every timestamp is a system call, 850 ns per timestamp", "compare ratios measured here")]
+    public void Examine_ClocksourceReadBySystemCall_WarnsWithItsCostAndTheWayOut(string current, string available, double costNs, string finding, string advice)
+    {
+        var clock = Doctor.Examine(Machine(new()
+        {
+            ["/sys/devices/system/clocksource/clocksource0/current_clocksource"] = current,
+            ["/sys/devices/system/clocksource/clocksource0/available_clocksource"] = available,
+        }, clockNs: costNs)).Single(f => f.Check == "clock");
+
+        Assert.Equal("WARN", clock.Level);
+        Assert.Equal(finding, clock.Finding);
+        Assert.Contains(advice, clock.Advice!, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tsc", "OK", "clocksource tsc, read in user space: 25 ns per timestamp")]
+    [InlineData(null, "INFO", "clocksource unknown (no /sys/devices/system/clocksource/clocksource0); 25 ns per timestamp")]
+    public void Examine_ClocksourceInUserSpaceOrUnknown_SaysSoWithItsCost(string? current, string level, string finding)
+    {
+        var files = current is null ? new Dictionary<string, string>() : new() { ["/sys/devices/system/clocksource/clocksource0/current_clocksource"] = current };
+
+        var clock = Doctor.Examine(Machine(files, clockNs: 25.2)).Single(f => f.Check == "clock");
+
+        Assert.Equal((level, finding), (clock.Level, clock.Finding));
+        Assert.Null(clock.Advice);
     }
 
     [Fact]

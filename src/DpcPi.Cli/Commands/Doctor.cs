@@ -7,7 +7,7 @@ namespace DpcPi.Cli.Commands;
 internal sealed record DoctorFinding(string Level, string Check, string Finding, string? Advice);
 
 /// <summary>What the doctor may look at; tests hand it a fake machine.</summary>
-internal sealed record MachineView(Func<string, string?> ReadFile, Func<string, IReadOnlyList<string>> ListDevices, Func<int> TryRealtime, Func<int> TryOpenGpio, ulong MemlockLimit, bool IsRoot);
+internal sealed record MachineView(Func<string, string?> ReadFile, Func<string, IReadOnlyList<string>> ListDevices, Func<int> TryRealtime, Func<int> TryOpenGpio, ulong MemlockLimit, bool IsRoot, Func<double> ClockReadNs);
 
 /// <summary>The checks behind `dpcpi doctor`, each with the reason it matters for latency.</summary>
 internal static class Doctor
@@ -65,7 +65,8 @@ internal static class Doctor
             return Errnos.ENOENT;
         },
         ThreadControl.MemoryLockLimit(),
-        Environment.UserName == "root");
+        Environment.UserName == "root",
+        () => MonotonicClock.ReadCostNs());
 
     public static IReadOnlyList<DoctorFinding> Examine(MachineView m)
     {
@@ -112,12 +113,49 @@ internal static class Doctor
         }
 
         list.Add(Hypervisor(m));
+        list.Add(Clock(m));
 
         var board = BoardCatalog.FromModelString(m.ReadFile("/proc/device-tree/model") ?? m.ReadFile("/sys/firmware/devicetree/base/model") ?? string.Empty);
         list.Add(board is null
             ? new("INFO", "board", "not a Raspberry Pi (or model not recognised): the fake backend and the timer source still work", null)
             : new("OK", "board", $"{board.DisplayName}, GPIO chip label {board.ChipLabel}", null));
         return list;
+    }
+
+    /// <summary>Clocksources whose reads the vDSO serves in user space, without a system call.</summary>
+    private static readonly string[] UserSpaceClocksources = ["tsc", "arch_sys_counter", "arch_mem_counter", "kvm-clock", "hyperv_clocksource_tsc_page", "riscv_clocksource"];
+
+    private const string ClocksourceDir = "/sys/devices/system/clocksource/clocksource0";
+
+    /// <summary>
+    /// The clocksource behind every timestamp: the kernel's edge stamps and each of the five a DpcPi interrupt takes
+    /// (ISR entry and exit, DPC queued, start and end). One read in user space costs tens of ns; one that is a
+    /// system call (hpet, acpi_pm: what an emulated x86 guest often falls back to) costs microseconds, and each
+    /// stage's figure then carries it.
+    /// </summary>
+    private static DoctorFinding Clock(MachineView m)
+    {
+        var source = m.ReadFile($"{ClocksourceDir}/current_clocksource");
+        var cost = m.ClockReadNs();
+        var costText = cost < 1_000
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cost:0} ns per timestamp")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cost / 1_000:0.0} µs per timestamp");
+        if (source is null)
+        {
+            return new("INFO", "clock", $"clocksource unknown (no {ClocksourceDir}); {costText}", null);
+        }
+
+        if (UserSpaceClocksources.Contains(source, StringComparer.Ordinal))
+        {
+            return new("OK", "clock", $"clocksource {source}, read in user space: {costText}", null);
+        }
+
+        var available = (m.ReadFile($"{ClocksourceDir}/available_clocksource") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var better = available.FirstOrDefault(a => UserSpaceClocksources.Contains(a, StringComparer.Ordinal));
+        return new("WARN", "clock", $"clocksource {source}: every timestamp is a system call, {costText}",
+            better is not null
+                ? $"echo {better} | sudo tee {ClocksourceDir}/current_clocksource (the kernel chose {source}, perhaps because it found {better} unstable); each stage of an interrupt is stamped, so each pays this"
+                : $"no user-space clocksource is available (available: {(available.Length == 0 ? "unknown" : string.Join(' ', available))}); each stage of an interrupt is stamped and pays this, so compare ratios measured here, not absolute times");
     }
 
     /// <summary>
