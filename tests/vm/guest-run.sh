@@ -69,6 +69,17 @@ kill_tree() (
   done
   kill -KILL "$1" 2>/dev/null
 )
+# stop_watchdog <pid>: the watchdog, then its sleep. In this order, not kill_tree's: a shell whose foreground
+# sleep is killed under it prints "Killed" into the console log (and busybox's would go on past the sleep).
+stop_watchdog() (
+  set +f
+  kids=$(grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null)
+  kill -KILL "$1" 2>/dev/null
+  for c in $kids; do
+    c=${c#/proc/}
+    kill -KILL "${c%/status}" 2>/dev/null
+  done
+)
 # watchdog <pid> <name>: after STEP_LIMIT s, records the threads and kills the step's process tree.
 watchdog() {
   sleep "$STEP_LIMIT"
@@ -89,7 +100,7 @@ bounded() {
   wpid=$!
   wait "$bpid"
   brc=$?
-  kill_tree "$wpid" # the watchdog and its sleep
+  stop_watchdog "$wpid"
   wait "$wpid" 2>/dev/null
   return "$brc"
 }
