@@ -431,6 +431,10 @@ if rows:
     out.append("edge->handler latency (ns). EMULATED (qemu TCG): NOT Raspberry Pi figures -- only the C#/C ratios count.")
     out.append("(pooled over all rounds; C and C# alternate order each round. p50/C, p99/C: the C# reader against the C reader,")
     out.append(" both SCHED_OTHER; dpcpi, whose ISR thread is SCHED_FIFO 49, against the C reader at SCHED_FIFO 49)")
+    # Every reader and every dpcpi stage stamps time: what one stamp costs in this guest is context for the figures.
+    clock = next((c for c in (load_json("doctor.json") or []) if isinstance(c, dict) and c.get("Check") == "clock"), None)
+    if clock:
+        out.append(f"guest clock (doctor): {clock.get('Finding', '')}")
     out.append(f"  {'':34} {'count':>6} {'p50':>10} {'p99':>10} {'max':>11}  {'p50/C':>6} {'p99/C':>6}")
     for label, st in rows:
         r50 = f"{st['ratio_p50_vs_c']:.2f}" if "ratio_p50_vs_c" in st else ("incon." if "ratio_inconclusive" in st else "-")
