@@ -36,6 +36,41 @@ public sealed class StatisticsTests
     }
 
     [Fact]
+    public void Statistics_CoreLockHeldByAnotherThread_ReadWithoutWaitingForIt()
+    {
+        // Observers (live view, metrics) run at normal priority: were they to take the core's lock, a real-time ISR
+        // thread needing it could wait for as long as the scheduler keeps them off the CPU.
+        using var kernel = KernelFactory.Manual();
+        var dpc = kernel.InitializeDpc((_, _, _, _) => { }, name: "queued");
+        dpc.SetTargetProcessor(0);
+        kernel.InsertQueueDpc(dpc);
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            using (kernel.GetProcessor(0).Lock.EnterScope())
+            {
+                held.Set();
+                release.Wait();
+            }
+        });
+        holder.Start();
+        held.Wait(TestContext.Current.CancellationToken);
+        try
+        {
+            var read = Task.Run(() => kernel.GetProcessorStatistics(0), TestContext.Current.CancellationToken);
+
+            Assert.True(read.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "the statistics waited for the core's lock");
+            Assert.Equal((1, 1, 0L), (read.Result.QueueDepth, read.Result.QueueDepthHighWater, read.Result.DpcsRun));
+        }
+        finally
+        {
+            release.Set();
+            holder.Join();
+        }
+    }
+
+    [Fact]
     public void Timeline_KernelStartedLateAfterCreation_CountsSecondsFromTheStart()
     {
         var clock = new VirtualClock();

@@ -33,7 +33,7 @@ internal sealed partial class DpcLane
     private PaddedInt _attention; // inserters and collectors raise it, the worker's collect clears it
     private volatile bool _stopping; // Stop, once
     private long _taken; // lock holders
-    private int _listHighWater; // lock holders
+    private int _listHighWater; // lock holders write; HighWater reads it without the lock
 
     /// <summary>The ordered list. Only under <see cref="DpcProcessor.Lock"/>, after <see cref="CollectLocked"/>.</summary>
     public DpcList List;
@@ -46,7 +46,7 @@ internal sealed partial class DpcLane
     }
 
     /// <summary>The deepest the queue has been: the list when collected, or the ring when a DPC that a run took from its slot was inserted.</summary>
-    public int HighWater => Math.Max(_listHighWater, Volatile.Read(ref _ringHighWater));
+    public int HighWater => Math.Max(Volatile.Read(ref _listHighWater), Volatile.Read(ref _ringHighWater));
 
     /// <summary>DPCs queued now, ring included: inserted minus dequeued or removed. Lock-free; exact once inserts are quiet.</summary>
     public long Depth => Inserted - Volatile.Read(ref _taken);

@@ -260,33 +260,36 @@ internal sealed class DpcProcessor : IDisposable
         Threaded.Stop();
     }
 
+    /// <summary>
+    /// The core's figures, read without its lock: the callers are observers at normal priority (live view, metrics,
+    /// status lines). Holding the lock, such a thread could be pre-empted by the real-time threads that then need it
+    /// to insert or drain — a priority inversion that stalled the ISR thread for milliseconds in a slow guest. Each
+    /// figure is read on its own, so a snapshot taken during inserts may be a DPC or two apart between fields.
+    /// </summary>
     public ProcessorStatistics GetStatistics()
     {
-        using (Lock.EnterScope())
-        {
-            Normal.CollectLocked();
-            Threaded.CollectLocked();
-            var maxDrain = _threadedDrain.MaxExecutionNs > _normalDrain.MaxExecutionNs ? _threadedDrain : _normalDrain;
-            return new ProcessorStatistics(
-                Cpu,
-                _normalDrain.Runs,
-                _threadedDrain.Runs,
-                _policy.DpcCount,
-                Normal.Coalesced + Threaded.Coalesced,
-                Normal.CoalescedPendingTogether + Threaded.CoalescedPendingTogether,
-                _normalDrain.Exceptions + _threadedDrain.Exceptions,
-                Normal.List.Count,
-                Threaded.List.Count,
-                Math.Max(Normal.HighWater, Threaded.HighWater),
-                _normalDrain.TimeInDpcNs + _threadedDrain.TimeInDpcNs,
-                maxDrain.MaxExecutionNs,
-                maxDrain.MaxExecutionDpc?.Name,
-                _policy.MaximumDpcQueueDepth,
-                _policy.DpcRequestRate,
-                _policy.Ticks,
-                _watchdog.PerDpcViolations,
-                _watchdog.CumulativeViolations);
-        }
+        var maxDrain = _threadedDrain.MaxExecutionNs > _normalDrain.MaxExecutionNs ? _threadedDrain : _normalDrain;
+        var normalDepth = (int)Math.Max(0, Normal.Depth);
+        var threadedDepth = (int)Math.Max(0, Threaded.Depth);
+        return new ProcessorStatistics(
+            Cpu,
+            _normalDrain.Runs,
+            _threadedDrain.Runs,
+            _policy.DpcCount,
+            Normal.Coalesced + Threaded.Coalesced,
+            Normal.CoalescedPendingTogether + Threaded.CoalescedPendingTogether,
+            _normalDrain.Exceptions + _threadedDrain.Exceptions,
+            normalDepth,
+            threadedDepth,
+            Math.Max(Math.Max(Normal.HighWater, Threaded.HighWater), Math.Max(normalDepth, threadedDepth)), // what is queued now counts too: no collect ran
+            _normalDrain.TimeInDpcNs + _threadedDrain.TimeInDpcNs,
+            maxDrain.MaxExecutionNs,
+            maxDrain.MaxExecutionDpc?.Name,
+            _policy.MaximumDpcQueueDepth,
+            _policy.DpcRequestRate,
+            _policy.Ticks,
+            _watchdog.PerDpcViolations,
+            _watchdog.CumulativeViolations);
     }
 
     public void Dispose() => _hold.Dispose();
