@@ -262,5 +262,8 @@ if want compare; then
   done
 fi
 
+# The guest kernel's log: what the quiet console leaves out, such as "sched: RT throttling activated" (real-time
+# threads held back for the rest of a period once they used 95 % of a CPU), which stretches their latencies by ms.
+dmesg >"$OUT/dmesg.txt" 2>&1 || true
 echo "TEST: all steps done (uptime $(now)s), rc=$RC"
 exit "$RC"
