@@ -111,7 +111,7 @@ step() {
   shift 2
   echo "TEST: step $name start (uptime $(now)s)"
   # the host reads this line to tell which of its load samples belong to the step
-  echo "STEP-START $name"
+  echo "STEP-START $name uptime=$(now)"
   t0=$(cs_now)
   bounded "$name" "$log" "$@"
   rc=$?
@@ -152,7 +152,7 @@ c_fifo_reader() {
 # under the same host conditions (a single run against pooled rounds swung 0.7-1.5x at p50 on arm64).
 dpcpi_round() {
   if has_net cli dpcpi && want cli-latency; then
-    echo "STEP-START cli-round-$1"
+    echo "STEP-START cli-round-$1 uptime=$(now)"
     bounded "cli-round-$1" "cli-round-$1.txt" net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" --input-line 0 \
       --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" -q --json "$OUT/cli-round-$1.json" || true
     echo "STEP-END cli-round-$1"
@@ -189,7 +189,7 @@ if has_net cli dpcpi && want cli-latency; then
   # Informational, not counted: the same chain with each core's worker running the DPCs (--worker-dpcs), where the
   # default has the ISR thread run those it queued on its own core (Windows' DPC at IRQL drop). (busy-spin workers
   # were tried too: on 2 vCPUs two spinning SCHED_FIFO workers starve the normal-priority stimulus.)
-  echo "STEP-START cli-latency-worker"
+  echo "STEP-START cli-latency-worker uptime=$(now)"
   bounded cli-latency-worker cli-latency-worker.txt net cli dpcpi latency --source gpio --chip "$DPCPI_GPIOSIM_CHIP" \
     --input-line 0 --drive-sysfs "$PULL0" -i "$INTERVAL_US" -l "$EDGES" --warmup "${WARMUP_MS}ms" --worker-dpcs -q \
     --json "$OUT/cli-latency-worker.json" || true

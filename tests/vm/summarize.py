@@ -175,6 +175,27 @@ skipped = sum(t["outcome"] == "skipped" for t in tests)
 if a.status == "skipped":
     skipped = max(skipped, a.skipped_count)
 
+def rt_throttling():
+    """(uptime, step) of the guest kernel's first 'RT throttling activated', or None."""
+    try:
+        with open(os.path.join(R, "dmesg.txt"), errors="replace") as f:
+            m = next((re.search(r"\[\s*([\d.]+)\] sched: RT throttling activated", l) for l in f if "RT throttling activated" in l), None)
+    except OSError:
+        return None
+    if not m:
+        return None
+    at, step = float(m.group(1)), None
+    try:
+        with open(os.path.join(R, "console.log"), errors="replace") as f:
+            for line in f:
+                s = re.match(r"STEP-START (\S+) uptime=([\d.]+)", line)
+                if s and float(s.group(2)) <= at:
+                    step = s.group(1)
+    except OSError:
+        pass
+    return at, step
+
+
 # Host load per guest step: the samples taken while the console was between the step's markers.
 BUSY_OTHERS_PCT = 15.0  # CPU time others than qemu took, % of the host's CPU time
 BUSY_STEAL_PCT = 5.0    # the host's own hypervisor's steal, % of the host's CPU time
@@ -431,6 +452,13 @@ if rows:
     out.append("edge->handler latency (ns). EMULATED (qemu TCG): NOT Raspberry Pi figures -- only the C#/C ratios count.")
     out.append("(pooled over all rounds; C and C# alternate order each round. p50/C, p99/C: the C# reader against the C reader,")
     out.append(" both SCHED_OTHER; dpcpi, whose ISR thread is SCHED_FIFO 49, against the C reader at SCHED_FIFO 49)")
+    # The guest kernel prints this once per boot, the first time real-time threads used up their share of a CPU
+    # (95 % of each second): they are then held back for the rest of the period, milliseconds at a time.
+    throttled = rt_throttling()
+    if throttled:
+        out.append(f"guest kernel: RT throttling activated at uptime {throttled[0]:.1f} s"
+                   + (f", during {throttled[1]}" if throttled[1] else "")
+                   + " (printed once per boot: later steps may have been throttled too; see dmesg.txt)")
     # Every reader and every dpcpi stage stamps time: what one stamp costs in this guest is context for the figures.
     clock = next((c for c in (load_json("doctor.json") or []) if isinstance(c, dict) and c.get("Check") == "clock"), None)
     if clock:
