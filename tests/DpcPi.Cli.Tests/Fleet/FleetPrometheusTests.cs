@@ -219,21 +219,22 @@ public sealed class FleetPrometheusTests(FleetRig rig)
     /// <summary>A recording rule's value once it was evaluated after <paramref name="afterUnix"/> (so over scrapes not older than that).</summary>
     private async Task<double> RuleAfterAsync(string series, double afterUnix)
     {
-        FleetRig.PromSample? sample = null;
+        // The rule's own evaluation time is timestamp(series); an instant query's time is only when it was asked (Q14
+        // took a value the rule had recorded before the scrape that way). One scrape interval (1 s) more: a rule
+        // evaluated just after the scrape began could still have read the scrape before it.
+        double evaluatedAt = 0;
         Assert.True(
             await FleetRig.EventuallyAsync(
                 async () =>
                 {
-                    var result = await rig.QueryAsync(series);
-                    sample = result.Count == 1 && result[0].Time > afterUnix ? result[0] : null;
-                    return sample is not null;
+                    var evaluated = await rig.QueryAsync($"timestamp({series})");
+                    evaluatedAt = evaluated.Count == 1 ? evaluated[0].Value : 0;
+                    return evaluatedAt > afterUnix + 1;
                 },
                 TimeSpan.FromSeconds(30)),
-            $"{series} was not evaluated after {afterUnix}");
+            $"{series} was not evaluated after {afterUnix} + 1 s");
 
-        // The value the rule recorded: the instant query at the rule's own last evaluation.
-        var evaluated = await rig.QueryAsync($"timestamp({series})");
-        return (await rig.QueryAsync(series, evaluated.Single().Value)).Single().Value * 1e6;
+        return (await rig.QueryAsync(series, evaluatedAt)).Single().Value * 1e6;
     }
 
     private async Task<double> SnapshotP99Async(FleetRig.Instance instance)
